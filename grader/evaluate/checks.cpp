@@ -1,0 +1,922 @@
+#include "evaluate/checks.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <variant>
+
+namespace kmgrade::evaluate {
+
+using observe::StreamEvent;
+using observe::TraceEvent;
+
+namespace {
+
+constexpr std::size_t k_max_evidence = 8;
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep)
+{
+  std::string out;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : sep) + p;
+  }
+  return out;
+}
+
+std::string quote_message(const TraceEvent& ev)
+{
+  return "\"" + message_text(ev) + "\" from " + ev.comm + "-" + std::to_string(ev.pid) + " on CPU " +
+         std::to_string(ev.cpu);
+}
+
+void add_evidence(Verdict& v, const std::string& line)
+{
+  if (v.evidence.size() < k_max_evidence) {
+    v.evidence.push_back(line);
+  }
+}
+
+Verdict pass(std::string message) { return {Status::pass, std::move(message), {}, false}; }
+Verdict fail(std::string message) { return {Status::fail, std::move(message), {}, false}; }
+Verdict error(std::string message) { return {Status::error, std::move(message), {}, false}; }
+
+const observe::ModuleRun* find_run(const ModuleEvidence& e, const std::string& params)
+{
+  for (const auto& r : e.runs) {
+    if (r.request.params == params) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+std::string missing_run_message(const ModuleEvidence& e, const std::string& params)
+{
+  return "the sandbox returned no result for the load with " + (params.empty() ? "no parameter" : params) +
+         (e.sandbox_failure.empty() ? "" : ": " + e.sandbox_failure);
+}
+
+// An insmod failure in plain words, with what the kernel said about it.
+Verdict load_failure(const RunView& view)
+{
+  const auto& r = view.run();
+  Verdict v = error("insmod " + r.request.module_name + " with " + view.label() + " failed: " + r.insmod.error +
+                    "; nothing could be observed");
+  for (const auto& rec : r.log) {
+    add_evidence(v, rec.text);
+  }
+  return v;
+}
+
+// Every load of the plan, or an error verdict saying which did not come back.
+std::optional<Verdict> all_runs_present(const ModuleEvidence& e)
+{
+  for (const auto& params : e.planned_params) {
+    if (!find_run(e, params)) {
+      return error(missing_run_message(e, params));
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_work_event(const TraceEvent& ev, const LabFacts& facts)
+{
+  return std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) != facts.work_events.end();
+}
+
+// ---- per-module checks -------------------------------------------------------------
+
+Verdict check_build(const ModuleEvidence& e, const LabFacts&)
+{
+  const auto& b = *e.build;
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+  for (const auto& d : b.diagnostics) {
+    std::string line = d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.severity +
+                       ": " + d.message;
+    (d.severity == "error" ? errors : warnings).push_back(line);
+  }
+  Verdict v;
+  if (b.ok) {
+    v = pass(e.file + " compiled against the sandbox kernel's headers" +
+             (warnings.empty() ? std::string() : " with " + std::to_string(warnings.size()) + " warning(s)"));
+  } else if (b.timed_out) {
+    v = fail(e.file + " did not finish compiling in time; the build was stopped");
+  } else if (b.shimmed) {
+    v = fail(e.file + " does not compile on Linux " + "6.x: it uses " + join(b.removed_apis, ", ") +
+             ", removed from current kernels (use ktime_get_ns() or ktime_get_real_ts64() and struct timespec64). "
+             "The other checks were graded on a build with a compatibility header");
+  } else {
+    std::string why = errors.empty() ? "see the build log" : std::to_string(errors.size()) + " error(s)";
+    if (errors.empty() && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
+      why = "MODULE_LICENSE is missing (modpost refuses the module)";
+    }
+    v = fail(e.file + " did not compile: " + why);
+  }
+  for (const auto& line : errors) {
+    add_evidence(v, line);
+  }
+  for (const auto& line : warnings) {
+    add_evidence(v, line);
+  }
+  return v;
+}
+
+Verdict check_license(const ModuleEvidence& e, const LabFacts&)
+{
+  const auto& license = e.build->info.license;
+  if (license.empty()) {
+    return fail("no MODULE_LICENSE in " + e.file + ": add MODULE_LICENSE(\"GPL\")");
+  }
+  Verdict v = pass("MODULE_LICENSE(\"" + license + "\")");
+  add_evidence(v, "modinfo license=" + license);
+  return v;
+}
+
+Verdict check_param(const ModuleEvidence& e, const LabFacts&)
+{
+  std::vector<std::string> declared;
+  for (const auto& [name, type] : e.build->info.params) {
+    declared.push_back(name + ":" + type);
+    if (name == "objnum") {
+      Verdict v = type == "uint" ? pass("parameter objnum of type uint")
+                                 : fail("parameter objnum is declared as " + type +
+                                        ", not as an unsigned int: use module_param(objnum, uint, 0444)");
+      add_evidence(v, "modinfo parmtype=objnum:" + type);
+      return v;
+    }
+  }
+  Verdict v = fail(declared.empty() ? "the module declares no parameter: add module_param(objnum, uint, 0444)"
+                                    : "no parameter named objnum (declared: " + join(declared, ", ") +
+                                        "): the lab loads the module with objnum=N");
+  for (const auto& d : declared) {
+    add_evidence(v, "modinfo parmtype=" + d);
+  }
+  return v;
+}
+
+// The thread reports `expected` when loaded with `params`.
+Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params, unsigned expected)
+{
+  const auto* run = find_run(e, params);
+  if (!run) {
+    return error(missing_run_message(e, params));
+  }
+  RunView view(*run, expected);
+  if (!run->insmod.ok) {
+    return load_failure(view);
+  }
+  for (const auto& rec : run->log) {
+    if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
+      Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
+      add_evidence(v, rec.text);
+      return v;
+    }
+  }
+  for (const auto* ev : view.thread_messages()) {
+    if (mentions_number(message_text(*ev), expected)) {
+      Verdict v = pass("loaded with " + view.label() + ", the thread reported " + std::to_string(expected));
+      add_evidence(v, quote_message(*ev));
+      return v;
+    }
+  }
+  for (const auto* ev : view.other_messages()) {
+    if (mentions_number(message_text(*ev), expected)) {
+      Verdict v = fail("loaded with " + view.label() + ", " + std::to_string(expected) +
+                       " was printed by insmod's context (the init function), not by the module's thread");
+      add_evidence(v, quote_message(*ev));
+      return v;
+    }
+  }
+  Verdict v = fail("loaded with " + view.label() + ", no message from the module's thread contains " +
+                   std::to_string(expected));
+  for (const auto* ev : view.thread_messages()) {
+    add_evidence(v, quote_message(*ev));
+  }
+  return v;
+}
+
+Verdict check_default(const ModuleEvidence& e, const LabFacts& facts)
+{
+  return check_reports_objnum(e, "", facts.default_objnum);
+}
+
+Verdict check_param_100(const ModuleEvidence& e, const LabFacts&)
+{
+  return check_reports_objnum(e, "objnum=100", 100);
+}
+
+// The default load, or the verdict that explains why it cannot be looked at.
+std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFacts& facts)
+{
+  const auto* run = find_run(e, "");
+  if (!run) {
+    return error(missing_run_message(e, ""));
+  }
+  RunView view(*run, facts.default_objnum);
+  if (!run->insmod.ok) {
+    return load_failure(view);
+  }
+  return view;
+}
+
+Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto got = default_view(e, facts);
+  if (auto* v = std::get_if<Verdict>(&got)) {
+    return *v;
+  }
+  const auto& view = std::get<RunView>(got);
+  auto messages = view.thread_messages();
+  if (!messages.empty()) {
+    Verdict v = pass("the messages come from kernel thread " + messages.front()->comm + " (pid " +
+                     std::to_string(messages.front()->pid) + "), created by the module");
+    add_evidence(v, quote_message(*messages.front()));
+    return v;
+  }
+  Verdict v = view.has_threads()
+                ? fail("the module started kernel thread " + view.run().threads.front().comm +
+                       " but it printed nothing")
+                : fail("the module started no kernel thread: create one with kthread_create() in the init function");
+  for (const auto* ev : view.other_messages()) {
+    add_evidence(v, quote_message(*ev));
+  }
+  return v;
+}
+
+Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto got = default_view(e, facts);
+  if (auto* v = std::get_if<Verdict>(&got)) {
+    return *v;
+  }
+  const auto& view = std::get<RunView>(got);
+  if (!view.has_threads()) {
+    return fail("no kernel thread was created, so none is pinned");
+  }
+  static const std::set<std::string> k_binders = {"kthread_bind", "kthread_bind_mask", "kthread_create_on_cpu"};
+  std::vector<std::string> bindings;
+  std::set<int> cpus;
+  for (const auto& se : view.events()) {
+    const auto& ev = se.event;
+    const bool by_module = ev.pid == view.run().loader_pid || view.is_module_thread(ev.pid);
+    if (ev.name == "function" && by_module) {
+      const auto& func = ev.field("func");
+      // kthread() itself resets every new thread's mask before the module can bind it.
+      if (k_binders.count(func) || (func == "set_cpus_allowed_ptr" && ev.field("parent") != "kthread")) {
+        bindings.push_back(func + " called from " + ev.field("parent") + " by " + ev.comm + "-" +
+                           std::to_string(ev.pid));
+      }
+      continue;
+    }
+    if (view.is_module_thread(ev.pid)) {
+      cpus.insert(ev.cpu);
+    }
+  }
+  for (const auto& rec : view.run().log) {
+    if (rec.text.rfind("WARNING:", 0) == 0 && rec.text.find("kthread") != std::string::npos) {
+      Verdict v = fail("kthread_bind was called after the thread had started: the kernel warned and did not bind "
+                       "it. Bind between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
+      add_evidence(v, rec.text);
+      return v;
+    }
+  }
+  std::vector<std::string> cpu_list;
+  for (int c : cpus) {
+    cpu_list.push_back(std::to_string(c));
+  }
+  std::vector<std::string> masks;
+  for (const auto& t : view.run().threads) {
+    if (!t.cpus_allowed.empty()) {
+      masks.push_back(t.comm + " may run on CPUs " + t.cpus_allowed);
+    }
+  }
+  const bool single_mask = std::all_of(view.run().threads.begin(), view.run().threads.end(), [](const auto& t) {
+    return t.cpus_allowed.empty() ||
+           t.cpus_allowed.find_first_of(",-") == std::string::npos;
+  });
+  if (bindings.empty()) {
+    Verdict v = fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
+                     "set_cpus_allowed_ptr() call was seen; its events ran on CPU(s) " + join(cpu_list, ", "));
+    for (const auto& m : masks) {
+      add_evidence(v, m);
+    }
+    return v;
+  }
+  Verdict v = cpus.size() <= 1 && single_mask
+                ? pass("the thread is bound to one CPU; all its events ran on CPU " + join(cpu_list, ", "))
+                : fail("a binding call was seen, but the thread ran on CPUs " + join(cpu_list, ", "));
+  for (const auto& b : bindings) {
+    add_evidence(v, b);
+  }
+  for (const auto& m : masks) {
+    add_evidence(v, m);
+  }
+  return v;
+}
+
+Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto got = default_view(e, facts);
+  if (auto* v = std::get_if<Verdict>(&got)) {
+    return *v;
+  }
+  const auto& view = std::get<RunView>(got);
+  auto messages = view.thread_messages();
+  for (const auto* ev : messages) {
+    if (mentions_number(message_text(*ev), facts.struct_size)) {
+      Verdict v = pass("the thread reported the struct size, " + std::to_string(facts.struct_size) + " bytes");
+      add_evidence(v, quote_message(*ev));
+      return v;
+    }
+  }
+  Verdict v = fail("no message from the thread contains the struct size " + std::to_string(facts.struct_size) +
+                   " (8 unsigned ints): print sizeof(struct ...) from the thread");
+  for (const auto* ev : messages) {
+    add_evidence(v, quote_message(*ev));
+  }
+  return v;
+}
+
+Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    auto trouble = view.trouble_lines();
+    if (!trouble.empty()) {
+      Verdict v = fail("with " + view.label() + " the kernel reported a problem: " + trouble.front());
+      for (const auto& line : trouble) {
+        add_evidence(v, line);
+      }
+      return v;
+    }
+    if (!run.rmmod.ok) {
+      Verdict v = fail("rmmod after the load with " + view.label() + " failed: " + run.rmmod.error);
+      return v;
+    }
+    std::set<int> exited;
+    for (const auto& se : view.events()) {
+      if (se.event.name == "sched_process_exit") {
+        exited.insert(se.event.pid);
+      }
+    }
+    for (const auto& t : run.threads) {
+      if (!t.exited && !exited.count(t.pid)) {
+        return fail("after rmmod (" + view.label() + ") thread " + t.comm + " (pid " + std::to_string(t.pid) +
+                    ") is still alive: stop it with kthread_stop() in the exit function");
+      }
+    }
+  }
+  Verdict v = pass("every load unloaded cleanly: rmmod succeeded, the threads exited, the kernel reported no problem");
+  add_evidence(v, std::to_string(e.runs.size()) + " loads checked");
+  return v;
+}
+
+Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  std::vector<std::string> rows;
+  std::vector<std::string> problems;
+  std::size_t coarse = 0;
+  std::size_t timed = 0;
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (std::find(facts.timing_objnums.begin(), facts.timing_objnums.end(), view.objnum()) ==
+        facts.timing_objnums.end()) {
+      continue;
+    }
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    ++timed;
+    auto reported = reported_ns(view, facts);
+    auto traced = traced_ns(view, facts);
+    std::string objnum = "objnum " + std::to_string(view.objnum());
+    if (!reported) {
+      problems.push_back(objnum + ": no elapsed time was printed after the work");
+      continue;
+    }
+    rows.push_back(objnum + ": reported " + std::to_string(*reported) + " ns, traced " +
+                   (traced ? std::to_string(*traced) + " ns" : std::string("-")));
+    if (*reported % facts.tick_ns == 0) {
+      ++coarse;
+    }
+    if (*reported == 0) {
+      problems.push_back(objnum + ": the reported time is 0");
+    } else if (traced && *reported + facts.timing_resolution_ns < *traced) {
+      problems.push_back(objnum + ": reported " + std::to_string(*reported) + " ns is shorter than the " +
+                         std::to_string(*traced) + " ns the trace saw for the allocations");
+    } else if (traced && *reported > static_cast<std::uint64_t>(*traced * facts.timing_max_ratio) +
+                                        facts.timing_slack_ns) {
+      problems.push_back(objnum + ": reported " + std::to_string(*reported) + " ns is far longer than the " +
+                         std::to_string(*traced) + " ns the trace saw: time only the allocation and free");
+    }
+  }
+  Verdict v;
+  if (timed == 0) {
+    v = error("none of the timing loads ran");
+  } else if (coarse == timed && !rows.empty()) {
+    v = fail("every reported time is a multiple of " + std::to_string(facts.tick_ns / 1000000) +
+             " ms, one scheduler tick: the clock is too coarse (jiffies). Use ktime_get_ns()");
+  } else if (!problems.empty()) {
+    v = fail(problems.front());
+  } else {
+    v = pass("the reported times are plausible against the trace for every timed load");
+  }
+  for (const auto& p : problems) {
+    add_evidence(v, p);
+  }
+  for (const auto& r : rows) {
+    add_evidence(v, r);
+  }
+  return v;
+}
+
+// ---- page_alloc ----------------------------------------------------------------------
+
+std::vector<std::size_t> thread_page_allocs(const RunView& view)
+{
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    const auto& ev = view.events()[i].event;
+    if (ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid)) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+// Index of the event that freed the allocation at index `alloc`, if any.
+std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, const std::string& free_event,
+                                    const std::string& field)
+{
+  for (std::size_t i = alloc + 1; i < view.events().size(); ++i) {
+    if (view.events()[i].event.name == free_event && view.referenced(i, field) == &view.events()[alloc]) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  std::vector<std::string> seen;
+  Verdict bad;
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    unsigned want = expected_order(view.objnum(), facts.page_size, facts.struct_size);
+    auto allocs = thread_page_allocs(view);
+    std::string objnum = "objnum " + std::to_string(view.objnum());
+    if (allocs.size() != 1) {
+      if (bad.message.empty()) {
+        bad = fail(objnum + ": expected exactly one alloc_pages() from the thread, saw " +
+                   std::to_string(allocs.size()));
+      }
+      for (auto i : allocs) {
+        add_evidence(bad, objnum + ": " + describe(view.events()[i].event));
+      }
+      continue;
+    }
+    const auto& ev = view.events()[allocs.front()].event;
+    unsigned got = static_cast<unsigned>(std::stoul(ev.field("order").empty() ? "0" : ev.field("order")));
+    if (got != want && bad.message.empty()) {
+      const unsigned long per_page = static_cast<unsigned long>(facts.page_size) / facts.struct_size;
+      bad = fail(objnum + ": alloc_pages order " + std::to_string(got) + ", expected " + std::to_string(want) + " (" +
+                 std::to_string(view.objnum()) + " structs of " + std::to_string(facts.struct_size) +
+                 " bytes need " + std::to_string((view.objnum() + per_page - 1) / per_page) +
+                 " page(s)): compute the order from objnum and PAGE_SIZE");
+    }
+    if (got != want) {
+      add_evidence(bad, objnum + ": " + describe(ev));
+    }
+    if (ev.field("gfp_flags").find("GFP_KERNEL") == std::string::npos && bad.message.empty()) {
+      bad = fail(objnum + ": alloc_pages was called with " + ev.field("gfp_flags") + ", the lab asks for GFP_KERNEL");
+      add_evidence(bad, describe(ev));
+    }
+    seen.push_back("order " + std::to_string(got) + " for objnum " + std::to_string(view.objnum()));
+  }
+  if (!bad.message.empty()) {
+    return bad;
+  }
+  Verdict v = pass(join(seen, "; "));
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    for (auto i : thread_page_allocs(view)) {
+      add_evidence(v, describe(view.events()[i].event));
+    }
+  }
+  return v;
+}
+
+Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    auto allocs = thread_page_allocs(view);
+    if (allocs.empty()) {
+      return fail("objnum " + std::to_string(view.objnum()) + ": the thread allocated no pages, so none were freed");
+    }
+    for (auto i : allocs) {
+      const auto& alloc = view.events()[i].event;
+      auto f = freed_by(view, i, "mm_page_free", "pfn");
+      if (!f) {
+        Verdict v = fail("objnum " + std::to_string(view.objnum()) + ": the pages from alloc_pages were never "
+                         "freed: call __free_pages() with the same page and order");
+        add_evidence(v, describe(alloc));
+        return v;
+      }
+      const auto& fr = view.events()[*f].event;
+      if (fr.field("order") != alloc.field("order")) {
+        Verdict v = fail("objnum " + std::to_string(view.objnum()) + ": pages allocated with order " +
+                         alloc.field("order") + " were freed with order " + fr.field("order"));
+        add_evidence(v, describe(alloc));
+        add_evidence(v, describe(fr));
+        return v;
+      }
+    }
+  }
+  return pass("every alloc_pages() was matched by __free_pages() of the same pages and order");
+}
+
+// Allocations by the module that no free matched within the load.
+Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  static const std::map<std::string, std::pair<std::string, std::string>> k_pairs = {
+    {"mm_page_alloc", {"mm_page_free", "pfn"}},
+    {"kmalloc", {"kfree", "ptr"}},
+    {"kmem_cache_alloc", {"kmem_cache_free", "ptr"}}};
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    std::size_t leaked = 0;
+    Verdict v;
+    for (std::size_t i = 0; i < view.events().size(); ++i) {
+      const auto& ev = view.events()[i].event;
+      auto pair = k_pairs.find(ev.name);
+      if (pair == k_pairs.end()) {
+        continue;
+      }
+      const bool mine = ev.name == "mm_page_alloc" ? view.is_module_thread(ev.pid) : view.from_module(ev);
+      if (mine && !freed_by(view, i, pair->second.first, pair->second.second)) {
+        ++leaked;
+        add_evidence(v, describe(ev));
+      }
+    }
+    if (leaked) {
+      v.status = Status::fail;
+      v.message = "objnum " + std::to_string(view.objnum()) + ": " + std::to_string(leaked) +
+                  " allocation(s) by the module were never freed";
+      return v;
+    }
+  }
+  return pass("everything the module allocated was freed before it was unloaded");
+}
+
+// ---- object loops (kmem_alloc, cache_alloc) -------------------------------------------
+
+Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::string& alloc_name,
+                   const std::string& free_name, const std::string& what)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  std::vector<std::string> seen;
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    std::string cache_name = run.slab_created.empty() ? "" : run.slab_created.front().name;
+    std::size_t allocs = 0;
+    std::size_t paired = 0;
+    std::optional<std::string> first_problem;
+    std::vector<std::string> evidence;
+    constexpr std::size_t k_none = static_cast<std::size_t>(-1);
+    std::size_t open = k_none; // index of the allocation not yet freed
+    for (std::size_t i = 0; i < view.events().size(); ++i) {
+      const auto& ev = view.events()[i].event;
+      if (!view.is_module_thread(ev.pid) || !view.from_module(ev)) {
+        continue;
+      }
+      if (ev.name == alloc_name) {
+        ++allocs;
+        if (evidence.size() < 2) {
+          evidence.push_back(describe(ev));
+        }
+        if (open != k_none && !first_problem) {
+          first_problem = "a new object was allocated before the previous one was freed";
+        }
+        if (ev.field("bytes_req") != std::to_string(facts.struct_size) && !first_problem) {
+          first_problem = "an allocation of " + ev.field("bytes_req") + " bytes, expected " +
+                          std::to_string(facts.struct_size) + " (one struct)";
+        }
+        open = i;
+      } else if (ev.name == free_name) {
+        if (open != k_none && view.referenced(i, "ptr") == &view.events()[open]) {
+          ++paired;
+          open = k_none;
+        }
+        if (!cache_name.empty() && free_name == "kmem_cache_free" && ev.field("name") != cache_name &&
+            !first_problem) {
+          first_problem = "objects were freed to cache " + ev.field("name") + ", not to " + cache_name;
+        }
+        if (evidence.size() < 3) {
+          evidence.push_back(describe(ev));
+        }
+      }
+    }
+    std::string objnum = "objnum " + std::to_string(view.objnum());
+    if (allocs != view.objnum() && !first_problem) {
+      first_problem = std::to_string(allocs) + " " + alloc_name + " calls from the thread, expected " +
+                      std::to_string(view.objnum());
+    }
+    if (!first_problem && paired != allocs) {
+      first_problem = std::to_string(allocs - paired) + " of " + std::to_string(allocs) +
+                      " objects were not freed right after being allocated";
+    }
+    if (first_problem) {
+      Verdict v = fail(objnum + ": " + *first_problem + "; the loop must " + what);
+      for (const auto& line : evidence) {
+        add_evidence(v, line);
+      }
+      return v;
+    }
+    seen.push_back(std::to_string(allocs) + " for objnum " + std::to_string(view.objnum()));
+  }
+  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", "));
+}
+
+Verdict check_kmalloc_loop(const ModuleEvidence& e, const LabFacts& facts)
+{
+  return check_loop(e, facts, "kmalloc", "kfree", "kmalloc one struct and kfree it, objnum times");
+}
+
+Verdict check_cache_loop(const ModuleEvidence& e, const LabFacts& facts)
+{
+  return check_loop(e, facts, "kmem_cache_alloc", "kmem_cache_free",
+                    "kmem_cache_alloc one struct from the module's cache and kmem_cache_free it, objnum times");
+}
+
+Verdict check_approach(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    for (auto i : thread_page_allocs(view)) {
+      const auto& ev = view.events()[i].event;
+      if (ev.field("order") != "0" && !ev.field("order").empty()) {
+        Verdict v = fail("objnum " + std::to_string(view.objnum()) + ": the thread still allocates whole pages "
+                         "(order " + ev.field("order") + "); allocate each object with kmalloc instead");
+        add_evidence(v, describe(ev));
+        return v;
+      }
+    }
+  }
+  return pass("no multi-page allocation from the module's thread");
+}
+
+Verdict check_cache_create(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto got = default_view(e, facts);
+  if (auto* v = std::get_if<Verdict>(&got)) {
+    return *v;
+  }
+  const auto& run = std::get<RunView>(got).run();
+  if (run.slab_created.empty()) {
+    return fail("no new cache appeared in /sys/kernel/slab after insmod: call kmem_cache_create() in the init "
+                "function");
+  }
+  for (const auto& c : run.slab_created) {
+    if (c.object_size == static_cast<long>(facts.struct_size)) {
+      Verdict v = pass("cache " + c.name + " created for " + std::to_string(c.object_size) + "-byte objects");
+      add_evidence(v, "/sys/kernel/slab/" + c.name + "/object_size = " + std::to_string(c.object_size));
+      return v;
+    }
+  }
+  const auto& c = run.slab_created.front();
+  Verdict v = fail("cache " + c.name + " holds " + std::to_string(c.object_size) + "-byte objects, expected " +
+                   std::to_string(facts.struct_size) + ": create it with sizeof(struct ...)");
+  add_evidence(v, "/sys/kernel/slab/" + c.name + "/object_size = " + std::to_string(c.object_size));
+  return v;
+}
+
+Verdict check_cache_destroy(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  bool any_created = false;
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    any_created = any_created || !run.slab_created.empty();
+    for (const auto& rec : run.log) {
+      if (observe::classify_log_line(rec.text) == observe::KernelTrouble::slab_leak) {
+        Verdict v = fail("kmem_cache_destroy found objects still in the cache: free every object first");
+        add_evidence(v, rec.text);
+        return v;
+      }
+    }
+    if (!run.slab_left.empty()) {
+      Verdict v = fail("cache " + run.slab_left.front().name + " is still in /sys/kernel/slab after rmmod (" +
+                       view.label() + "): call kmem_cache_destroy() in the exit function");
+      add_evidence(v, "/sys/kernel/slab/" + run.slab_left.front().name + " present after rmmod");
+      return v;
+    }
+  }
+  if (!any_created) {
+    return {Status::not_run, "not run: the module created no cache (see cache_alloc.cache-create)", {}, false};
+  }
+  return pass("the cache was gone from /sys/kernel/slab after every rmmod");
+}
+
+Verdict check_not_kmalloc(const ModuleEvidence& e, const LabFacts& facts)
+{
+  if (auto missing = all_runs_present(e)) {
+    return *missing;
+  }
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(view);
+    }
+    std::size_t count = 0;
+    Verdict v;
+    for (const auto& se : view.events()) {
+      if (se.event.name == "kmalloc" && view.from_module(se.event) &&
+          se.event.field("bytes_req") == std::to_string(facts.struct_size)) {
+        ++count;
+        add_evidence(v, describe(se.event));
+      }
+    }
+    if (count) {
+      v.status = Status::fail;
+      v.message = "objnum " + std::to_string(view.objnum()) + ": the module called kmalloc " + std::to_string(count) +
+                  " times for " + std::to_string(facts.struct_size) +
+                  "-byte objects: allocate them from the cache with kmem_cache_alloc";
+      v.evidence.resize(std::min<std::size_t>(v.evidence.size(), 2));
+      return v;
+    }
+  }
+  return pass("no kmalloc of struct-sized objects from the module");
+}
+
+struct NamedCheck
+{
+  const char* module; // "" for every module
+  const char* id;
+  Check check;
+};
+
+constexpr NamedCheck k_checks[] = {
+  {"", "build", check_build},
+  {"", "license", check_license},
+  {"", "param", check_param},
+  {"", "default", check_default},
+  {"", "param-100", check_param_100},
+  {"", "thread", check_thread},
+  {"", "pinned", check_pinned},
+  {"", "struct-size", check_struct_size},
+  {"", "clean-unload", check_clean_unload},
+  {"", "timing", check_timing},
+  {"page_alloc", "order", check_order},
+  {"page_alloc", "free", check_page_free},
+  {"page_alloc", "no-leak", check_no_leak},
+  {"kmem_alloc", "loop", check_kmalloc_loop},
+  {"kmem_alloc", "approach", check_approach},
+  {"cache_alloc", "cache-create", check_cache_create},
+  {"cache_alloc", "loop", check_cache_loop},
+  {"cache_alloc", "cache-destroy", check_cache_destroy},
+  {"cache_alloc", "not-kmalloc", check_not_kmalloc},
+};
+
+} // namespace
+
+Check find_check(const std::string& module_id, const std::string& check_id)
+{
+  for (const auto& c : k_checks) {
+    if ((c.module[0] == '\0' || module_id == c.module) && check_id == c.id) {
+      return c.check;
+    }
+  }
+  return nullptr;
+}
+
+Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const std::string& check_id)
+{
+  Check check = find_check(evidence.module_id, check_id);
+  if (!evidence.found_at || !evidence.build) {
+    return check_id == "build" ? fail(evidence.file + " was not found in the submission")
+                               : Verdict{Status::not_run, "not run: " + evidence.file + " is missing", {}, false};
+  }
+  const auto& b = *evidence.build;
+  if (!b.ok && !b.shimmed) {
+    if (check_id == "build") {
+      return check(evidence, facts);
+    }
+    if (check_id == "license" && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
+      return fail("no MODULE_LICENSE in " + evidence.file + ": the kernel build refuses the module; add "
+                  "MODULE_LICENSE(\"GPL\")");
+    }
+    return {Status::not_run, "not run: " + evidence.file + " did not compile", {}, false};
+  }
+  Verdict v = check(evidence, facts);
+  v.on_shimmed_build = b.shimmed && check_id != "build";
+  return v;
+}
+
+std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& facts)
+{
+  std::optional<std::uint64_t> first;
+  std::optional<std::uint64_t> last;
+  for (const auto& se : view.events()) {
+    if (view.is_module_thread(se.event.pid) && is_work_event(se.event, facts)) {
+      first = first ? *first : se.event.ts_ns;
+      last = se.event.ts_ns;
+    }
+  }
+  if (!first) {
+    return std::nullopt;
+  }
+  return *last - *first;
+}
+
+std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& facts)
+{
+  std::uint64_t last_work = 0;
+  for (const auto& se : view.events()) {
+    if (view.is_module_thread(se.event.pid) && is_work_event(se.event, facts)) {
+      last_work = se.event.ts_ns;
+    }
+  }
+  // The first message after the work that carries a time; a bare number counts as ns.
+  for (bool bare : {false, true}) {
+    for (const auto* ev : view.thread_messages()) {
+      if (ev->ts_ns < last_work) {
+        continue;
+      }
+      if (auto ns = parse_reported_ns(message_text(*ev), bare)) {
+        return ns;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<Measurement> measure(const ModuleEvidence& student, const ModuleEvidence& reference,
+                                 const LabFacts& facts)
+{
+  auto timings = [&](const ModuleEvidence& e, unsigned objnum, std::optional<std::uint64_t>* traced) {
+    for (const auto& run : e.runs) {
+      RunView view(run, facts.default_objnum);
+      if (view.objnum() == objnum && run.insmod.ok) {
+        if (traced) {
+          *traced = traced_ns(view, facts);
+        }
+        return reported_ns(view, facts);
+      }
+    }
+    return std::optional<std::uint64_t>{};
+  };
+  std::vector<Measurement> rows;
+  for (unsigned objnum : facts.timing_objnums) {
+    Measurement m;
+    m.module = student.module_id;
+    m.objnum = objnum;
+    m.reported_ns = timings(student, objnum, &m.traced_ns);
+    m.reference_ns = timings(reference, objnum, nullptr);
+    rows.push_back(m);
+  }
+  return rows;
+}
+
+} // namespace kmgrade::evaluate

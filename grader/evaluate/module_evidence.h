@@ -1,0 +1,89 @@
+#pragma once
+
+#include "build/module_build.h"
+#include "observe/observation.h"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kmgrade::evaluate {
+
+// All that is known of one student module: where its file came from, its build, and the
+// loads the sandbox ran.
+struct ModuleEvidence
+{
+  std::string module_id;                   // "page_alloc"
+  std::string file;                        // "page_alloc.c"
+  std::string module_name;                 // "lab5_page_alloc"
+  std::optional<std::string> found_at;     // path in the submission; nullopt: missing
+  std::optional<build::ModuleBuild> build; // nullopt when the file is missing
+  std::vector<observe::ModuleRun> runs;    // in plan order, as many as came back
+  std::vector<std::string> planned_params; // every load the plan asked for ("" = default)
+  std::string sandbox_failure;             // why loads are missing, when some are
+};
+
+// The facts of the lab a check compares against (from the rubric and the sandbox).
+struct LabFacts
+{
+  unsigned default_objnum = 2000;
+  unsigned struct_size = 32;
+  long page_size = 4096;
+  std::vector<unsigned> timing_objnums;
+  double timing_max_ratio = 20;
+  std::uint64_t timing_slack_ns = 0;
+  std::uint64_t timing_resolution_ns = 0;
+  std::uint64_t tick_ns = 4000000;
+  std::vector<std::string> work_events;
+};
+
+// One load seen through what checks ask: its objnum, the module's threads, and its events
+// in order with repeated blocks expanded.
+class RunView
+{
+public:
+  RunView(const observe::ModuleRun& run, unsigned default_objnum);
+
+  const observe::ModuleRun& run() const { return m_run; }
+  unsigned objnum() const { return m_objnum; }
+  std::string label() const; // "objnum=100" or "no parameter (objnum 2000)"
+  const std::vector<observe::StreamEvent>& events() const { return m_events; }
+  bool is_module_thread(int pid) const { return m_threads.count(pid) > 0; }
+  bool has_threads() const { return !m_threads.empty(); }
+
+  // The event `distance` places before index i, through a pointer field's back reference.
+  const observe::StreamEvent* referenced(std::size_t i, const std::string& field) const;
+
+  // Does a call_site (or any field) point into the module's code?
+  bool from_module(const observe::TraceEvent& ev) const;
+
+  // Console messages: from the module's threads, or from anyone else (insmod's context).
+  std::vector<const observe::TraceEvent*> thread_messages() const;
+  std::vector<const observe::TraceEvent*> other_messages() const;
+
+  // Kernel log lines of this load that announce trouble (Oops, WARNING, ...).
+  std::vector<std::string> trouble_lines() const;
+
+private:
+  const observe::ModuleRun& m_run;
+  unsigned m_objnum;
+  std::set<int> m_threads;
+  std::vector<observe::StreamEvent> m_events;
+};
+
+// Text of a console event without its "[  1.234]" stamp or trailing newline.
+std::string message_text(const observe::TraceEvent& ev);
+
+// Does `text` contain `number` as a whole number (not part of a longer one)?
+bool mentions_number(const std::string& text, unsigned long long number);
+
+// A time a module printed, in nanoseconds: "took 1234 ns", "3.5 us", "elapsed: 12 ms".
+// A number with no unit counts as ns only when `bare_is_ns`.
+std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bare_is_ns);
+
+// The page order the lab asks for: ceil(log2(ceil(objnum / (page_size / struct_size)))).
+unsigned expected_order(unsigned objnum, long page_size, unsigned struct_size);
+
+} // namespace kmgrade::evaluate

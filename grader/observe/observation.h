@@ -1,0 +1,97 @@
+#pragma once
+
+#include "observe/event_stream.h"
+#include "observe/kernel_log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kmgrade::observe {
+
+// One module load the guest agent is asked to perform.
+struct LoadRequest
+{
+  std::string id;          // unique in the plan, e.g. "student/page_alloc/objnum=100"
+  std::string module_path; // path of the .ko inside the guest
+  std::string module_name; // name the kernel knows it by (lab5_page_alloc)
+  std::string params;      // "objnum=100", or "" for the default
+  int settle_timeout_ms = 30000;
+};
+
+// What the agent does in one boot: every load in order, with the same tracing set-up.
+struct Plan
+{
+  std::string secret; // prefixes every line of the agent's results channel
+  std::vector<std::string> events;    // tracefs events, "kmem:kmalloc"
+  std::vector<std::string> functions; // function-tracer filter
+  std::vector<LoadRequest> loads;
+  std::size_t max_segments = 2000;
+  std::size_t max_log_lines = 400;
+  int trace_buffer_kb = 16384;
+};
+
+// The outcome of insmod or rmmod.
+struct StepResult
+{
+  bool attempted = false;
+  bool ok = false;
+  int error_code = 0; // errno as libkmod returned it, positive
+  std::string error;  // strerror of it
+  std::uint64_t duration_ns = 0;
+};
+
+// A kernel thread that appeared while the module was loaded (kworkers excluded).
+struct TaskInfo
+{
+  int pid = 0;
+  std::string comm;
+  std::string cpus_allowed; // "0", "0-1"; empty when the thread had exited when looked at
+  bool exited = false;
+};
+
+// An entry of /sys/kernel/slab that appeared while the module was loaded.
+struct SlabCache
+{
+  std::string name;
+  long object_size = 0;
+  long objects = 0;
+};
+
+// Everything the kernel showed for one load: the raw facts checks are computed from.
+struct ModuleRun
+{
+  LoadRequest request;
+  StepResult insmod;
+  StepResult rmmod;
+  int loader_pid = 0;   // the task that ran insmod and rmmod (the agent)
+  bool settled = false; // the module's threads went idle or exited before the timeout
+  std::uint64_t settle_ns = 0;
+  std::uint64_t core_base = 0; // address range of the module's code, for call sites
+  std::uint64_t core_size = 0;
+  std::vector<TaskInfo> threads;
+  std::vector<LogRecord> log; // kernel log records from insmod to after rmmod
+  std::size_t log_dropped = 0;
+  EventStream events; // events of the module's threads, its call sites, console and function hits
+  std::vector<SlabCache> slab_created; // present after load, absent before
+  std::vector<SlabCache> slab_left;    // of those, still present after unload
+};
+
+// The agent's answer for a whole boot.
+struct GuestReport
+{
+  std::string kernel;    // uname -r in the guest
+  int cpus = 0;
+  long page_size = 0;
+  std::string clocksource;
+  std::vector<ModuleRun> runs;
+};
+
+nlohmann::json to_json(const Plan& plan);
+Plan plan_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ModuleRun& run);
+ModuleRun module_run_from_json(const nlohmann::json& j);
+
+} // namespace kmgrade::observe

@@ -1,0 +1,266 @@
+#include "run/sandbox_vm.h"
+
+#include "util/error.h"
+#include "util/process.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace kmgrade::run {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path, std::size_t max_bytes = std::string::npos)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.size() > max_bytes) {
+    text = text.substr(text.size() - max_bytes);
+  }
+  return text;
+}
+
+std::string random_secret()
+{
+  unsigned char bytes[16];
+  int fd = ::open("/dev/urandom", O_RDONLY);
+  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
+    throw Error("cannot read /dev/urandom for the sandbox's channel secret");
+  }
+  ::close(fd);
+  std::string out;
+  for (unsigned char b : bytes) {
+    const char* hex = "0123456789abcdef";
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// Natural order of version strings: "6.1.0-10" < "6.1.0-9" is wrong, digits compare as numbers.
+bool version_less(const std::string& a, const std::string& b)
+{
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t ie = i;
+      std::size_t je = j;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+      auto na = std::stoull(a.substr(i, ie - i));
+      auto nb = std::stoull(b.substr(j, je - j));
+      if (na != nb) {
+        return na < nb;
+      }
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) {
+        return a[i] < b[j];
+      }
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::string qemu_version()
+{
+  auto r = util::run_process({"qemu-system-x86_64", "--version"});
+  return r.output.substr(0, r.output.find('\n'));
+}
+
+} // namespace
+
+SandboxKernel find_sandbox_kernel()
+{
+  std::vector<std::string> versions;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/boot", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("vmlinuz-", 0) != 0) {
+      continue;
+    }
+    std::string version = name.substr(8);
+    if (fs::exists("/lib/modules/" + version + "/build/Makefile")) {
+      versions.push_back(version);
+    }
+  }
+  if (versions.empty()) {
+    throw Error("no sandbox kernel: need /boot/vmlinuz-V with headers in /lib/modules/V/build "
+                "(install linux-image-amd64 and linux-headers-amd64, or run scripts/setup)");
+  }
+  std::sort(versions.begin(), versions.end(), version_less);
+  const std::string& v = versions.back();
+  return {v, "/boot/vmlinuz-" + v, "/lib/modules/" + v + "/build"};
+}
+
+Accel parse_accel(const std::string& text)
+{
+  if (text == "auto") return Accel::automatic;
+  if (text == "kvm") return Accel::kvm;
+  if (text == "tcg") return Accel::tcg;
+  throw Error("unknown accelerator '" + text + "': use auto, kvm or tcg");
+}
+
+const char* to_string(Accel accel)
+{
+  switch (accel) {
+  case Accel::automatic: return "auto";
+  case Accel::kvm: return "kvm";
+  case Accel::tcg: return "tcg";
+  }
+  return "auto";
+}
+
+observe::GuestReport parse_channel(const std::string& text, const std::string& secret, bool& completed)
+{
+  observe::GuestReport report;
+  completed = false;
+  const std::string prefix = "KMG " + secret + " ";
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    auto at = line.find(prefix);
+    if (at == std::string::npos) {
+      continue;
+    }
+    std::string rest = line.substr(at + prefix.size());
+    auto space = rest.find(' ');
+    std::string kind = rest.substr(0, space);
+    nlohmann::json body;
+    try {
+      body = nlohmann::json::parse(rest.substr(space + 1));
+    } catch (const nlohmann::json::exception&) {
+      continue; // a line cut short by a dying VM
+    }
+    if (kind == "hello") {
+      report.kernel = body.at("kernel").get<std::string>();
+      report.cpus = body.at("cpus").get<int>();
+      report.page_size = body.at("page_size").get<long>();
+      report.clocksource = body.at("clocksource").get<std::string>();
+    } else if (kind == "run") {
+      report.runs.push_back(observe::module_run_from_json(body));
+    } else if (kind == "done") {
+      completed = true;
+    }
+  }
+  return report;
+}
+
+namespace {
+
+VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const std::vector<GuestFile>& files)
+{
+  fs::create_directories(options.work_dir);
+  plan.secret = random_secret();
+  std::vector<GuestFile> root = files;
+  root.push_back({"/init", options.agent, "", 0755});
+  root.push_back({"/plan.json", "", observe::to_json(plan).dump(), 0644});
+  for (const auto& lib : shared_libraries(options.agent)) {
+    root.push_back({lib.string(), lib, "", 0755});
+  }
+  const fs::path image = options.work_dir / "initramfs.cpio.gz";
+  const fs::path console = options.work_dir / "console.log";
+  const fs::path channel = options.work_dir / "channel.log";
+  write_initramfs(image, root);
+  fs::remove(console);
+  fs::remove(channel);
+
+  std::vector<std::string> argv = {
+    "qemu-system-x86_64",
+    "-M", "pc",
+    "-accel", accel == Accel::kvm ? "kvm" : "tcg",
+    "-smp", std::to_string(options.cpus),
+    "-m", std::to_string(options.memory_mb),
+    "-display", "none", "-nodefaults", "-no-reboot",
+    "-kernel", options.kernel.image.string(),
+    "-initrd", image.string(),
+    "-append", "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable",
+    "-serial", "file:" + console.string(),
+    "-serial", "file:" + channel.string(),
+  };
+  if (accel == Accel::kvm) {
+    argv.insert(argv.begin() + 5, {"-cpu", "host,-arch-capabilities"});
+  }
+  util::ProcessOptions popts;
+  popts.timeout = options.timeout;
+  auto start = std::chrono::steady_clock::now();
+  auto result = util::run_process(argv, popts);
+  VmOutcome out;
+  out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.accel = accel == Accel::kvm ? "kvm" : "tcg";
+  out.timed_out = result.timed_out;
+  out.console = read_text(console, 64 * 1024);
+  if (!result.timed_out && result.exit_code != 0 && !fs::exists(channel)) {
+    throw Error("the sandbox VM did not start: qemu-system-x86_64 said: " + result.output);
+  }
+  out.report = parse_channel(read_text(channel), plan.secret, out.completed);
+  return out;
+}
+
+} // namespace
+
+Accel resolve_accel(const VmOptions& options)
+{
+  if (options.accel != Accel::automatic) {
+    return options.accel;
+  }
+  if (::access("/dev/kvm", R_OK | W_OK) != 0) {
+    return Accel::tcg;
+  }
+  std::string key = qemu_version() + " " + options.kernel.version;
+  const fs::path verdict_file = options.cache_dir / "kvm-probe.txt";
+  {
+    std::ifstream in(verdict_file);
+    std::string cached_key;
+    std::string verdict;
+    if (std::getline(in, cached_key) && std::getline(in, verdict) && cached_key == key) {
+      return verdict == "kvm" ? Accel::kvm : Accel::tcg;
+    }
+  }
+  // Only a real boot to the agent proves KVM: on some nested hosts the guest hangs at once.
+  VmOptions probe = options;
+  probe.timeout = std::chrono::seconds(20);
+  probe.work_dir = options.work_dir / "kvm-probe";
+  Accel verdict = Accel::tcg;
+  try {
+    auto outcome = boot(probe, Accel::kvm, observe::Plan{}, {});
+    if (outcome.completed) {
+      verdict = Accel::kvm;
+    }
+  } catch (const Error&) {
+    verdict = Accel::tcg;
+  }
+  fs::create_directories(options.cache_dir);
+  std::ofstream(verdict_file) << key << '\n' << to_string(verdict) << '\n';
+  return verdict;
+}
+
+VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files)
+{
+  auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
+  if (outcome.report.kernel.empty() && !outcome.completed) {
+    std::string why = outcome.timed_out ? "it did not finish within " + std::to_string(options.timeout.count()) + " s"
+                                        : "the guest agent never answered";
+    throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
+                (options.work_dir / "console.log").string());
+  }
+  return outcome;
+}
+
+} // namespace kmgrade::run

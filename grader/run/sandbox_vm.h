@@ -1,0 +1,65 @@
+#pragma once
+
+#include "observe/observation.h"
+#include "run/initramfs.h"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kmgrade::run {
+
+// The kernel the sandbox boots and the headers student code is built against: one version.
+struct SandboxKernel
+{
+  std::string version;             // "6.1.0-56-amd64"
+  std::filesystem::path image;     // /boot/vmlinuz-<version>
+  std::filesystem::path build_dir; // /lib/modules/<version>/build
+};
+
+// The newest installed kernel that has both an image in /boot and headers. Throws Error
+// naming the missing package when there is none.
+SandboxKernel find_sandbox_kernel();
+
+enum class Accel { automatic, kvm, tcg };
+
+Accel parse_accel(const std::string& text); // "auto" | "kvm" | "tcg"; throws Error otherwise
+const char* to_string(Accel accel);
+
+struct VmOptions
+{
+  SandboxKernel kernel;
+  Accel accel = Accel::automatic;
+  int cpus = 2;
+  int memory_mb = 1024;
+  std::chrono::seconds timeout{600};
+  std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
+  std::filesystem::path work_dir;    // scratch: image, console and channel files
+  std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered
+};
+
+// What came back from one boot.
+struct VmOutcome
+{
+  observe::GuestReport report;
+  std::string accel;          // "kvm" or "tcg", as used
+  bool completed = false;     // the agent said "done" (every load has a result)
+  bool timed_out = false;
+  std::string console;        // the kernel console, capped, for evidence when the VM died
+  double duration_s = 0;
+};
+
+// Boots the sandbox kernel with the agent as /init, `files` (modules) in its root, and runs
+// `plan`. The plan's secret is replaced by a fresh one. Throws Error when QEMU cannot be
+// started or the guest never answered at all.
+VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files);
+
+// Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
+// the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.
+Accel resolve_accel(const VmOptions& options);
+
+// Parses the agent's channel output, keeping only lines that carry `secret`.
+observe::GuestReport parse_channel(const std::string& text, const std::string& secret, bool& completed);
+
+} // namespace kmgrade::run

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmgrade::score {
+
+struct TimingRule
+{
+  std::vector<unsigned> objnums;  // the runs the timing table and check cover
+  double max_ratio = 20;          // reported may exceed traced by this factor ...
+  std::uint64_t slack_ns = 0;     // ... plus this much
+  std::uint64_t resolution_ns = 0; // reported may fall short of traced by this much (trace clock is in us)
+  std::uint64_t tick_ns = 4000000; // one jiffy on the sandbox kernel
+};
+
+// One module of the lab: the file a student hands in and how it is exercised.
+struct ModuleSpec
+{
+  std::string id;          // "page_alloc"
+  std::string file;        // "page_alloc.c"
+  std::string module_name; // "lab5_page_alloc": never the name of built-in kernel code
+  std::vector<std::optional<unsigned>> objnums; // nullopt: load with no parameter
+  std::vector<std::string> work_events;         // the events the timed work produces
+};
+
+struct RubricCheck
+{
+  std::string id; // "<module>.<check>" or "manual.<item>"
+  double points = 0;
+  bool manual = false;
+  std::string message; // for manual items: what the person looks for
+};
+
+struct Exercise
+{
+  std::string id;
+  std::string title;
+  std::vector<RubricCheck> checks;
+};
+
+struct Rubric
+{
+  std::string id;
+  std::string title;
+  std::string sha256;
+  double max_score = 0;
+  unsigned default_objnum = 0;
+  unsigned struct_size = 0;
+  double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
+  TimingRule timing;
+  std::vector<ModuleSpec> modules;
+  std::vector<std::string> trace_events;
+  std::vector<std::string> trace_functions;
+  std::vector<Exercise> exercises;
+
+  const ModuleSpec* module(const std::string& id) const;
+  double auto_max() const;
+  double manual_max() const;
+};
+
+// Parses and validates a rubric: unknown modules in check ids, points that do not add up to
+// max_score and duplicate ids are errors. Throws Error naming `origin` and what is wrong.
+Rubric parse_rubric(const std::string& text, const std::string& origin);
+
+// Reads a rubric file; throws Error when it cannot be read or is invalid.
+Rubric load_rubric(const std::filesystem::path& path);
+
+} // namespace kmgrade::score

@@ -1,0 +1,115 @@
+#include "util/process.h"
+
+#include "util/error.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kmgrade::util {
+
+std::filesystem::path find_program(const std::string& name)
+{
+  if (name.find('/') != std::string::npos) {
+    return name;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t pos = 0;
+  while (pos <= dirs.size()) {
+    auto colon = dirs.find(':', pos);
+    std::filesystem::path candidate =
+      std::filesystem::path(dirs.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos)) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string::npos) {
+      break;
+    }
+    pos = colon + 1;
+  }
+  return {};
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options)
+{
+  auto program = find_program(argv.at(0));
+  if (program.empty()) {
+    throw Error("cannot run " + argv.at(0) + ": not found in PATH (run scripts/setup to install it)");
+  }
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) {
+    throw Error(std::string("cannot run ") + argv[0] + ": pipe: " + std::strerror(errno));
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(pipefd[1], STDOUT_FILENO);
+    ::dup2(pipefd[1], STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, STDIN_FILENO);
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
+      ::_exit(127);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execv(program.c_str(), args.data());
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  ::close(pipefd[1]);
+
+  ProcessResult result;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  char buf[65536];
+  for (;;) {
+    int wait_ms = -1;
+    if (options.timeout.count() > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        result.timed_out = true;
+        ::kill(-pid, SIGKILL);
+        break;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd pfd{pipefd[0], POLLIN, 0};
+    int rc = ::poll(&pfd, 1, wait_ms);
+    if (rc < 0 && errno == EINTR) {
+      continue;
+    }
+    if (rc == 0) {
+      continue;
+    }
+    ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n <= 0) {
+      break;
+    }
+    std::size_t room = options.max_output > result.output.size() ? options.max_output - result.output.size() : 0;
+    result.output.append(buf, std::min(room, static_cast<std::size_t>(n)));
+    result.output_cut = result.output_cut || static_cast<std::size_t>(n) > room;
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  // Children the program left behind in its group must not outlive it.
+  ::kill(-pid, SIGKILL);
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
+} // namespace kmgrade::util

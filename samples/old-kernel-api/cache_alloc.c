@@ -1,0 +1,88 @@
+/*
+ * cache_alloc.c - Lab 5 (tested on Raspberry Pi, kernel 5.4)
+ * Slab cache for our struct; kernel thread bound to core 0 allocates and
+ * frees objnum objects from it.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/init.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/time.h>
+#include <linux/slab.h>
+
+MODULE_LICENSE("GPL");
+
+static unsigned int objnum = 2000;
+module_param(objnum, uint, 0644);
+
+struct my_struct {
+	unsigned int data[8];
+};
+
+static struct kmem_cache *my_cache;
+static struct task_struct *kthread;
+
+static int thread_fn(void *data)
+{
+	struct timespec start, end;
+	long long elapsed_ns;
+	struct my_struct *ptr;
+	unsigned int i;
+
+	printk(KERN_INFO "cache_alloc: objnum: %u\n", objnum);
+	printk(KERN_INFO "cache_alloc: size of struct: %zu bytes\n", sizeof(struct my_struct));
+
+	getnstimeofday(&start);
+	for (i = 0; i < objnum; i++) {
+		ptr = kmem_cache_alloc(my_cache, GFP_KERNEL);
+		if (!ptr) {
+			printk(KERN_ERR "cache_alloc: kmem_cache_alloc failed\n");
+			break;
+		}
+		kmem_cache_free(my_cache, ptr);
+	}
+	getnstimeofday(&end);
+
+	elapsed_ns = (end.tv_sec - start.tv_sec) * NSEC_PER_SEC +
+		     (end.tv_nsec - start.tv_nsec);
+	printk(KERN_INFO "cache_alloc: allocation took %lld ns\n", elapsed_ns);
+
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static int __init ca_init(void)
+{
+	my_cache = kmem_cache_create("lab5_cache", sizeof(struct my_struct), 0, 0, NULL);
+	if (!my_cache) {
+		printk(KERN_ERR "cache_alloc: kmem_cache_create failed\n");
+		return -ENOMEM;
+	}
+
+	kthread = kthread_create(thread_fn, NULL, "cache_alloc");
+	if (IS_ERR(kthread)) {
+		printk(KERN_ERR "cache_alloc: cannot create thread\n");
+		kmem_cache_destroy(my_cache);
+		return PTR_ERR(kthread);
+	}
+	kthread_bind(kthread, 0);
+	wake_up_process(kthread);
+	return 0;
+}
+
+static void __exit ca_exit(void)
+{
+	kthread_stop(kthread);
+	kmem_cache_destroy(my_cache);
+	printk(KERN_INFO "cache_alloc: exit\n");
+}
+
+module_init(ca_init);
+module_exit(ca_exit);

@@ -1,0 +1,535 @@
+// kmgrade's guest agent: runs as /init of the sandbox VM (or as root on a student's own
+// machine), loads each module of a plan with libkmod, records what the kernel did, and
+// writes the observations to a channel of its own.
+
+#include "observe/observation.h"
+#include "observe/trace_line.h"
+
+#include <libkmod.h>
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace kmgrade::observe;
+
+namespace {
+
+const std::string k_tracing = "/sys/kernel/tracing";
+
+std::uint64_t now_ns()
+{
+  return static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count());
+}
+
+std::string read_file(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool write_file(const std::string& path, const std::string& text, bool append = false)
+{
+  int fd = ::open(path.c_str(), O_WRONLY | (append ? O_APPEND : O_TRUNC));
+  if (fd < 0) {
+    return false;
+  }
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok;
+}
+
+std::string trim(std::string s)
+{
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+std::vector<int> list_pids()
+{
+  std::vector<int> pids;
+  DIR* dir = ::opendir("/proc");
+  if (!dir) {
+    return pids;
+  }
+  while (auto* ent = ::readdir(dir)) {
+    if (std::isdigit(static_cast<unsigned char>(ent->d_name[0]))) {
+      pids.push_back(std::atoi(ent->d_name));
+    }
+  }
+  ::closedir(dir);
+  return pids;
+}
+
+struct ProcStatus
+{
+  std::string name;
+  char state = '?';
+  int ppid = -1;
+  std::string cpus_allowed;
+};
+
+std::optional<ProcStatus> proc_status(int pid)
+{
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) {
+    return std::nullopt;
+  }
+  ProcStatus st;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) {
+      continue;
+    }
+    std::string key = line.substr(0, colon);
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    if (key == "Name") {
+      st.name = value;
+    } else if (key == "State") {
+      st.state = value.empty() ? '?' : value[0];
+    } else if (key == "PPid") {
+      st.ppid = std::atoi(value.c_str());
+    } else if (key == "Cpus_allowed_list") {
+      st.cpus_allowed = value;
+    }
+  }
+  return st;
+}
+
+bool is_worker_name(const std::string& comm)
+{
+  return comm.rfind("kworker/", 0) == 0 || comm.rfind("ksoftirqd/", 0) == 0;
+}
+
+std::map<std::string, SlabCache> slab_snapshot()
+{
+  std::map<std::string, SlabCache> caches;
+  DIR* dir = ::opendir("/sys/kernel/slab");
+  if (!dir) {
+    return caches;
+  }
+  while (auto* ent = ::readdir(dir)) {
+    std::string name = ent->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    std::string base = "/sys/kernel/slab/" + name;
+    struct stat st{};
+    if (::lstat(base.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      continue; // merged aliases are symlinks
+    }
+    SlabCache c;
+    c.name = name;
+    c.object_size = std::atol(read_file(base + "/object_size").c_str());
+    c.objects = std::atol(read_file(base + "/objects").c_str());
+    caches[name] = c;
+  }
+  ::closedir(dir);
+  return caches;
+}
+
+// Reads the kernel log records after `after_seq` without blocking.
+std::vector<LogRecord> read_kmsg_since(std::uint64_t after_seq, bool& any_seen, std::uint64_t& last_seq)
+{
+  std::vector<LogRecord> out;
+  int fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+  if (fd < 0) {
+    return out;
+  }
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    if (n < 0) {
+      if (errno == EPIPE) {
+        continue; // records overwritten under us: keep reading the newer ones
+      }
+      break;
+    }
+    auto rec = parse_kmsg_record(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (!rec) {
+      continue;
+    }
+    last_seq = rec->seq;
+    any_seen = true;
+    if (rec->seq > after_seq) {
+      out.push_back(std::move(*rec));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+std::uint64_t current_kmsg_seq()
+{
+  bool seen = false;
+  std::uint64_t last = 0;
+  read_kmsg_since(UINT64_MAX, seen, last);
+  return last;
+}
+
+class Tracer
+{
+public:
+  explicit Tracer(const Plan& plan) : m_plan(plan) {}
+
+  void setup()
+  {
+    write_file(k_tracing + "/tracing_on", "0");
+    write_file(k_tracing + "/current_tracer", "nop");
+    write_file(k_tracing + "/buffer_size_kb", std::to_string(m_plan.trace_buffer_kb));
+    for (const auto& ev : m_plan.events) {
+      auto colon = ev.find(':');
+      std::string path = k_tracing + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
+      if (!write_file(path, "1")) {
+        std::fprintf(stderr, "kmgrade-agent: cannot enable event %s\n", ev.c_str());
+      }
+    }
+    if (!m_plan.functions.empty()) {
+      write_file(k_tracing + "/set_ftrace_filter", "");
+      bool any = false;
+      for (const auto& fn : m_plan.functions) {
+        any = write_file(k_tracing + "/set_ftrace_filter", fn + "\n", true) || any;
+      }
+      if (any) {
+        write_file(k_tracing + "/current_tracer", "function");
+      }
+    }
+  }
+
+  void start()
+  {
+    write_file(k_tracing + "/trace", "");
+    write_file(k_tracing + "/tracing_on", "1");
+  }
+
+  void stop() { write_file(k_tracing + "/tracing_on", "0"); }
+
+  std::vector<TraceEvent> read_events()
+  {
+    std::vector<TraceEvent> events;
+    std::ifstream in(k_tracing + "/trace");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (auto ev = parse_trace_line(line)) {
+        events.push_back(std::move(*ev));
+      }
+    }
+    return events;
+  }
+
+private:
+  const Plan& m_plan;
+};
+
+struct ModuleRange
+{
+  std::uint64_t base = 0;
+  std::uint64_t size = 0;
+};
+
+// Base and size of the module's core image, from /proc/modules ("name size refs deps state addr").
+ModuleRange module_range(const std::string& name)
+{
+  std::ifstream in("/proc/modules");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ss(line);
+    std::string mod, size, refs, deps, state, addr;
+    ss >> mod >> size >> refs >> deps >> state >> addr;
+    if (mod == name) {
+      return {std::strtoull(addr.c_str(), nullptr, 16), std::strtoull(size.c_str(), nullptr, 10)};
+    }
+  }
+  return {};
+}
+
+bool refers_to_module(const TraceEvent& ev, const std::string& name, const ModuleRange& range)
+{
+  const std::string tag = "[" + name + "]";
+  for (const auto& [key, value] : ev.fields) {
+    if (value.find(tag) != std::string::npos) {
+      return true;
+    }
+    if (range.size && value.rfind("0x", 0) == 0) {
+      std::uint64_t addr = std::strtoull(value.c_str(), nullptr, 16);
+      if (addr >= range.base && addr < range.base + range.size) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+class Agent
+{
+public:
+  Agent(kmod_ctx* ctx, const Plan& plan) : m_ctx(ctx), m_plan(plan), m_tracer(plan) {}
+
+  void setup_tracing() { m_tracer.setup(); }
+
+  ModuleRun run(const LoadRequest& req)
+  {
+    ModuleRun run;
+    run.request = req;
+    run.loader_pid = ::getpid();
+    auto slab_before = slab_snapshot();
+    std::set<int> pids_before;
+    for (int pid : list_pids()) {
+      pids_before.insert(pid);
+    }
+    std::uint64_t kmsg_seq = current_kmsg_seq();
+
+    kmod_module* mod = nullptr;
+    int err = kmod_module_new_from_path(m_ctx, req.module_path.c_str(), &mod);
+    if (err < 0) {
+      run.insmod.attempted = true;
+      run.insmod.error_code = -err;
+      run.insmod.error = std::strerror(-err);
+      return run;
+    }
+
+    m_tracer.start();
+    run.insmod.attempted = true;
+    std::uint64_t t0 = now_ns();
+    err = kmod_module_insert_module(mod, 0, req.params.empty() ? nullptr : req.params.c_str());
+    run.insmod.duration_ns = now_ns() - t0;
+    run.insmod.ok = err == 0;
+    if (err < 0) {
+      run.insmod.error_code = -err;
+      run.insmod.error = std::strerror(-err);
+    }
+
+    std::map<int, TaskInfo> threads;
+    ModuleRange range;
+    std::vector<TraceEvent> events;
+    if (run.insmod.ok) {
+      range = module_range(req.module_name);
+      run.core_base = range.base;
+      run.core_size = range.size;
+      settle(req, pids_before, threads, run);
+      auto slab_loaded = slab_snapshot();
+      for (const auto& [name, cache] : slab_loaded) {
+        if (!slab_before.count(name)) {
+          run.slab_created.push_back(cache);
+        }
+      }
+      // Read what happened so far while the module is loaded, so call sites print as symbols.
+      m_tracer.stop();
+      events = m_tracer.read_events();
+      m_tracer.start();
+
+      run.rmmod.attempted = true;
+      t0 = now_ns();
+      err = kmod_module_remove_module(mod, 0);
+      run.rmmod.duration_ns = now_ns() - t0;
+      run.rmmod.ok = err == 0;
+      if (err < 0) {
+        run.rmmod.error_code = -err;
+        run.rmmod.error = std::strerror(-err);
+      }
+      // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto slab_after = slab_snapshot();
+      for (const auto& cache : run.slab_created) {
+        auto it = slab_after.find(cache.name);
+        if (it != slab_after.end()) {
+          run.slab_left.push_back(it->second);
+        }
+      }
+    }
+    m_tracer.stop();
+    auto after = m_tracer.read_events();
+    events.insert(events.end(), std::make_move_iterator(after.begin()), std::make_move_iterator(after.end()));
+    kmod_module_unref(mod);
+
+    collect_threads_from_trace(events, threads);
+    for (auto& [pid, info] : threads) {
+      if (!proc_status(pid)) {
+        info.exited = true;
+      }
+      run.threads.push_back(info);
+    }
+    std::vector<TraceEvent> kept;
+    for (auto& ev : events) {
+      if (threads.count(ev.pid) || ev.name == "console" || ev.name == "function" ||
+          refers_to_module(ev, req.module_name, range)) {
+        kept.push_back(std::move(ev));
+      }
+    }
+    run.events = reduce_events(kept, m_plan.max_segments);
+
+    bool seen = false;
+    std::uint64_t last = 0;
+    run.log = read_kmsg_since(kmsg_seq, seen, last);
+    run.log_dropped = keep_head_and_tail(run.log, m_plan.max_log_lines);
+    return run;
+  }
+
+private:
+  // Waits until every kernel thread the module started is idle or gone.
+  void settle(const LoadRequest& req, const std::set<int>& pids_before, std::map<int, TaskInfo>& threads,
+              ModuleRun& run)
+  {
+    const std::uint64_t start = now_ns();
+    const std::uint64_t deadline = start + static_cast<std::uint64_t>(req.settle_timeout_ms) * 1'000'000ULL;
+    int quiet_polls = 0;
+    while (now_ns() < deadline) {
+      bool busy = false;
+      for (int pid : list_pids()) {
+        if (pids_before.count(pid)) {
+          continue;
+        }
+        auto st = proc_status(pid);
+        if (!st || st->ppid != 2 || is_worker_name(st->name)) {
+          continue;
+        }
+        auto& info = threads[pid];
+        info.pid = pid;
+        info.comm = st->name;
+        info.cpus_allowed = st->cpus_allowed;
+        busy = busy || st->state == 'R';
+      }
+      quiet_polls = busy ? 0 : quiet_polls + 1;
+      if (quiet_polls >= 3 && now_ns() - start > 150'000'000ULL) {
+        run.settled = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    run.settle_ns = now_ns() - start;
+  }
+
+  // Threads forked by kthreadd during the load that started and exited between two polls.
+  static void collect_threads_from_trace(const std::vector<TraceEvent>& events, std::map<int, TaskInfo>& threads)
+  {
+    std::map<int, std::string> renamed;
+    for (const auto& ev : events) {
+      if (ev.name == "task_rename") {
+        renamed[std::atoi(ev.field("pid").c_str())] = ev.field("newcomm");
+      }
+    }
+    for (const auto& ev : events) {
+      if (ev.name != "sched_process_fork" || ev.field("parent_pid") != "2") {
+        continue;
+      }
+      int child = std::atoi(ev.field("child_pid").c_str());
+      std::string comm = renamed.count(child) ? renamed[child] : ev.field("child_comm");
+      if (is_worker_name(comm) || threads.count(child)) {
+        continue;
+      }
+      threads[child] = TaskInfo{child, comm, "", false};
+    }
+  }
+
+  kmod_ctx* m_ctx;
+  const Plan& m_plan;
+  Tracer m_tracer;
+};
+
+int open_channel(const char* path)
+{
+  int fd = ::open(path, O_WRONLY | O_NOCTTY);
+  if (fd < 0) {
+    return fd;
+  }
+  termios tio{};
+  if (::tcgetattr(fd, &tio) == 0) {
+    ::cfmakeraw(&tio);
+    ::cfsetospeed(&tio, B115200);
+    ::tcsetattr(fd, TCSANOW, &tio);
+  }
+  return fd;
+}
+
+void send(int fd, const std::string& secret, const std::string& kind, const nlohmann::json& body)
+{
+  std::string line = "KMG " + secret + " " + kind + " " +
+                     body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+  std::size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = ::write(fd, line.data() + off, line.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+void mount_filesystems()
+{
+  ::mount("proc", "/proc", "proc", 0, nullptr);
+  ::mount("sysfs", "/sys", "sysfs", 0, nullptr);
+  ::mount("devtmpfs", "/dev", "devtmpfs", 0, nullptr);
+  ::mount("tracefs", k_tracing.c_str(), "tracefs", 0, nullptr);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  // As /init in the sandbox: mount, read /plan.json, answer on /dev/ttyS1, power off.
+  // On a student's own machine: kmgrade-agent PLAN OUTPUT.
+  const bool as_init = ::getpid() == 1;
+  std::string plan_path = argc > 1 ? argv[1] : "/plan.json";
+  std::string out_path = argc > 2 ? argv[2] : "/dev/ttyS1";
+  if (as_init) {
+    mount_filesystems();
+  }
+  int out = as_init ? open_channel(out_path.c_str()) : ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int status = 0;
+  try {
+    Plan plan = plan_from_json(nlohmann::json::parse(read_file(plan_path)));
+    utsname uts{};
+    ::uname(&uts);
+    send(out, plan.secret, "hello",
+         {{"kernel", uts.release},
+          {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+          {"page_size", ::sysconf(_SC_PAGESIZE)},
+          {"clocksource", trim(read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource"))}});
+    kmod_ctx* ctx = kmod_new(nullptr, nullptr);
+    Agent agent(ctx, plan);
+    agent.setup_tracing();
+    for (const auto& req : plan.loads) {
+      send(out, plan.secret, "run", to_json(agent.run(req)));
+    }
+    kmod_unref(ctx);
+    send(out, plan.secret, "done", nlohmann::json::object());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kmgrade-agent: %s\n", e.what());
+    status = 1;
+  }
+  ::fsync(out);
+  ::close(out);
+  if (as_init) {
+    ::sync();
+    ::reboot(RB_POWER_OFF);
+  }
+  return status;
+}
