@@ -178,6 +178,8 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   const fs::path console = options.work_dir / "console.log";
   const fs::path channel = options.work_dir / "channel.log";
   write_initramfs(image, root);
+  // Kept beside the channel so a run can be replayed (its secret) and inspected.
+  std::ofstream(options.work_dir / "plan.json") << observe::to_json(plan).dump(1) << '\n';
   fs::remove(console);
   fs::remove(channel);
 

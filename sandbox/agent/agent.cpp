@@ -433,7 +433,8 @@ private:
       }
     }
     for (const auto& ev : events) {
-      if (ev.name != "sched_process_fork" || ev.field("parent_pid") != "2") {
+      // "comm=kthreadd pid=2 child_comm=kthreadd child_pid=N": kthreadd forks every kernel thread.
+      if (ev.name != "sched_process_fork" || ev.field("pid") != "2") {
         continue;
       }
       int child = std::atoi(ev.field("child_pid").c_str());

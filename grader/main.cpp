@@ -1,0 +1,108 @@
+// kmgrade: grades kernel-module labs by watching what the kernel did.
+
+#include "pipeline/grade.h"
+#include "util/error.h"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#ifndef KMGRADE_VERSION
+#define KMGRADE_VERSION "0.0.0"
+#endif
+#ifndef KMGRADE_DATA_DIR
+#define KMGRADE_DATA_DIR "."
+#endif
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path self_dir()
+{
+  std::error_code ec;
+  return fs::read_symlink("/proc/self/exe", ec).parent_path();
+}
+
+fs::path default_cache_dir()
+{
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return fs::path(xdg) / "kmgrade";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return fs::path(home) / ".cache" / "kmgrade";
+  }
+  return fs::temp_directory_path() / "kmgrade-cache";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  CLI::App app{"kmgrade " KMGRADE_VERSION ": grades Linux kernel-module labs by loading each module in a sandbox VM "
+               "and watching what the kernel did (tracepoints, kernel log, /sys/kernel/slab)."};
+  app.set_version_flag("--version", KMGRADE_VERSION);
+  app.require_subcommand(1);
+
+  const fs::path data_dir = KMGRADE_DATA_DIR;
+  kmgrade::pipeline::GradeOptions opts;
+  std::string format = "text";
+  std::string accel = "auto";
+  std::string work_dir;
+  std::string rubric = (data_dir / "rubric" / "lab5.json").string();
+  std::string reference = (data_dir / "reference").string();
+  std::string submission;
+  bool quiet = false;
+  int vm_timeout = 900;
+
+  auto* grade = app.add_subcommand("grade", "Grade one submission: a folder holding page_alloc.c, kmem_alloc.c and "
+                                            "cache_alloc.c (at any depth)");
+  grade->add_option("PATH", submission, "The student's folder")->required()->check(CLI::ExistingPath);
+  grade->add_option("--format", format, "Output: text (a readable summary) or json (the report contract)")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
+  grade->add_option("--accel", accel, "Sandbox accelerator: auto (KVM when a test boot proves it works), kvm or tcg")
+    ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
+    ->capture_default_str();
+  grade->add_option("--rubric", rubric, "Rubric file (points, objnum values, tolerances)")->capture_default_str();
+  grade->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
+  grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
+  grade->add_option("--vm-timeout", vm_timeout, "Seconds the sandbox VM may run in all")->capture_default_str();
+  grade->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
+  grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
+                "usage error.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    opts.submission = submission;
+    opts.rubric = rubric;
+    opts.reference_dir = reference;
+    opts.agent = self_dir() / "kmgrade-agent";
+    opts.cache_dir = default_cache_dir();
+    opts.work_dir = work_dir;
+    opts.accel = kmgrade::run::parse_accel(accel);
+    opts.vm_timeout = std::chrono::seconds(vm_timeout);
+    if (!quiet) {
+      opts.progress = [](const std::string& line) { std::cerr << "kmgrade: " << line << std::endl; };
+    }
+    auto report = kmgrade::pipeline::grade(opts);
+    if (format == "json") {
+      std::cout << kmgrade::report::to_json(report).dump(2) << "\n";
+    } else {
+      std::cout << kmgrade::report::to_text(report, ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
+    }
+    return 0;
+  } catch (const kmgrade::Error& e) {
+    std::cerr << "kmgrade: error: " << e.what() << "\n";
+    return 1;
+  }
+}

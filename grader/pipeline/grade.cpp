@@ -1,0 +1,269 @@
+#include "pipeline/grade.h"
+
+#include "build/module_build.h"
+#include "evaluate/checks.h"
+#include "intake/submission.h"
+#include "score/rubric.h"
+#include "score/score.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#ifndef KMGRADE_VERSION
+#define KMGRADE_VERSION "0.0.0"
+#endif
+
+namespace kmgrade::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string params_for(const std::optional<unsigned>& objnum)
+{
+  return objnum ? "objnum=" + std::to_string(*objnum) : "";
+}
+
+// A scratch folder that is removed when grading ends, unless the caller chose it.
+class WorkDir
+{
+public:
+  explicit WorkDir(const fs::path& chosen)
+  {
+    if (!chosen.empty()) {
+      m_path = chosen;
+      fs::create_directories(m_path);
+      return;
+    }
+    std::string tmpl = (fs::temp_directory_path() / "kmgrade-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+      throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
+                  ": set TMPDIR to a writable folder");
+    }
+    m_path = tmpl;
+    m_owned = true;
+  }
+  ~WorkDir()
+  {
+    if (m_owned) {
+      std::error_code ec;
+      fs::remove_all(m_path, ec);
+    }
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  const fs::path& path() const { return m_path; }
+
+private:
+  fs::path m_path;
+  bool m_owned = false;
+};
+
+// Builds the reference modules once per kernel and reference sources, under the cache.
+std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& rubric, const GradeOptions& options,
+                                                          const run::SandboxKernel& kernel)
+{
+  std::string sources;
+  for (const auto& m : rubric.modules) {
+    sources += m.id + '\0' + read_text(options.reference_dir / m.file) + '\0';
+  }
+  const fs::path dir =
+    options.cache_dir / "reference" / (kernel.version + "-" + util::sha256_hex(sources).substr(0, 16));
+  std::map<std::string, build::ModuleBuild> out;
+  for (const auto& m : rubric.modules) {
+    const fs::path src = options.reference_dir / m.file;
+    if (!fs::exists(src)) {
+      throw Error("the reference solution has no " + m.file + " in " + options.reference_dir.string());
+    }
+    const std::string name = "kmgrade_ref_" + m.id;
+    const fs::path ko = dir / m.id / (name + ".ko");
+    build::ModuleBuild b;
+    if (fs::exists(ko)) {
+      b.module_name = name;
+      b.ok = true;
+      b.ko = ko;
+    } else {
+      b = build::build_module(src, name, {kernel.build_dir, dir / m.id, std::chrono::seconds(120)});
+      if (!b.ok) {
+        throw Error("the reference " + m.file + " does not build against " + kernel.version + ":\n" + b.log);
+      }
+    }
+    out[m.id] = b;
+  }
+  return out;
+}
+
+evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size)
+{
+  evaluate::LabFacts facts;
+  facts.default_objnum = rubric.default_objnum;
+  facts.struct_size = rubric.struct_size;
+  facts.page_size = page_size > 0 ? page_size : 4096;
+  facts.timing_objnums = rubric.timing.objnums;
+  facts.timing_max_ratio = rubric.timing.max_ratio;
+  facts.timing_slack_ns = rubric.timing.slack_ns;
+  facts.timing_resolution_ns = rubric.timing.resolution_ns;
+  facts.tick_ns = rubric.timing.tick_ns;
+  facts.work_events = module.work_events;
+  return facts;
+}
+
+} // namespace
+
+report::Report grade(const GradeOptions& options)
+{
+  const auto started = std::chrono::steady_clock::now();
+  auto say = [&](const std::string& line) {
+    if (options.progress) {
+      options.progress(line);
+    }
+  };
+  const score::Rubric rubric = score::load_rubric(options.rubric);
+  const run::SandboxKernel kernel = run::find_sandbox_kernel();
+  std::vector<std::string> wanted;
+  for (const auto& m : rubric.modules) {
+    wanted.push_back(m.file);
+  }
+  intake::Submission submission = intake::locate_files(options.submission, wanted);
+  WorkDir work(options.work_dir);
+
+  report::Report rep;
+  rep.grader_version = KMGRADE_VERSION;
+  rep.rubric_id = rubric.id;
+  rep.rubric_sha256 = rubric.sha256;
+  rep.submission_path = options.submission.string();
+  rep.submission_sha256 = submission.sha256;
+  rep.notes = submission.notes;
+  for (const auto& [name, path] : submission.files) {
+    rep.files[name] = fs::relative(path, submission.root).string();
+  }
+
+  // Build: each file on its own, so one broken file costs only its own module.
+  std::map<std::string, evaluate::ModuleEvidence> student;
+  for (const auto& m : rubric.modules) {
+    evaluate::ModuleEvidence e;
+    e.module_id = m.id;
+    e.file = m.file;
+    e.module_name = m.module_name;
+    auto found = submission.files.find(m.file);
+    if (found != submission.files.end()) {
+      e.found_at = rep.files[m.file];
+      say("building " + m.file);
+      e.build = build::build_module(found->second, m.module_name,
+                                    {kernel.build_dir, work.path() / "build" / m.id, std::chrono::seconds(120)});
+    }
+    student[m.id] = std::move(e);
+  }
+  say("building the reference modules");
+  auto reference_builds = build_reference(rubric, options, kernel);
+
+  // One boot for everything: the reference first, so a student's leftovers cannot skew it.
+  observe::Plan plan;
+  plan.events = rubric.trace_events;
+  plan.functions = rubric.trace_functions;
+  std::vector<run::GuestFile> files;
+  std::map<std::string, evaluate::ModuleEvidence> reference;
+  for (const auto& m : rubric.modules) {
+    const auto& b = reference_builds.at(m.id);
+    const std::string guest = "/modules/reference/" + b.module_name + ".ko";
+    files.push_back({guest, b.ko, "", 0644});
+    evaluate::ModuleEvidence& e = reference[m.id];
+    e.module_id = m.id;
+    e.file = m.file;
+    e.module_name = b.module_name;
+    for (unsigned objnum : rubric.timing.objnums) {
+      std::optional<unsigned> o = objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum);
+      plan.loads.push_back({"reference/" + m.id + "/" + params_for(o), guest, b.module_name, params_for(o), 30000});
+      e.planned_params.push_back(params_for(o));
+    }
+  }
+  for (const auto& m : rubric.modules) {
+    auto& e = student[m.id];
+    if (!e.build || e.build->ko.empty()) {
+      continue;
+    }
+    const std::string guest = "/modules/student/" + m.module_name + ".ko";
+    files.push_back({guest, e.build->ko, "", 0644});
+    for (const auto& o : m.objnums) {
+      plan.loads.push_back({"student/" + m.id + "/" + params_for(o), guest, m.module_name, params_for(o), 30000});
+      e.planned_params.push_back(params_for(o));
+    }
+  }
+
+  run::VmOptions vm;
+  vm.kernel = kernel;
+  vm.accel = options.accel;
+  vm.agent = options.agent;
+  vm.work_dir = work.path() / "vm";
+  vm.cache_dir = options.cache_dir;
+  vm.timeout = options.vm_timeout;
+  say("resolving the sandbox accelerator");
+  vm.accel = run::resolve_accel(vm);
+  say("running " + std::to_string(plan.loads.size()) + " module loads in the sandbox (" + run::to_string(vm.accel) +
+      ", Linux " + kernel.version + ")");
+  run::VmOutcome outcome = run::run_in_vm(vm, plan, files);
+  rep.kernel = outcome.report.kernel;
+  rep.accel = outcome.accel;
+  rep.cpus = outcome.report.cpus;
+  rep.page_size = outcome.report.page_size;
+  rep.clocksource = outcome.report.clocksource;
+  std::string failure;
+  if (!outcome.completed) {
+    failure = outcome.timed_out ? "the sandbox VM did not finish within " + std::to_string(vm.timeout.count()) + " s"
+                                : "the sandbox VM stopped before every load had run";
+    rep.notes.push_back(failure);
+  }
+  for (auto& run : outcome.report.runs) {
+    const std::string& id = run.request.id;
+    auto slash = id.find('/');
+    auto second = id.find('/', slash + 1);
+    const std::string side = id.substr(0, slash);
+    const std::string module = id.substr(slash + 1, second - slash - 1);
+    auto& target = side == "reference" ? reference : student;
+    target[module].runs.push_back(std::move(run));
+  }
+  for (auto* side : {&student, &reference}) {
+    for (auto& [id, e] : *side) {
+      e.sandbox_failure = failure;
+    }
+  }
+
+  // Evaluate every automatic check of the rubric.
+  std::map<std::string, evaluate::Verdict> verdicts;
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      if (c.manual) {
+        continue;
+      }
+      auto dot = c.id.find('.');
+      const std::string module = c.id.substr(0, dot);
+      const std::string check = c.id.substr(dot + 1);
+      if (!evaluate::find_check(module, check)) {
+        throw Error("the rubric " + options.rubric.string() + " names check " + c.id + ", which kmgrade does not have");
+      }
+      verdicts[c.id] = evaluate::evaluate(student.at(module), lab_facts(rubric, *rubric.module(module), rep.page_size), check);
+    }
+  }
+  rep.score = score::apply_rubric(rubric, verdicts);
+  for (const auto& m : rubric.modules) {
+    for (auto& row : evaluate::measure(student.at(m.id), reference.at(m.id), lab_facts(rubric, m, rep.page_size))) {
+      rep.measurements.push_back(row);
+    }
+  }
+  rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return rep;
+}
+
+} // namespace kmgrade::pipeline

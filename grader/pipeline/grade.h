@@ -1,0 +1,32 @@
+#pragma once
+
+#include "report/report.h"
+#include "run/sandbox_vm.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace kmgrade::pipeline {
+
+struct GradeOptions
+{
+  std::filesystem::path submission;
+  std::filesystem::path rubric;        // rubric JSON
+  std::filesystem::path reference_dir; // the course's reference sources, one file per module
+  std::filesystem::path agent;         // kmgrade-agent binary
+  std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
+  std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
+  run::Accel accel = run::Accel::automatic;
+  std::chrono::seconds vm_timeout{900};
+  std::function<void(const std::string&)> progress; // one line per stage; may be empty
+};
+
+// Grades one submission end to end: intake, build, sandbox run (student and reference
+// modules in one boot), checks, score. Problems of the submission become verdicts; throws
+// Error only when grading itself cannot go on (no sandbox kernel, the VM never started,
+// an invalid rubric).
+report::Report grade(const GradeOptions& options);
+
+} // namespace kmgrade::pipeline

@@ -1,0 +1,146 @@
+#include "report/report.h"
+
+#include <fmt/format.h>
+
+namespace kmgrade::report {
+
+namespace {
+
+nlohmann::json optional_ns(const std::optional<std::uint64_t>& v)
+{
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::string format_ns(const std::optional<std::uint64_t>& v)
+{
+  if (!v) {
+    return "-";
+  }
+  if (*v >= 10'000'000) {
+    return fmt::format("{:.1f} ms", static_cast<double>(*v) / 1e6);
+  }
+  if (*v >= 10'000) {
+    return fmt::format("{:.1f} us", static_cast<double>(*v) / 1e3);
+  }
+  return fmt::format("{} ns", *v);
+}
+
+std::string points(double p)
+{
+  std::string s = fmt::format("{:.3f}", p);
+  while (s.back() == '0') {
+    s.pop_back();
+  }
+  if (s.back() == '.') {
+    s.pop_back();
+  }
+  return s;
+}
+
+} // namespace
+
+nlohmann::json to_json(const Report& r)
+{
+  auto exercises = nlohmann::json::array();
+  for (const auto& ex : r.score.exercises) {
+    auto checks = nlohmann::json::array();
+    for (const auto& c : ex.checks) {
+      nlohmann::json jc = {{"id", c.id},
+                           {"status", evaluate::to_string(c.verdict.status)},
+                           {"points", c.points},
+                           {"max_points", c.max_points},
+                           {"message", c.verdict.message},
+                           {"evidence", c.verdict.evidence}};
+      if (c.verdict.on_shimmed_build) {
+        jc["shimmed_build"] = true;
+      }
+      checks.push_back(std::move(jc));
+    }
+    exercises.push_back({{"id", ex.id},
+                         {"title", ex.title},
+                         {"score", ex.score},
+                         {"max_score", ex.max_score},
+                         {"checks", std::move(checks)}});
+  }
+  auto measurements = nlohmann::json::array();
+  for (const auto& m : r.measurements) {
+    measurements.push_back({{"module", m.module},
+                            {"objnum", m.objnum},
+                            {"reported_ns", optional_ns(m.reported_ns)},
+                            {"traced_ns", optional_ns(m.traced_ns)},
+                            {"reference_ns", optional_ns(m.reference_ns)}});
+  }
+  return {{"schema", k_schema},
+          {"grader", {{"version", r.grader_version}, {"rubric", r.rubric_id}, {"rubric_sha256", r.rubric_sha256}}},
+          {"submission", {{"path", r.submission_path}, {"sha256", r.submission_sha256}, {"files", r.files}}},
+          {"environment",
+           {{"kernel", r.kernel},
+            {"accel", r.accel},
+            {"cpus", r.cpus},
+            {"page_size", r.page_size},
+            {"clocksource", r.clocksource}}},
+          {"score", r.score.score},
+          {"max_score", r.score.max_score},
+          {"auto_max", r.score.auto_max},
+          {"manual_pending", r.score.manual_pending},
+          {"exercises", std::move(exercises)},
+          {"measurements", std::move(measurements)},
+          {"notes", r.notes},
+          {"duration_s", r.duration_s}};
+}
+
+std::string to_text(const Report& r, bool color)
+{
+  auto paint = [color](const char* code, const std::string& s) {
+    return color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
+  };
+  std::string out;
+  out += fmt::format("kmgrade {}: {}\n", r.grader_version, r.submission_path);
+  out += fmt::format("kernel {} ({}, {} CPUs), rubric {}\n\n", r.kernel, r.accel, r.cpus, r.rubric_id);
+  for (const auto& note : r.notes) {
+    out += "note: " + note + "\n";
+  }
+  if (!r.notes.empty()) {
+    out += "\n";
+  }
+  for (const auto& ex : r.score.exercises) {
+    std::size_t passed = 0;
+    std::size_t automatic = 0;
+    for (const auto& c : ex.checks) {
+      if (c.verdict.status != evaluate::Status::manual) {
+        ++automatic;
+        passed += c.verdict.status == evaluate::Status::pass;
+      }
+    }
+    out += fmt::format("{:<5} {:<46} {:>5} / {:<5}", ex.id, ex.title, points(ex.score), points(ex.max_score));
+    out += automatic ? fmt::format("  {}/{} checks passed\n", passed, automatic) : "  graded by a person\n";
+    for (const auto& c : ex.checks) {
+      const auto status = c.verdict.status;
+      if (status == evaluate::Status::pass || status == evaluate::Status::manual) {
+        continue;
+      }
+      const char* code = status == evaluate::Status::fail ? "31" : "33";
+      out += fmt::format("      {} {}{}: {}\n", paint(code, evaluate::to_string(status)), c.id,
+                         c.max_points > 0 ? " (" + points(c.max_points) + ")" : "", c.verdict.message);
+      for (const auto& e : c.verdict.evidence) {
+        out += "          | " + e + "\n";
+      }
+    }
+  }
+  out += fmt::format("\nautomatic score {} / {}   ({} more points are graded by a person; lab total {})\n",
+                     points(r.score.score), points(r.score.auto_max), points(r.score.manual_pending),
+                     points(r.score.max_score));
+  if (!r.measurements.empty()) {
+    out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", "objnum", "reported", "traced",
+                       "reference");
+    for (const auto& m : r.measurements) {
+      out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.objnum, format_ns(m.reported_ns),
+                         format_ns(m.traced_ns), format_ns(m.reference_ns));
+    }
+    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first "
+           "allocation and the last free)\n";
+  }
+  return out;
+}
+
+} // namespace kmgrade::report

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "evaluate/checks.h"
+#include "score/score.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kmgrade::report {
+
+inline constexpr const char* k_schema = "kmgrade.report/1";
+
+// The outcome of grading one submission: the contract of ../shared/report-format.md.
+struct Report
+{
+  std::string grader_version;
+  std::string rubric_id;
+  std::string rubric_sha256;
+  std::string submission_path;
+  std::string submission_sha256;
+  std::map<std::string, std::string> files; // lab file name -> path inside the submission
+  std::string kernel;
+  std::string accel;
+  int cpus = 0;
+  long page_size = 0;
+  std::string clocksource;
+  score::Score score;
+  std::vector<evaluate::Measurement> measurements;
+  std::vector<std::string> notes; // things a reader should know: missing files, a VM that died
+  double duration_s = 0;
+};
+
+nlohmann::json to_json(const Report& report);
+
+// A summary a student or TA reads at a glance: per exercise the points, and for every
+// check that did not pass its message and evidence; then the timing table.
+std::string to_text(const Report& report, bool color);
+
+} // namespace kmgrade::report

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "evaluate/verdict.h"
+#include "score/rubric.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kmgrade::score {
+
+struct CheckScore
+{
+  std::string id;
+  evaluate::Verdict verdict;
+  double points = 0;
+  double max_points = 0;
+};
+
+struct ExerciseScore
+{
+  std::string id;
+  std::string title;
+  double score = 0;
+  double max_score = 0;
+  std::vector<CheckScore> checks;
+};
+
+struct Score
+{
+  double score = 0;          // automatic points earned
+  double max_score = 0;      // the whole lab
+  double auto_max = 0;       // what automatic checks can award
+  double manual_pending = 0; // manual points a person still has to award
+  std::vector<ExerciseScore> exercises;
+};
+
+// Awards the rubric's points: a pass earns a check's points (scaled by
+// points_on_shimmed_build when graded on a compatibility build), anything else none.
+// Manual checks become `manual` verdicts carrying the rubric's message. `verdicts` must
+// hold every automatic check of the rubric.
+Score apply_rubric(const Rubric& rubric, const std::map<std::string, evaluate::Verdict>& verdicts);
+
+} // namespace kmgrade::score

@@ -1,0 +1,112 @@
+// Grades one submission with the real kmgrade binary (real Kbuild, real QEMU VM, real
+// kernel) and compares the report with what is expected of it.
+//
+//   e2e_grade KMGRADE SUBMISSION EXPECTED.json   every check's exact status, and the score
+//   e2e_grade KMGRADE SUBMISSION --all-pass      every automatic check passes
+
+#include "util/process.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+namespace {
+
+std::string g_kmgrade;
+std::string g_submission;
+std::string g_expected; // empty: --all-pass
+
+nlohmann::json grade()
+{
+  kmgrade::util::ProcessOptions opts;
+  opts.max_output = 64 << 20;
+  // stdout and stderr share one pipe: the report is the JSON object after the progress lines.
+  auto r = kmgrade::util::run_process({g_kmgrade, "grade", g_submission, "--format", "json", "--quiet"}, opts);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto start = r.output.find("{\n");
+  EXPECT_NE(start, std::string::npos) << r.output;
+  return nlohmann::json::parse(r.output.substr(start == std::string::npos ? 0 : start));
+}
+
+// Invariants of every report: points within bounds and summing up, ids unique.
+void check_invariants(const nlohmann::json& report)
+{
+  EXPECT_EQ(report.at("schema"), "kmgrade.report/1");
+  EXPECT_DOUBLE_EQ(report.at("max_score").get<double>(), 8.0);
+  double total = 0;
+  double auto_max = 0;
+  std::set<std::string> ids;
+  for (const auto& ex : report.at("exercises")) {
+    double sum = 0;
+    for (const auto& c : ex.at("checks")) {
+      EXPECT_TRUE(ids.insert(c.at("id").get<std::string>()).second) << c.at("id");
+      EXPECT_LE(c.at("points").get<double>(), c.at("max_points").get<double>());
+      EXPECT_FALSE(c.at("message").get<std::string>().empty()) << c.at("id");
+      sum += c.at("points").get<double>();
+      if (c.at("status") != "manual") {
+        auto_max += c.at("max_points").get<double>();
+      }
+    }
+    EXPECT_NEAR(ex.at("score").get<double>(), sum, 1e-9) << ex.at("id");
+    total += sum;
+  }
+  EXPECT_NEAR(report.at("score").get<double>(), total, 1e-9);
+  EXPECT_NEAR(report.at("auto_max").get<double>(), auto_max, 1e-9);
+  EXPECT_EQ(report.at("environment").at("cpus").get<int>() >= 2, true);
+}
+
+TEST(EndToEnd, Grade)
+{
+  auto report = grade();
+  check_invariants(report);
+  if (g_expected.empty()) {
+    for (const auto& ex : report.at("exercises")) {
+      for (const auto& c : ex.at("checks")) {
+        if (c.at("status") != "manual") {
+          EXPECT_EQ(c.at("status"), "pass") << c.at("id") << ": " << c.at("message");
+        }
+      }
+    }
+    EXPECT_DOUBLE_EQ(report.at("score").get<double>(), report.at("auto_max").get<double>());
+    for (const auto& m : report.at("measurements")) {
+      EXPECT_FALSE(m.at("reported_ns").is_null()) << m.dump();
+      EXPECT_FALSE(m.at("reference_ns").is_null()) << m.dump();
+    }
+    return;
+  }
+  std::ifstream in(g_expected);
+  auto expected = nlohmann::json::parse(in);
+  std::map<std::string, std::string> seen;
+  for (const auto& ex : report.at("exercises")) {
+    for (const auto& c : ex.at("checks")) {
+      seen[c.at("id")] = c.at("status");
+    }
+  }
+  for (const auto& [id, status] : expected.at("checks").items()) {
+    ASSERT_TRUE(seen.count(id)) << "the report has no check " << id;
+    EXPECT_EQ(seen[id], status.get<std::string>()) << id;
+  }
+  for (const auto& [id, status] : seen) {
+    if (status != "manual") {
+      EXPECT_TRUE(expected.at("checks").contains(id)) << "no expected verdict for " << id << " (" << status << ")";
+    }
+  }
+  EXPECT_DOUBLE_EQ(report.at("score").get<double>(), expected.at("score").get<double>());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass)\n");
+    return 2;
+  }
+  g_kmgrade = argv[1];
+  g_submission = argv[2];
+  g_expected = std::string(argv[3]) == "--all-pass" ? "" : argv[3];
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,63 @@
+#include "observe/kernel_log.h"
+
+#include <gtest/gtest.h>
+
+using namespace kmgrade::observe;
+
+TEST(KernelLog, ParsesKmsgRecord)
+{
+  auto rec = parse_kmsg_record("6,372,3676011,-;objnum 2000\n SUBSYSTEM=x");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->level, 6);
+  EXPECT_EQ(rec->seq, 372u);
+  EXPECT_EQ(rec->ts_us, 3676011u);
+  EXPECT_EQ(rec->text, "objnum 2000");
+}
+
+TEST(KernelLog, FacilityBitsAreNotTheLevel)
+{
+  auto rec = parse_kmsg_record("12,5,100,-;user message");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->level, 4);
+}
+
+TEST(KernelLog, RejectsMalformedHeaders)
+{
+  EXPECT_FALSE(parse_kmsg_record("no header"));
+  EXPECT_FALSE(parse_kmsg_record("6,x,1,-;text"));
+  EXPECT_FALSE(parse_kmsg_record("6,1;text"));
+}
+
+TEST(KernelLog, ClassifiesTrouble)
+{
+  EXPECT_EQ(classify_log_line("BUG: kernel NULL pointer dereference, address: 0000000000000000"), KernelTrouble::oops);
+  EXPECT_EQ(classify_log_line("Oops: 0002 [#1] PREEMPT SMP NOPTI"), KernelTrouble::oops);
+  EXPECT_EQ(classify_log_line("general protection fault, probably for non-canonical address"), KernelTrouble::oops);
+  EXPECT_EQ(classify_log_line("WARNING: CPU: 0 PID: 1 at kernel/kthread.c:525 __kthread_bind_mask+0x20/0x60"),
+            KernelTrouble::warning);
+  EXPECT_EQ(classify_log_line("watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [lab5:99]"),
+            KernelTrouble::soft_lockup);
+  EXPECT_EQ(classify_log_line("INFO: task rmmod:1 blocked for more than 120 seconds."), KernelTrouble::hung_task);
+  EXPECT_EQ(classify_log_line("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"), KernelTrouble::rcu_stall);
+  EXPECT_EQ(classify_log_line("kmem_cache_destroy lab5_cache: Slab cache still has objects when called from "
+                              "cache_exit+0x10/0x20"),
+            KernelTrouble::slab_leak);
+  EXPECT_EQ(classify_log_line("BUG kmalloc-32 (Tainted: G OE): Object already free"), KernelTrouble::bug);
+  EXPECT_EQ(classify_log_line("page_alloc: objnum = 2000"), KernelTrouble::none);
+  EXPECT_EQ(classify_log_line("lab5: loading out-of-tree module taints kernel."), KernelTrouble::none);
+}
+
+TEST(KernelLog, KeepsHeadAndTail)
+{
+  std::vector<LogRecord> lines;
+  for (int i = 0; i < 10; ++i) {
+    lines.push_back({6, static_cast<std::uint64_t>(i), 0, std::to_string(i)});
+  }
+  EXPECT_EQ(keep_head_and_tail(lines, 4), 6u);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].text, "0");
+  EXPECT_EQ(lines[1].text, "1");
+  EXPECT_EQ(lines[2].text, "8");
+  EXPECT_EQ(lines[3].text, "9");
+  EXPECT_EQ(keep_head_and_tail(lines, 4), 0u);
+}

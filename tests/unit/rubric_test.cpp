@@ -1,0 +1,92 @@
+#include "score/rubric.h"
+#include "score/score.h"
+#include "util/error.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace kmgrade;
+
+namespace {
+
+std::string rubric_text()
+{
+  std::ifstream in(KMGRADE_RUBRIC);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+TEST(Rubric, DefaultLab5RubricSumsToEight)
+{
+  auto r = score::load_rubric(KMGRADE_RUBRIC);
+  EXPECT_EQ(r.id, "lab5");
+  EXPECT_DOUBLE_EQ(r.max_score, 8.0);
+  EXPECT_DOUBLE_EQ(r.auto_max() + r.manual_max(), 8.0);
+  EXPECT_EQ(r.modules.size(), 3u);
+  EXPECT_EQ(r.sha256.size(), 64u);
+  ASSERT_NE(r.module("page_alloc"), nullptr);
+  EXPECT_NE(r.module("page_alloc")->module_name, "page_alloc"); // built-in mm/page_alloc.c owns that name
+}
+
+TEST(Rubric, RejectsPointsThatDoNotAddUp)
+{
+  std::string text = rubric_text();
+  text.replace(text.find("\"max_score\": 8.0"), 16, "\"max_score\": 9.0");
+  try {
+    score::parse_rubric(text, "broken.json");
+    FAIL() << "accepted a rubric whose points do not add up";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.json: points add up to 8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Rubric, RejectsACheckOfAnUnknownModule)
+{
+  std::string text = rubric_text();
+  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_aloc.order\"");
+  EXPECT_THROW(score::parse_rubric(text, "typo.json"), Error);
+}
+
+TEST(Score, PointsFollowVerdictsAndSumUp)
+{
+  auto r = score::load_rubric(KMGRADE_RUBRIC);
+  std::map<std::string, evaluate::Verdict> verdicts;
+  for (const auto& ex : r.exercises) {
+    for (const auto& c : ex.checks) {
+      if (!c.manual) {
+        verdicts[c.id] = {evaluate::Status::pass, "ok", {}, false};
+      }
+    }
+  }
+  verdicts["page_alloc.order"].status = evaluate::Status::fail;
+  verdicts["kmem_alloc.loop"].on_shimmed_build = true;
+  r.points_on_shimmed_build = 0.5;
+  auto s = score::apply_rubric(r, verdicts);
+  EXPECT_DOUBLE_EQ(s.score, r.auto_max() - 0.5 - 0.25);
+  double sum = 0;
+  for (const auto& ex : s.exercises) {
+    double ex_sum = 0;
+    for (const auto& c : ex.checks) {
+      ex_sum += c.points;
+      EXPECT_LE(c.points, c.max_points);
+      if (c.id.rfind("manual.", 0) == 0) {
+        EXPECT_EQ(c.verdict.status, evaluate::Status::manual);
+      }
+    }
+    EXPECT_DOUBLE_EQ(ex.score, ex_sum);
+    sum += ex.score;
+  }
+  EXPECT_DOUBLE_EQ(s.score, sum);
+  EXPECT_DOUBLE_EQ(s.manual_pending, r.manual_max());
+}
+
+TEST(Score, AMissingVerdictIsAnError)
+{
+  auto r = score::load_rubric(KMGRADE_RUBRIC);
+  EXPECT_THROW(score::apply_rubric(r, {}), Error);
+}
