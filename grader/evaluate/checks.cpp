@@ -623,7 +623,9 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     }
     std::string cache_name = run.slab_created.empty() ? "" : run.slab_created.front().name;
     std::size_t allocs = 0;
+    std::size_t frees = 0;
     std::size_t paired = 0;
+    std::size_t overlapping = 0;
     std::optional<std::string> first_problem;
     std::vector<std::string> evidence;
     constexpr std::size_t k_none = static_cast<std::size_t>(-1);
@@ -638,15 +640,14 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
         if (evidence.size() < 2) {
           evidence.push_back(describe(ev));
         }
-        if (open != k_none && !first_problem) {
-          first_problem = "a new object was allocated before the previous one was freed";
-        }
+        overlapping += open != k_none;
         if (ev.field("bytes_req") != std::to_string(facts.struct_size) && !first_problem) {
           first_problem = "an allocation of " + ev.field("bytes_req") + " bytes, expected " +
                           std::to_string(facts.struct_size) + " (one struct)";
         }
         open = i;
       } else if (ev.name == free_name) {
+        ++frees;
         if (open != k_none && view.referenced(i, "ptr") == &view.events()[open]) {
           ++paired;
           open = k_none;
@@ -664,6 +665,12 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     if (allocs != view.objnum() && !first_problem) {
       first_problem = std::to_string(allocs) + " " + alloc_name + " calls from the thread, expected " +
                       std::to_string(view.objnum());
+    }
+    if (!first_problem && frees == 0 && allocs > 0) {
+      first_problem = "none of the " + std::to_string(allocs) + " objects was freed (no " + free_name + " seen)";
+    }
+    if (!first_problem && overlapping > 0) {
+      first_problem = std::to_string(overlapping) + " objects were allocated before the previous one was freed";
     }
     if (!first_problem && paired != allocs) {
       first_problem = std::to_string(allocs - paired) + " of " + std::to_string(allocs) +

@@ -64,6 +64,23 @@ std::vector<SlabCache> slabs_from_json(const nlohmann::json& j)
 
 } // namespace
 
+std::string dirty_reason(const ModuleRun& run)
+{
+  for (const auto& rec : run.log) {
+    auto trouble = classify_log_line(rec.text);
+    if (trouble != KernelTrouble::none) {
+      return std::string("the kernel reported ") + to_string(trouble) + ": " + rec.text;
+    }
+  }
+  if (run.insmod.ok && !run.rmmod.ok) {
+    return "the module could not be unloaded: " + run.rmmod.error;
+  }
+  if (!run.slab_left.empty()) {
+    return "slab cache " + run.slab_left.front().name + " was left behind";
+  }
+  return "";
+}
+
 nlohmann::json to_json(const Plan& plan)
 {
   auto loads = nlohmann::json::array();
@@ -76,7 +93,8 @@ nlohmann::json to_json(const Plan& plan)
           {"loads", std::move(loads)},
           {"max_segments", plan.max_segments},
           {"max_log_lines", plan.max_log_lines},
-          {"trace_buffer_kb", plan.trace_buffer_kb}};
+          {"trace_buffer_kb", plan.trace_buffer_kb},
+          {"stop_when_dirty", plan.stop_when_dirty}};
 }
 
 Plan plan_from_json(const nlohmann::json& j)
@@ -91,6 +109,7 @@ Plan plan_from_json(const nlohmann::json& j)
   plan.max_segments = j.at("max_segments").get<std::size_t>();
   plan.max_log_lines = j.at("max_log_lines").get<std::size_t>();
   plan.trace_buffer_kb = j.at("trace_buffer_kb").get<int>();
+  plan.stop_when_dirty = j.at("stop_when_dirty").get<bool>();
   return plan;
 }
 

@@ -31,6 +31,9 @@ struct Plan
   std::size_t max_segments = 2000;
   std::size_t max_log_lines = 400;
   int trace_buffer_kb = 16384;
+  // Stop after a load that left the kernel in a state later loads should not inherit, so
+  // the host can go on in a fresh VM.
+  bool stop_when_dirty = true;
 };
 
 // The outcome of insmod or rmmod.
@@ -88,6 +91,10 @@ struct GuestReport
   std::string clocksource;
   std::vector<ModuleRun> runs;
 };
+
+// Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache or
+// module left behind), or "" when it is clean.
+std::string dirty_reason(const ModuleRun& run);
 
 nlohmann::json to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j);

@@ -213,31 +213,25 @@ report::Report grade(const GradeOptions& options)
   vm.accel = run::resolve_accel(vm);
   say("running " + std::to_string(plan.loads.size()) + " module loads in the sandbox (" + run::to_string(vm.accel) +
       ", Linux " + kernel.version + ")");
-  run::VmOutcome outcome = run::run_in_vm(vm, plan, files);
+  run::PlanOutcome outcome = run::run_plan(vm, plan, files, say);
   rep.kernel = outcome.report.kernel;
   rep.accel = outcome.accel;
   rep.cpus = outcome.report.cpus;
   rep.page_size = outcome.report.page_size;
   rep.clocksource = outcome.report.clocksource;
-  std::string failure;
-  if (!outcome.completed) {
-    failure = outcome.timed_out ? "the sandbox VM did not finish within " + std::to_string(vm.timeout.count()) + " s"
-                                : "the sandbox VM stopped before every load had run";
-    rep.notes.push_back(failure);
-  }
-  for (auto& run : outcome.report.runs) {
-    const std::string& id = run.request.id;
+  // Load ids are "<side>/<module>/<params>".
+  auto owner = [&](const std::string& id) -> evaluate::ModuleEvidence& {
     auto slash = id.find('/');
     auto second = id.find('/', slash + 1);
-    const std::string side = id.substr(0, slash);
-    const std::string module = id.substr(slash + 1, second - slash - 1);
-    auto& target = side == "reference" ? reference : student;
-    target[module].runs.push_back(std::move(run));
+    auto& side = id.substr(0, slash) == "reference" ? reference : student;
+    return side[id.substr(slash + 1, second - slash - 1)];
+  };
+  for (auto& run : outcome.report.runs) {
+    owner(run.request.id).runs.push_back(std::move(run));
   }
-  for (auto* side : {&student, &reference}) {
-    for (auto& [id, e] : *side) {
-      e.sandbox_failure = failure;
-    }
+  for (const auto& [id, why] : outcome.failures) {
+    owner(id).sandbox_failure = why;
+    rep.notes.push_back("load " + id + ": " + why);
   }
 
   // Evaluate every automatic check of the rubric.

@@ -265,4 +265,87 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   return outcome;
 }
 
+namespace {
+
+// The last non-empty line of the kernel console: where a dying kernel says why.
+std::string last_console_line(const std::string& console)
+{
+  std::istringstream in(console);
+  std::string line;
+  std::string last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.find_first_not_of(" \t") != std::string::npos) {
+      last = line;
+    }
+  }
+  return last;
+}
+
+} // namespace
+
+PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
+                     const std::function<void(const std::string&)>& progress)
+{
+  PlanOutcome out;
+  std::size_t next = 0;
+  while (next < plan.loads.size()) {
+    observe::Plan part = plan;
+    part.loads.assign(plan.loads.begin() + static_cast<std::ptrdiff_t>(next), plan.loads.end());
+    VmOptions boot_options = options;
+    boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
+    VmOutcome o;
+    try {
+      o = run_in_vm(boot_options, part, files);
+    } catch (const Error& e) {
+      if (out.boots == 0) {
+        throw;
+      }
+      out.failures[plan.loads[next].id] = e.what();
+      ++next;
+      continue;
+    }
+    ++out.boots;
+    out.accel = o.accel;
+    if (out.report.kernel.empty()) {
+      out.report.kernel = o.report.kernel;
+      out.report.cpus = o.report.cpus;
+      out.report.page_size = o.report.page_size;
+      out.report.clocksource = o.report.clocksource;
+    }
+    const std::size_t got = o.report.runs.size();
+    for (auto& r : o.report.runs) {
+      out.report.runs.push_back(std::move(r));
+    }
+    next += got;
+    if (next >= plan.loads.size()) {
+      break;
+    }
+    if (o.completed) {
+      const auto& last = out.report.runs.back();
+      if (progress) {
+        progress("load " + last.request.id + " left the kernel dirty (" + observe::dirty_reason(last) +
+                 "); the next loads run in a fresh VM");
+      }
+      continue;
+    }
+    const std::string culprit = plan.loads[next].id;
+    std::string why = o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
+                                      std::to_string(options.timeout.count()) + " s"
+                                  : "the sandbox VM died during this load";
+    const std::string last_line = last_console_line(o.console);
+    if (!last_line.empty()) {
+      why += "; the kernel console ended with: " + last_line;
+    }
+    out.failures[culprit] = why;
+    if (progress) {
+      progress("load " + culprit + ": " + why + "; going on in a fresh VM");
+    }
+    ++next;
+  }
+  return out;
+}
+
 } // namespace kmgrade::run

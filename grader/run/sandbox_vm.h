@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,22 @@ struct VmOutcome
 // `plan`. The plan's secret is replaced by a fresh one. Throws Error when QEMU cannot be
 // started or the guest never answered at all.
 VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files);
+
+// The outcome of a whole plan, over as many boots as it took.
+struct PlanOutcome
+{
+  observe::GuestReport report; // every run that came back, in plan order
+  std::string accel;
+  int boots = 0;
+  std::map<std::string, std::string> failures; // load id -> why it has no result
+};
+
+// Runs every load of `plan`, in a fresh VM after any load that left the kernel dirty (see
+// observe::dirty_reason) and after any load during which the VM died or hung; such a load
+// gets a failure instead of a result. Throws Error when the very first boot never reached
+// the agent (the sandbox itself is broken).
+PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
+                     const std::function<void(const std::string&)>& progress);
 
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.

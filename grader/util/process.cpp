@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // A program the grader started (QEMU above all) must not outlive the grader.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(pipefd[1], STDOUT_FILENO);
     ::dup2(pipefd[1], STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);

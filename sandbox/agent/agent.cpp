@@ -517,8 +517,12 @@ int main(int argc, char** argv)
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
     Agent agent(ctx, plan);
     agent.setup_tracing();
-    for (const auto& req : plan.loads) {
-      send(out, plan.secret, "run", to_json(agent.run(req)));
+    for (std::size_t i = 0; i < plan.loads.size(); ++i) {
+      ModuleRun run = agent.run(plan.loads[i]);
+      send(out, plan.secret, "run", to_json(run));
+      if (plan.stop_when_dirty && i + 1 < plan.loads.size() && !dirty_reason(run).empty()) {
+        break;
+      }
     }
     kmod_unref(ctx);
     send(out, plan.secret, "done", nlohmann::json::object());

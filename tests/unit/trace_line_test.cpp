@@ -65,3 +65,11 @@ TEST(TraceLine, FieldsJoinTokensWithoutEquals)
   EXPECT_EQ(f["call_site"], "x+0x1/0x2 [mod]");
   EXPECT_EQ(f["b"], "2");
 }
+
+TEST(TraceLine, ConsoleTextWithEqualsSignsStaysText)
+{
+  auto ev = parse_trace_line("      page_alloc-99      [001] .....     3.7: console: [page_alloc] objnum=2000");
+  ASSERT_TRUE(ev);
+  EXPECT_TRUE(ev->fields.empty());
+  EXPECT_EQ(ev->text, "[page_alloc] objnum=2000");
+}

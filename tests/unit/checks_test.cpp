@@ -1,0 +1,217 @@
+// The checks, fed with observations recorded from real sandbox runs (tests/data/<case>/:
+// the plan the agent ran and the agent's channel output, as `kmgrade grade --work-dir`
+// keeps them).
+
+#include "evaluate/checks.h"
+#include "run/sandbox_vm.h"
+#include "score/rubric.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace kmgrade;
+using evaluate::Status;
+
+namespace {
+
+std::string read_text(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Recorded
+{
+public:
+  explicit Recorded(const std::string& name) : m_rubric(score::load_rubric(KMGRADE_RUBRIC))
+  {
+    const std::string dir = std::string(KMGRADE_TEST_DATA) + "/" + name;
+    auto plan = observe::plan_from_json(nlohmann::json::parse(read_text(dir + "/plan.json")));
+    bool completed = false;
+    m_report = run::parse_channel(read_text(dir + "/channel.log"), plan.secret, completed);
+    EXPECT_TRUE(completed);
+    for (const auto& load : plan.loads) {
+      if (load.id.rfind("student/", 0) == 0) {
+        evidence(module_of(load.id)).planned_params.push_back(load.params);
+      }
+    }
+    for (const auto& r : m_report.runs) {
+      if (r.request.id.rfind("student/", 0) == 0) {
+        evidence(module_of(r.request.id)).runs.push_back(r);
+      }
+    }
+  }
+
+  evaluate::Verdict verdict(const std::string& id)
+  {
+    auto dot = id.find('.');
+    const std::string module = id.substr(0, dot);
+    const auto& spec = *m_rubric.module(module);
+    evaluate::LabFacts facts;
+    facts.default_objnum = m_rubric.default_objnum;
+    facts.struct_size = m_rubric.struct_size;
+    facts.page_size = m_report.page_size;
+    facts.timing_objnums = m_rubric.timing.objnums;
+    facts.timing_max_ratio = m_rubric.timing.max_ratio;
+    facts.timing_slack_ns = m_rubric.timing.slack_ns;
+    facts.timing_resolution_ns = m_rubric.timing.resolution_ns;
+    facts.tick_ns = m_rubric.timing.tick_ns;
+    facts.work_events = spec.work_events;
+    return evaluate::evaluate(evidence(module), facts, id.substr(dot + 1));
+  }
+
+  evaluate::ModuleEvidence& evidence(const std::string& module)
+  {
+    auto& e = m_evidence[module];
+    if (e.module_id.empty()) {
+      const auto& spec = *m_rubric.module(module);
+      e.module_id = module;
+      e.file = spec.file;
+      e.module_name = spec.module_name;
+      e.found_at = spec.file;
+      build::ModuleBuild b;
+      b.ok = true;
+      b.module_name = spec.module_name;
+      b.info.license = "GPL";
+      b.info.params = {{"objnum", "uint"}};
+      e.build = b;
+    }
+    return e;
+  }
+
+  const observe::GuestReport& report() const { return m_report; }
+
+private:
+  static std::string module_of(const std::string& id)
+  {
+    auto first = id.find('/');
+    return id.substr(first + 1, id.find('/', first + 1) - first - 1);
+  }
+
+  score::Rubric m_rubric;
+  observe::GuestReport m_report;
+  std::map<std::string, evaluate::ModuleEvidence> m_evidence;
+};
+
+} // namespace
+
+TEST(RecordedReference, EveryAutomaticCheckPasses)
+{
+  Recorded rec("reference");
+  EXPECT_EQ(rec.report().page_size, 4096);
+  EXPECT_GE(rec.report().cpus, 2);
+  auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      if (!c.manual) {
+        auto v = rec.verdict(c.id);
+        EXPECT_EQ(v.status, Status::pass) << c.id << ": " << v.message;
+      }
+    }
+  }
+  auto order = rec.verdict("page_alloc.order");
+  EXPECT_NE(order.message.find("order 10 for objnum 100000"), std::string::npos) << order.message;
+  EXPECT_NE(order.message.find("order 1 for objnum 129"), std::string::npos) << order.message;
+}
+
+TEST(RecordedUnpinned, ThreadsAreNotPinned)
+{
+  Recorded rec("unpinned");
+  for (const char* id : {"page_alloc.pinned", "kmem_alloc.pinned", "cache_alloc.pinned"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::fail) << id;
+    EXPECT_NE(v.message.find("the thread is not pinned"), std::string::npos) << v.message;
+  }
+  EXPECT_EQ(rec.verdict("page_alloc.thread").status, Status::pass);
+  EXPECT_EQ(rec.verdict("page_alloc.order").status, Status::pass);
+}
+
+TEST(RecordedWrongOrder, HardCodedOrderIsCaughtOnUnnamedValues)
+{
+  Recorded rec("wrong-order");
+  auto v = rec.verdict("page_alloc.order");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_NE(v.message.find("objnum 100: alloc_pages order 3, expected 0"), std::string::npos) << v.message;
+  EXPECT_EQ(rec.verdict("page_alloc.free").status, Status::pass);
+}
+
+TEST(RecordedMissingFree, LeaksAreNamed)
+{
+  Recorded rec("missing-free");
+  auto free = rec.verdict("page_alloc.free");
+  EXPECT_EQ(free.status, Status::fail);
+  EXPECT_NE(free.message.find("never freed"), std::string::npos) << free.message;
+  EXPECT_EQ(rec.verdict("page_alloc.no-leak").status, Status::fail);
+  auto loop = rec.verdict("kmem_alloc.loop");
+  EXPECT_EQ(loop.status, Status::fail);
+  EXPECT_EQ(rec.verdict("cache_alloc.loop").status, Status::pass);
+}
+
+TEST(RecordedNoDestroy, CacheLeftAfterRmmod)
+{
+  Recorded rec("no-destroy");
+  auto v = rec.verdict("cache_alloc.cache-destroy");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_NE(v.message.find("still in /sys/kernel/slab after rmmod"), std::string::npos) << v.message;
+  EXPECT_EQ(rec.verdict("cache_alloc.cache-create").status, Status::pass);
+}
+
+TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
+{
+  evaluate::ModuleEvidence e;
+  e.module_id = "page_alloc";
+  e.file = "page_alloc.c";
+  evaluate::LabFacts facts;
+  EXPECT_EQ(evaluate::evaluate(e, facts, "build").status, Status::fail);
+  auto order = evaluate::evaluate(e, facts, "order");
+  EXPECT_EQ(order.status, Status::not_run);
+  EXPECT_EQ(order.message, "not run: page_alloc.c is missing");
+
+  e.found_at = "page_alloc.c";
+  build::ModuleBuild b;
+  b.log = "ERROR: modpost: missing MODULE_LICENSE() in /tmp/x/lab5_page_alloc.o";
+  e.build = b;
+  EXPECT_EQ(evaluate::evaluate(e, facts, "license").status, Status::fail);
+  auto pinned = evaluate::evaluate(e, facts, "pinned");
+  EXPECT_EQ(pinned.status, Status::not_run);
+  EXPECT_EQ(pinned.message, "not run: page_alloc.c did not compile");
+}
+
+TEST(Checks, ExpectedOrderMatchesTheLab)
+{
+  EXPECT_EQ(evaluate::expected_order(1, 4096, 32), 0u);
+  EXPECT_EQ(evaluate::expected_order(128, 4096, 32), 0u);
+  EXPECT_EQ(evaluate::expected_order(129, 4096, 32), 1u);
+  EXPECT_EQ(evaluate::expected_order(257, 4096, 32), 2u);
+  EXPECT_EQ(evaluate::expected_order(1000, 4096, 32), 3u);
+  EXPECT_EQ(evaluate::expected_order(2000, 4096, 32), 4u);
+  EXPECT_EQ(evaluate::expected_order(4000, 4096, 32), 5u);
+  EXPECT_EQ(evaluate::expected_order(100000, 4096, 32), 10u);
+  EXPECT_EQ(evaluate::expected_order(1000, 16384, 32), 1u);
+}
+
+TEST(Checks, ReportedTimeUnits)
+{
+  using evaluate::parse_reported_ns;
+  EXPECT_EQ(parse_reported_ns("alloc_pages/__free_pages of order 3 took 1234 ns", false), 1234u);
+  EXPECT_EQ(parse_reported_ns("took 12.345 us", false), 12345u);
+  EXPECT_EQ(parse_reported_ns("elapsed: 3 ms", false), 3000000u);
+  EXPECT_EQ(parse_reported_ns("Time taken: 42 nsec", false), 42u);
+  EXPECT_EQ(parse_reported_ns("took 2 seconds", false), 2000000000u);
+  EXPECT_EQ(parse_reported_ns("allocated 1000 objects", false), std::nullopt);
+  EXPECT_EQ(parse_reported_ns("time: 5678", true), 5678u);
+  EXPECT_EQ(parse_reported_ns("32 structs per page", false), std::nullopt);
+}
+
+TEST(Checks, WholeNumbersOnly)
+{
+  EXPECT_TRUE(evaluate::mentions_number("objnum = 2000", 2000));
+  EXPECT_TRUE(evaluate::mentions_number("size of struct: 32", 32));
+  EXPECT_FALSE(evaluate::mentions_number("objnum = 12000", 2000));
+  EXPECT_FALSE(evaluate::mentions_number("took 320 ns", 32));
+  EXPECT_FALSE(evaluate::mentions_number("took 0.32 ms", 32));
+}
