@@ -68,19 +68,36 @@ Verdict load_failure(const RunView& view)
   return v;
 }
 
-// Every load of the plan, or an error verdict saying which did not come back.
-std::optional<Verdict> all_runs_present(const ModuleEvidence& e)
+// Every load of the plan as a view, or the verdict that says why they cannot all be looked
+// at: a load that did not come back from the sandbox, or a module that did not load.
+std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts)
 {
   for (const auto& params : e.planned_params) {
     if (!find_run(e, params)) {
       return error(missing_run_message(e, params));
     }
   }
-  return std::nullopt;
+  std::vector<RunView> views;
+  for (const auto& run : e.runs) {
+    views.emplace_back(run, facts.default_objnum);
+    if (!run.insmod.ok) {
+      return load_failure(views.back());
+    }
+  }
+  return views;
 }
 
-// An event of the timed work: of the module's thread, and, where the event names a call
-// site, called from the module (thread exit frees memory from the kernel's own code).
+// Why a load did less or more work than its objnum asked: the module never saw the value.
+std::string ignored_param_note(const RunView& view)
+{
+  for (const auto& rec : view.run().log) {
+    if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
+      return " (the kernel ignored " + view.run().request.params + ": the module has no parameter named objnum)";
+    }
+  }
+  return "";
+}
+
 bool is_work_event(const RunView& view, const TraceEvent& ev, const LabFacts& facts)
 {
   return view.is_module_thread(ev.pid) &&
@@ -114,6 +131,10 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
     std::string why = errors.empty() ? "see the build log" : std::to_string(errors.size()) + " error(s)";
     if (errors.empty() && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
       why = "MODULE_LICENSE is missing (modpost refuses the module)";
+    }
+    if (!b.removed_apis.empty()) {
+      why += "; it also uses " + join(b.removed_apis, ", ") +
+             ", removed from current kernels (use ktime_get_ns(), or ktime_get_real_ts64() with struct timespec64)";
     }
     v = fail(e.file + " did not compile: " + why);
   }
@@ -344,14 +365,12 @@ Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    const auto& run = view.run();
     auto trouble = view.trouble_lines();
     if (!trouble.empty()) {
       Verdict v = fail("with " + view.label() + " the kernel reported a problem: " + trouble.front());
@@ -384,16 +403,17 @@ Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
   std::vector<std::string> rows;
   std::vector<std::string> problems;
   std::vector<std::string> too_long;
   std::size_t coarse = 0;
   std::size_t timed = 0;
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    const auto& run = view.run();
     if (std::find(facts.timing_objnums.begin(), facts.timing_objnums.end(), view.objnum()) ==
         facts.timing_objnums.end()) {
       continue;
@@ -411,6 +431,11 @@ Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
     }
     rows.push_back(objnum + ": reported " + std::to_string(*reported) + " ns, traced " +
                    (traced ? std::to_string(*traced) + " ns" : std::string("-")));
+    if (!traced) {
+      problems.push_back(objnum + ": the trace saw none of the timed allocations, so the reported time measures "
+                                  "nothing that happened");
+      continue;
+    }
     if (*reported % facts.tick_ns == 0) {
       ++coarse;
     }
@@ -478,16 +503,14 @@ std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, cons
 
 Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
   std::vector<std::string> seen;
   Verdict bad;
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    const auto& run = view.run();
     unsigned want = expected_order(view.objnum(), facts.page_size, facts.struct_size);
     auto allocs = thread_page_allocs(view);
     std::string objnum = "objnum " + std::to_string(view.objnum());
@@ -495,6 +518,14 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
       if (bad.message.empty()) {
         bad = fail(objnum + ": expected exactly one alloc_pages() from the thread, saw " +
                    std::to_string(allocs.size()));
+        for (const auto& rec : run.log) {
+          if (rec.text.find("WARNING:") == 0 && rec.text.find("mm/page_alloc.c") != std::string::npos) {
+            bad.message += "; the kernel refused the allocation with a warning, as it does for an order above " +
+                           std::to_string(facts.max_order) + ": compute the order from the number of pages, not bytes";
+            add_evidence(bad, rec.text);
+            break;
+          }
+        }
       }
       for (auto i : allocs) {
         add_evidence(bad, objnum + ": " + describe(view.events()[i].event));
@@ -508,7 +539,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
       bad = fail(objnum + ": alloc_pages order " + std::to_string(got) + ", expected " + std::to_string(want) + " (" +
                  std::to_string(view.objnum()) + " structs of " + std::to_string(facts.struct_size) +
                  " bytes need " + std::to_string((view.objnum() + per_page - 1) / per_page) +
-                 " page(s)): compute the order from objnum and PAGE_SIZE");
+                 " page(s)): compute the order from objnum and PAGE_SIZE" + ignored_param_note(view));
     }
     if (got != want) {
       add_evidence(bad, objnum + ": " + describe(ev));
@@ -523,8 +554,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
     return bad;
   }
   Verdict v = pass(join(seen, "; "));
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
     for (auto i : thread_page_allocs(view)) {
       add_evidence(v, describe(view.events()[i].event));
     }
@@ -534,14 +564,11 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
     auto allocs = thread_page_allocs(view);
     if (allocs.empty()) {
       return fail("objnum " + std::to_string(view.objnum()) + ": the thread allocated no pages, so none were freed");
@@ -571,18 +598,15 @@ Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
 // Allocations by the module that no free matched within the load.
 Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
   static const std::map<std::string, std::pair<std::string, std::string>> k_pairs = {
     {"mm_page_alloc", {"mm_page_free", "pfn"}},
     {"kmalloc", {"kfree", "ptr"}},
     {"kmem_cache_alloc", {"kmem_cache_free", "ptr"}}};
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
     std::size_t leaked = 0;
     Verdict v;
     for (std::size_t i = 0; i < view.events().size(); ++i) {
@@ -612,15 +636,13 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
 Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::string& alloc_name,
                    const std::string& free_name, const std::string& what)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
   std::vector<std::string> seen;
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    const auto& run = view.run();
     std::string cache_name = run.slab_created.empty() ? "" : run.slab_created.front().name;
     std::size_t allocs = 0;
     std::size_t frees = 0;
@@ -677,6 +699,10 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
                       " objects were not freed right after being allocated";
     }
     if (first_problem) {
+      *first_problem += ignored_param_note(view);
+      if (run.events.omitted_segments) {
+        *first_problem += " (of the events the sandbox kept: the trace was too irregular to keep whole)";
+      }
       Verdict v = fail(objnum + ": " + *first_problem + "; the loop must " + what);
       for (const auto& line : evidence) {
         add_evidence(v, line);
@@ -701,13 +727,17 @@ Verdict check_cache_loop(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_approach(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
     for (auto i : thread_page_allocs(view)) {
       const auto& ev = view.events()[i].event;
+      // Compound pages are the slab allocator refilling kmalloc's caches, not the module.
+      if (ev.field("gfp_flags").find("__GFP_COMP") != std::string::npos) {
+        continue;
+      }
       if (ev.field("order") != "0" && !ev.field("order").empty()) {
         Verdict v = fail("objnum " + std::to_string(view.objnum()) + ": the thread still allocates whole pages "
                          "(order " + ev.field("order") + "); allocate each object with kmalloc instead");
@@ -746,15 +776,13 @@ Verdict check_cache_create(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_cache_destroy(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
   bool any_created = false;
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    const auto& run = view.run();
     any_created = any_created || !run.slab_created.empty();
     for (const auto& rec : run.log) {
       if (observe::classify_log_line(rec.text) == observe::KernelTrouble::slab_leak) {
@@ -778,14 +806,11 @@ Verdict check_cache_destroy(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_not_kmalloc(const ModuleEvidence& e, const LabFacts& facts)
 {
-  if (auto missing = all_runs_present(e)) {
-    return *missing;
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
   }
-  for (const auto& run : e.runs) {
-    RunView view(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(view);
-    }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
     std::size_t count = 0;
     Verdict v;
     for (const auto& se : view.events()) {

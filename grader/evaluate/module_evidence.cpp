@@ -129,6 +129,7 @@ std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bar
     R"((\d+(?:\.\d+)?)\s*(nanoseconds?|nsecs?|ns|microseconds?|usecs?|us|µs|milliseconds?|msecs?|ms|seconds?|secs?|s)\b)",
     std::regex::icase);
   static const std::regex k_bare(R"((\d+)(?!.*\d))");
+  static const std::regex k_about_time(R"(\b(time|took|takes|elapsed|spent|duration|latency)\b)", std::regex::icase);
   std::smatch m;
   std::optional<std::uint64_t> found;
   for (auto it = text.cbegin(); std::regex_search(it, text.cend(), m, k_with_unit); it = m.suffix().first) {
@@ -149,7 +150,7 @@ std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bar
     }
     found = static_cast<std::uint64_t>(value * scale + 0.5);
   }
-  if (!found && bare_is_ns && std::regex_search(text, m, k_bare)) {
+  if (!found && bare_is_ns && std::regex_search(text, k_about_time) && std::regex_search(text, m, k_bare)) {
     found = std::stoull(m[1]);
   }
   return found;

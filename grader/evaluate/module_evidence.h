@@ -31,6 +31,7 @@ struct LabFacts
   unsigned default_objnum = 2000;
   unsigned struct_size = 32;
   long page_size = 4096;
+  unsigned max_order = 10; // the largest order alloc_pages serves (MAX_ORDER - 1 on 6.1)
   std::vector<unsigned> timing_objnums;
   double timing_max_ratio = 20;
   std::uint64_t timing_slack_ns = 0;
@@ -80,7 +81,8 @@ std::string message_text(const observe::TraceEvent& ev);
 bool mentions_number(const std::string& text, unsigned long long number);
 
 // A time a module printed, in nanoseconds: "took 1234 ns", "3.5 us", "elapsed: 12 ms".
-// A number with no unit counts as ns only when `bare_is_ns`.
+// A number with no unit counts as ns only when `bare_is_ns` and the message speaks of time
+// ("took", "elapsed", ...): a bare jiffies stamp is not an elapsed time.
 std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bare_is_ns);
 
 // The page order the lab asks for: ceil(log2(ceil(objnum / (page_size / struct_size)))).

@@ -10,7 +10,9 @@ constexpr std::size_t k_max_period = 4;
 
 std::string signature(const StreamEvent& se)
 {
-  std::string sig = se.event.name + '|' + se.event.text;
+  // Free text (a console message) is the event; otherwise the fields say it all, and the
+  // text would repeat the pointer values the signature must not see.
+  std::string sig = se.event.name + '|' + (se.event.fields.empty() ? se.event.text : std::string());
   sig += '|';
   sig += std::to_string(se.event.pid);
   sig += '|';

@@ -67,9 +67,8 @@ std::vector<SlabCache> slabs_from_json(const nlohmann::json& j)
 std::string dirty_reason(const ModuleRun& run)
 {
   for (const auto& rec : run.log) {
-    auto trouble = classify_log_line(rec.text);
-    if (trouble != KernelTrouble::none) {
-      return std::string("the kernel reported ") + to_string(trouble) + ": " + rec.text;
+    if (classify_log_line(rec.text) != KernelTrouble::none) {
+      return "the kernel reported: " + rec.text;
     }
   }
   if (run.insmod.ok && !run.rmmod.ok) {

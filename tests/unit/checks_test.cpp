@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -16,7 +17,7 @@ using evaluate::Status;
 
 namespace {
 
-std::string read_text(const std::string& path)
+std::string read_text(const std::filesystem::path& path)
 {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
@@ -29,21 +30,32 @@ class Recorded
 public:
   explicit Recorded(const std::string& name) : m_rubric(score::load_rubric(KMGRADE_RUBRIC))
   {
-    const std::string dir = std::string(KMGRADE_TEST_DATA) + "/" + name;
-    auto plan = observe::plan_from_json(nlohmann::json::parse(read_text(dir + "/plan.json")));
-    bool completed = false;
-    m_report = run::parse_channel(read_text(dir + "/channel.log"), plan.secret, completed);
-    EXPECT_TRUE(completed);
-    for (const auto& load : plan.loads) {
-      if (load.id.rfind("student/", 0) == 0) {
-        evidence(module_of(load.id)).planned_params.push_back(load.params);
+    // One folder per boot, as the sandbox went on in a fresh VM after a dirty load; the
+    // first boot's plan is the whole plan.
+    const std::filesystem::path dir = std::filesystem::path(KMGRADE_TEST_DATA) / name;
+    for (int boot = 1; std::filesystem::exists(dir / ("boot-" + std::to_string(boot))); ++boot) {
+      const auto boot_dir = dir / ("boot-" + std::to_string(boot));
+      auto plan = observe::plan_from_json(nlohmann::json::parse(read_text(boot_dir / "plan.json")));
+      bool completed = false;
+      auto report = run::parse_channel(read_text(boot_dir / "channel.log"), plan.secret, completed);
+      EXPECT_TRUE(completed) << boot_dir;
+      if (boot == 1) {
+        m_report = report;
+        m_report.runs.clear();
+        for (const auto& load : plan.loads) {
+          if (load.id.rfind("student/", 0) == 0) {
+            evidence(module_of(load.id)).planned_params.push_back(load.params);
+          }
+        }
+      }
+      for (const auto& r : report.runs) {
+        m_report.runs.push_back(r);
+        if (r.request.id.rfind("student/", 0) == 0) {
+          evidence(module_of(r.request.id)).runs.push_back(r);
+        }
       }
     }
-    for (const auto& r : m_report.runs) {
-      if (r.request.id.rfind("student/", 0) == 0) {
-        evidence(module_of(r.request.id)).runs.push_back(r);
-      }
-    }
+    EXPECT_FALSE(m_report.runs.empty()) << "no recorded runs in " << dir;
   }
 
   evaluate::Verdict verdict(const std::string& id)
@@ -204,6 +216,7 @@ TEST(Checks, ReportedTimeUnits)
   EXPECT_EQ(parse_reported_ns("took 2 seconds", false), 2000000000u);
   EXPECT_EQ(parse_reported_ns("allocated 1000 objects", false), std::nullopt);
   EXPECT_EQ(parse_reported_ns("time: 5678", true), 5678u);
+  EXPECT_EQ(parse_reported_ns("After Freeing pages..jiffies in milliseconds - 4295123", true), std::nullopt);
   EXPECT_EQ(parse_reported_ns("32 structs per page", false), std::nullopt);
 }
 

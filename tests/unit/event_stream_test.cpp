@@ -93,3 +93,16 @@ TEST(EventStream, JsonRoundTrip)
   EXPECT_EQ(to_json(back), to_json(s));
   EXPECT_EQ(back.segments.back().block.back().event.text, "objnum 2000");
 }
+
+TEST(EventStream, AllocationsThatAreNeverFreedStillReduce)
+{
+  std::vector<TraceEvent> events;
+  for (int i = 0; i < 3000; ++i) {
+    auto ev = event("kmalloc", "p" + std::to_string(i), i);
+    ev.text = "call_site=fn+0x1/0x2 [lab5] ptr=p" + std::to_string(i);
+    events.push_back(ev);
+  }
+  auto s = reduce_events(events, 100);
+  EXPECT_EQ(s.omitted_segments, 0u);
+  EXPECT_EQ(expanded_size(s), 3000u);
+}
