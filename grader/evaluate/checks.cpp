@@ -53,7 +53,7 @@ const observe::ModuleRun* find_run(const ModuleEvidence& e, const std::string& p
 std::string missing_run_message(const ModuleEvidence& e, const std::string& params)
 {
   return "the sandbox returned no result for the load with " + (params.empty() ? "no parameter" : params) +
-         (e.sandbox_failure.empty() ? "" : ": " + e.sandbox_failure);
+         (e.sandbox_failures.count(params) ? ": " + e.sandbox_failures.at(params) : std::string());
 }
 
 // An insmod failure in plain words, with what the kernel said about it.
@@ -68,9 +68,33 @@ Verdict load_failure(const RunView& view)
   return v;
 }
 
+// An error verdict when the module crashed the kernel during this load (Oops, BUG, lockup,
+// stall): what the load shows after that cannot be trusted.
+std::optional<Verdict> crashed(const RunView& view)
+{
+  using observe::KernelTrouble;
+  std::optional<Verdict> v;
+  for (const auto& rec : view.run().log) {
+    auto t = observe::classify_log_line(rec.text);
+    if (t == KernelTrouble::oops || t == KernelTrouble::bug || t == KernelTrouble::soft_lockup ||
+        t == KernelTrouble::hung_task || t == KernelTrouble::rcu_stall) {
+      if (!v) {
+        v = error("the module crashed the kernel during the load with " + view.label() + " (" +
+                  observe::to_string(t) + "), so this could not be observed; see clean-unload");
+      }
+      add_evidence(*v, rec.text);
+    }
+  }
+  return v;
+}
+
+enum class CrashGate { error, observe };
+
 // Every load of the plan as a view, or the verdict that says why they cannot all be looked
-// at: a load that did not come back from the sandbox, or a module that did not load.
-std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts)
+// at: a load that did not come back from the sandbox, a module that did not load, or (unless
+// the check is about crashes) a load during which the module crashed the kernel.
+std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts,
+                                                         CrashGate gate = CrashGate::error)
 {
   for (const auto& params : e.planned_params) {
     if (!find_run(e, params)) {
@@ -82,6 +106,11 @@ std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e
     views.emplace_back(run, facts.default_objnum);
     if (!run.insmod.ok) {
       return load_failure(views.back());
+    }
+    if (gate == CrashGate::error) {
+      if (auto v = crashed(views.back())) {
+        return *v;
+      }
     }
   }
   return views;
@@ -191,6 +220,9 @@ Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params,
   if (!run->insmod.ok) {
     return load_failure(view);
   }
+  if (auto v = crashed(view)) {
+    return *v;
+  }
   for (const auto& rec : run->log) {
     if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
       Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
@@ -241,6 +273,9 @@ std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFa
   RunView view(*run, facts.default_objnum);
   if (!run->insmod.ok) {
     return load_failure(view);
+  }
+  if (auto v = crashed(view)) {
+    return *v;
   }
   return view;
 }
@@ -365,7 +400,7 @@ Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = loaded_views(e, facts, CrashGate::observe);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }

@@ -4,6 +4,7 @@
 #include "observe/observation.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,7 +23,7 @@ struct ModuleEvidence
   std::optional<build::ModuleBuild> build; // nullopt when the file is missing
   std::vector<observe::ModuleRun> runs;    // in plan order, as many as came back
   std::vector<std::string> planned_params; // every load the plan asked for ("" = default)
-  std::string sandbox_failure;             // why loads are missing, when some are
+  std::map<std::string, std::string> sandbox_failures; // params of a load without result -> why
 };
 
 // The facts of the lab a check compares against (from the rubric and the sandbox).

@@ -105,6 +105,8 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
   return out;
 }
 
+} // namespace
+
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size)
 {
   evaluate::LabFacts facts;
@@ -119,8 +121,6 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
   facts.work_events = module.work_events;
   return facts;
 }
-
-} // namespace
 
 report::Report grade(const GradeOptions& options)
 {
@@ -230,7 +230,7 @@ report::Report grade(const GradeOptions& options)
     owner(run.request.id).runs.push_back(std::move(run));
   }
   for (const auto& [id, why] : outcome.failures) {
-    owner(id).sandbox_failure = why;
+    owner(id).sandbox_failures[id.substr(id.rfind('/') + 1)] = why;
     rep.notes.push_back("load " + id + ": " + why);
   }
 

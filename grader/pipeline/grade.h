@@ -2,6 +2,7 @@
 
 #include "report/report.h"
 #include "run/sandbox_vm.h"
+#include "score/rubric.h"
 
 #include <chrono>
 #include <filesystem>
@@ -22,6 +23,10 @@ struct GradeOptions
   std::chrono::seconds vm_timeout{900};
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
 };
+
+// What the checks of `module` compare against: the rubric's values, and the page size of
+// the kernel the loads ran on (4096 when unknown).
+evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size);
 
 // Grades one submission end to end: intake, build, sandbox run (student and reference
 // modules in one boot), checks, score. Problems of the submission become verdicts; throws

@@ -16,10 +16,10 @@ std::string format_ns(const std::optional<std::uint64_t>& v)
   if (!v) {
     return "-";
   }
-  if (*v >= 10'000'000) {
+  if (*v >= 1'000'000) {
     return fmt::format("{:.1f} ms", static_cast<double>(*v) / 1e6);
   }
-  if (*v >= 10'000) {
+  if (*v >= 1'000) {
     return fmt::format("{:.1f} us", static_cast<double>(*v) / 1e3);
   }
   return fmt::format("{} ns", *v);

@@ -267,21 +267,36 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
 
 namespace {
 
-// The last non-empty line of the kernel console: where a dying kernel says why.
-std::string last_console_line(const std::string& console)
+// What a dying kernel said about why: its first Oops/BUG/lockup line and its panic line,
+// or else the last line of the console.
+std::string console_summary(const std::string& console)
 {
   std::istringstream in(console);
   std::string line;
   std::string last;
+  std::string first_trouble;
+  std::string panic;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
     }
-    if (line.find_first_not_of(" \t") != std::string::npos) {
-      last = line;
+    auto stamp_end = line[0] == '[' ? line.find("] ") : std::string::npos;
+    std::string text = stamp_end == std::string::npos ? line : line.substr(stamp_end + 2);
+    if (text.find_first_not_of(" \t") == std::string::npos) {
+      continue;
+    }
+    last = text;
+    if (first_trouble.empty() && observe::classify_log_line(text) != observe::KernelTrouble::none) {
+      first_trouble = text;
+    }
+    if (panic.empty() && text.rfind("Kernel panic", 0) == 0) {
+      panic = text;
     }
   }
-  return last;
+  if (first_trouble.empty()) {
+    return panic.empty() ? last : panic;
+  }
+  return panic.empty() || panic == first_trouble ? first_trouble : first_trouble + " / " + panic;
 }
 
 } // namespace
@@ -335,9 +350,9 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     std::string why = o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
                                       std::to_string(options.timeout.count()) + " s"
                                   : "the sandbox VM died during this load";
-    const std::string last_line = last_console_line(o.console);
-    if (!last_line.empty()) {
-      why += "; the kernel console ended with: " + last_line;
+    const std::string said = console_summary(o.console);
+    if (!said.empty()) {
+      why += "; the kernel said: " + said;
     }
     out.failures[culprit] = why;
     if (progress) {

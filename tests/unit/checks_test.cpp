@@ -3,6 +3,7 @@
 // keeps them).
 
 #include "evaluate/checks.h"
+#include "pipeline/grade.h"
 #include "run/sandbox_vm.h"
 #include "score/rubric.h"
 
@@ -62,17 +63,7 @@ public:
   {
     auto dot = id.find('.');
     const std::string module = id.substr(0, dot);
-    const auto& spec = *m_rubric.module(module);
-    evaluate::LabFacts facts;
-    facts.default_objnum = m_rubric.default_objnum;
-    facts.struct_size = m_rubric.struct_size;
-    facts.page_size = m_report.page_size;
-    facts.timing_objnums = m_rubric.timing.objnums;
-    facts.timing_max_ratio = m_rubric.timing.max_ratio;
-    facts.timing_slack_ns = m_rubric.timing.slack_ns;
-    facts.timing_resolution_ns = m_rubric.timing.resolution_ns;
-    facts.tick_ns = m_rubric.timing.tick_ns;
-    facts.work_events = spec.work_events;
+    auto facts = pipeline::lab_facts(m_rubric, *m_rubric.module(module), m_report.page_size);
     return evaluate::evaluate(evidence(module), facts, id.substr(dot + 1));
   }
 
