@@ -1,0 +1,179 @@
+#include "build/module_build.h"
+
+#include "util/error.h"
+#include "util/process.h"
+
+#include <libkmod.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace kmgrade::build {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Maps the old time APIs onto their 64-bit replacements, so the logic of code written for
+// 5.x kernels can still be graded on 6.x.
+constexpr const char* k_compat_header = R"(/* kmgrade: old kernel time APIs on a current kernel */
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/time64.h>
+#define timespec timespec64
+#define timeval __kernel_old_timeval
+#define timespec_sub timespec64_sub
+#define timespec_to_ns timespec64_to_ns
+#define ns_to_timespec ns_to_timespec64
+static inline void getnstimeofday(struct timespec64 *ts) { ktime_get_real_ts64(ts); }
+static inline void getrawmonotonic(struct timespec64 *ts) { ktime_get_raw_ts64(ts); }
+static inline void do_gettimeofday(struct __kernel_old_timeval *tv)
+{
+	struct timespec64 ts;
+	ktime_get_real_ts64(&ts);
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / 1000;
+}
+)";
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const fs::path& path, const std::string& text)
+{
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) {
+    throw Error("cannot write " + path.string() + ": check that the scratch folder is writable");
+  }
+}
+
+struct KbuildRun
+{
+  bool ok = false;
+  bool timed_out = false;
+  std::string output;
+};
+
+KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const std::string& object,
+                     bool with_compat, const BuildOptions& options)
+{
+  std::string kbuild = "obj-m += " + module_name + ".o\n" + module_name + "-y := " + object + ".o\n";
+  if (with_compat) {
+    kbuild += "ccflags-y += -include $(src)/kmgrade_compat.h\n";
+    write_text(dir / "kmgrade_compat.h", k_compat_header);
+  }
+  write_text(dir / "Kbuild", kbuild);
+  util::ProcessOptions popts;
+  popts.timeout = options.timeout;
+  popts.max_output = 256 * 1024;
+  auto r = util::run_process({"make", "-C", options.kernel_build_dir.string(), "M=" + dir.string(), "modules"},
+                             popts);
+  return {r.exit_code == 0 && fs::exists(dir / (module_name + ".ko")), r.timed_out, r.output};
+}
+
+} // namespace
+
+std::vector<Diagnostic> parse_diagnostics(const std::string& output, const std::string& file_name)
+{
+  static const std::regex k_line(R"(^(?:.*/)?([^/:\s]+):(\d+):(\d+): (fatal error|error|warning|note): (.*)$)");
+  std::vector<Diagnostic> out;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, k_line) && m[1] == file_name) {
+      std::string severity = m[4] == "fatal error" ? "error" : std::string(m[4]);
+      out.push_back({m[1], std::stoi(m[2]), std::stoi(m[3]), severity, m[5]});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> find_removed_apis(const std::string& source_text)
+{
+  static const std::regex k_removed(
+    R"(\b(getnstimeofday|do_gettimeofday|getrawmonotonic|struct\s+timespec|struct\s+timeval|timespec_sub|timespec_to_ns)\b)");
+  std::vector<std::string> found;
+  for (std::sregex_iterator it(source_text.begin(), source_text.end(), k_removed), end; it != end; ++it) {
+    std::string name = std::regex_replace((*it)[1].str(), std::regex(R"(\s+)"), " ");
+    if (std::find(found.begin(), found.end(), name) == found.end()) {
+      found.push_back(name);
+    }
+  }
+  return found;
+}
+
+ModuleInfo read_module_info(const fs::path& ko)
+{
+  ModuleInfo info;
+  kmod_ctx* ctx = kmod_new(nullptr, nullptr);
+  kmod_module* mod = nullptr;
+  if (!ctx || kmod_module_new_from_path(ctx, ko.c_str(), &mod) < 0) {
+    kmod_unref(ctx);
+    return info;
+  }
+  kmod_list* list = nullptr;
+  if (kmod_module_get_info(mod, &list) >= 0) {
+    kmod_list* it = nullptr;
+    kmod_list_foreach(it, list)
+    {
+      std::string key = kmod_module_info_get_key(it);
+      std::string value = kmod_module_info_get_value(it) ? kmod_module_info_get_value(it) : "";
+      if (key == "license") {
+        info.license = value;
+      } else if (key == "parmtype") {
+        auto colon = value.find(':');
+        info.params.emplace_back(value.substr(0, colon), colon == std::string::npos ? "" : value.substr(colon + 1));
+      }
+    }
+    kmod_module_info_free_list(list);
+  }
+  kmod_module_unref(mod);
+  kmod_unref(ctx);
+  return info;
+}
+
+ModuleBuild build_module(const fs::path& source, const std::string& module_name, const BuildOptions& options)
+{
+  ModuleBuild result;
+  result.module_name = module_name;
+  std::error_code ec;
+  fs::remove_all(options.scratch, ec);
+  fs::create_directories(options.scratch, ec);
+  if (ec) {
+    throw Error("cannot create the build folder " + options.scratch.string() + ": " + ec.message());
+  }
+  // The object must not share the module's name, and Kbuild wants a plain C file name.
+  const std::string object = "student_" + module_name;
+  const std::string file_name = object + ".c";
+  const std::string text = read_text(source);
+  write_text(options.scratch / file_name, text);
+
+  auto as_written = run_kbuild(options.scratch, module_name, object, false, options);
+  result.timed_out = as_written.timed_out;
+  result.log = as_written.output;
+  result.diagnostics = parse_diagnostics(as_written.output, file_name);
+  for (auto& d : result.diagnostics) {
+    d.file = source.filename().string();
+  }
+  result.ok = as_written.ok;
+  result.removed_apis = find_removed_apis(text);
+  if (!result.ok && !result.timed_out && !result.removed_apis.empty()) {
+    result.shimmed = run_kbuild(options.scratch, module_name, object, true, options).ok;
+  }
+  if (result.ok || result.shimmed) {
+    result.ko = options.scratch / (module_name + ".ko");
+    result.info = read_module_info(result.ko);
+  }
+  return result;
+}
+
+} // namespace kmgrade::build
