@@ -5,6 +5,7 @@
 #include "intake/submission.h"
 #include "score/rubric.h"
 #include "score/score.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -72,8 +73,10 @@ private:
 };
 
 // Builds the reference modules once per kernel and reference sources, under the cache.
+// Each is built in this grade's own scratch folder and published into the cache with a
+// rename, so grades running side by side never see each other's half-built modules.
 std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& rubric, const GradeOptions& options,
-                                                          const run::SandboxKernel& kernel)
+                                                          const run::SandboxKernel& kernel, const fs::path& scratch)
 {
   std::string sources;
   for (const auto& m : rubric.modules) {
@@ -95,10 +98,12 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
       b.ok = true;
       b.ko = ko;
     } else {
-      b = build::build_module(src, name, {kernel.build_dir, dir / m.id, std::chrono::seconds(120)});
+      b = build::build_module(src, name, {kernel.build_dir, scratch / m.id, std::chrono::seconds(120)});
       if (!b.ok) {
         throw Error("the reference " + m.file + " does not build against " + kernel.version + ":\n" + b.log);
       }
+      util::write_file_atomically(ko, read_text(b.ko));
+      b.ko = ko;
     }
     out[m.id] = b;
   }
@@ -167,7 +172,7 @@ report::Report grade(const GradeOptions& options)
     student[m.id] = std::move(e);
   }
   say("building the reference modules");
-  auto reference_builds = build_reference(rubric, options, kernel);
+  auto reference_builds = build_reference(rubric, options, kernel, work.path() / "reference");
 
   // One boot for everything: the reference first, so a student's leftovers cannot skew it.
   observe::Plan plan;

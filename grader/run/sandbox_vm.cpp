@@ -1,5 +1,6 @@
 #include "run/sandbox_vm.h"
 
+#include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/process.h"
 
@@ -248,8 +249,7 @@ Accel resolve_accel(const VmOptions& options)
   } catch (const Error&) {
     verdict = Accel::tcg;
   }
-  fs::create_directories(options.cache_dir);
-  std::ofstream(verdict_file) << key << '\n' << to_string(verdict) << '\n';
+  util::write_file_atomically(verdict_file, key + '\n' + to_string(verdict) + '\n');
   return verdict;
 }
 

@@ -1,0 +1,43 @@
+#include "util/atomic_file.h"
+
+#include "util/error.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kmgrade::util {
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view data)
+{
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::string tmp = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error("cannot write " + path.string() + ": " + std::strerror(err));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error("cannot write " + path.string() + ": " + std::strerror(err));
+  }
+}
+
+} // namespace kmgrade::util

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace kmgrade::util {
+
+// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
+// reader sees the old file or the whole new one, never a part; concurrent writers of the
+// same content are harmless. Creates the folder. Throws Error naming the path on failure.
+void write_file_atomically(const std::filesystem::path& path, std::string_view data);
+
+} // namespace kmgrade::util
