@@ -57,7 +57,7 @@ int main(int argc, char** argv)
   std::string reference = (data_dir / "reference").string();
   std::string submission;
   bool quiet = false;
-  int vm_timeout = 900;
+  int vm_timeout = 0;
 
   auto* grade = app.add_subcommand("grade", "Grade one submission: a folder holding page_alloc.c, kmem_alloc.c and "
                                             "cache_alloc.c (at any depth)");
@@ -71,7 +71,7 @@ int main(int argc, char** argv)
   grade->add_option("--rubric", rubric, "Rubric file (points, objnum values, tolerances)")->capture_default_str();
   grade->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
   grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
-  grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped")->capture_default_str();
+  grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 60 s plus 10 s per load it runs")->capture_default_str();
   grade->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
                 "usage error.");

@@ -174,7 +174,8 @@ report::Report grade(const GradeOptions& options)
   say("building the reference modules");
   auto reference_builds = build_reference(rubric, options, kernel, work.path() / "reference");
 
-  // One boot for everything: the reference first, so a student's leftovers cannot skew it.
+  // One plan for every load, the reference first, so a student's leftovers cannot skew it;
+  // the sandbox boots again only when a load leaves the kernel dirty.
   observe::Plan plan;
   plan.events = rubric.trace_events;
   plan.functions = rubric.trace_functions;

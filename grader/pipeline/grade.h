@@ -20,7 +20,7 @@ struct GradeOptions
   std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
   std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
   run::Accel accel = run::Accel::automatic;
-  std::chrono::seconds vm_timeout{900};
+  std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
 };
 

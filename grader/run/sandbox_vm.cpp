@@ -76,6 +76,14 @@ bool version_less(const std::string& a, const std::string& b)
   return a.size() - i < b.size() - j;
 }
 
+std::chrono::seconds boot_timeout(const VmOptions& options, std::size_t loads)
+{
+  if (options.timeout.count() > 0) {
+    return options.timeout;
+  }
+  return std::chrono::seconds(k_boot_seconds + k_load_seconds * static_cast<long>(loads));
+}
+
 std::string qemu_version()
 {
   auto r = util::run_process({"qemu-system-x86_64", "--version"});
@@ -201,7 +209,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
     argv.insert(argv.begin() + 5, {"-cpu", "host,-arch-capabilities"});
   }
   util::ProcessOptions popts;
-  popts.timeout = options.timeout;
+  popts.timeout = boot_timeout(options, plan.loads.size());
   auto start = std::chrono::steady_clock::now();
   auto result = util::run_process(argv, popts);
   VmOutcome out;
@@ -255,9 +263,10 @@ Accel resolve_accel(const VmOptions& options)
 
 VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files)
 {
+  const auto limit = boot_timeout(options, plan.loads.size());
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
   if (outcome.report.kernel.empty() && !outcome.completed) {
-    std::string why = outcome.timed_out ? "it did not finish within " + std::to_string(options.timeout.count()) + " s"
+    std::string why = outcome.timed_out ? "it did not finish within " + std::to_string(limit.count()) + " s"
                                         : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
@@ -311,6 +320,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     part.loads.assign(plan.loads.begin() + static_cast<std::ptrdiff_t>(next), plan.loads.end());
     VmOptions boot_options = options;
     boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
+    boot_options.timeout = boot_timeout(options, part.loads.size());
     VmOutcome o;
     try {
       o = run_in_vm(boot_options, part, files);
@@ -348,7 +358,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     const std::string culprit = plan.loads[next].id;
     std::string why = o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
-                                      std::to_string(options.timeout.count()) + " s"
+                                      std::to_string(boot_options.timeout.count()) + " s"
                                   : "the sandbox VM died during this load";
     const std::string said = console_summary(o.console);
     if (!said.empty()) {

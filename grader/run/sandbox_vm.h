@@ -12,6 +12,11 @@
 
 namespace kmgrade::run {
 
+// A boot's time limit when none is given: generous under emulation on a loaded machine
+// (a load takes about 2 s there), short enough that a hung module does not stall a class.
+inline constexpr int k_boot_seconds = 60;
+inline constexpr int k_load_seconds = 10;
+
 // The kernel the sandbox boots and the headers student code is built against: one version.
 struct SandboxKernel
 {
@@ -35,7 +40,7 @@ struct VmOptions
   Accel accel = Accel::automatic;
   int cpus = 2;
   int memory_mb = 1024;
-  std::chrono::seconds timeout{600};
+  std::chrono::seconds timeout{0}; // per boot; 0: k_boot_seconds plus k_load_seconds per load
   std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
   std::filesystem::path work_dir;    // scratch: image, console and channel files
   std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered
