@@ -59,9 +59,9 @@ int main(int argc, char** argv)
   bool quiet = false;
   int vm_timeout = 0;
 
-  auto* grade = app.add_subcommand("grade", "Grade one submission: a folder holding page_alloc.c, kmem_alloc.c and "
-                                            "cache_alloc.c (at any depth)");
-  grade->add_option("PATH", submission, "The student's folder")->required()->check(CLI::ExistingPath);
+  auto* grade = app.add_subcommand("grade", "Grade one submission: a folder, or a .zip/.tar/.tar.gz/.tar.xz archive, holding "
+                                            "page_alloc.c, kmem_alloc.c and cache_alloc.c (at any depth)");
+  grade->add_option("PATH", submission, "The student's folder or archive")->required()->check(CLI::ExistingPath);
   grade->add_option("--format", format, "Output: text (a readable summary) or json (the report contract)")
     ->check(CLI::IsMember({"text", "json"}))
     ->capture_default_str();

@@ -1,6 +1,7 @@
 #include "evaluate/checks.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <variant>
@@ -56,12 +57,26 @@ std::string missing_run_message(const ModuleEvidence& e, const std::string& para
          (e.sandbox_failures.count(params) ? ": " + e.sandbox_failures.at(params) : std::string());
 }
 
+// What an insmod error code usually means for a student's module.
+std::string load_error_advice(int code)
+{
+  switch (code) {
+  case ENOENT: return "the module calls a function the kernel does not export (see 'Unknown symbol' in the log)";
+  case EEXIST: return "a module of that name is already loaded";
+  case ENOEXEC: return "the file is not a valid module for this kernel";
+  case EINVAL: return "the kernel rejected the module or a parameter value (see the log)";
+  default:
+    return "unless the log says otherwise, the module's init function returned -" + std::to_string(code) +
+           ": it must return 0 when it succeeds";
+  }
+}
+
 // An insmod failure in plain words, with what the kernel said about it.
 Verdict load_failure(const RunView& view)
 {
   const auto& r = view.run();
-  Verdict v = error("insmod " + r.request.module_name + " with " + view.label() + " failed: " + r.insmod.error +
-                    "; nothing could be observed");
+  Verdict v = error("insmod " + r.request.module_name + " with " + view.label() + " failed (" + r.insmod.error +
+                    "): " + load_error_advice(r.insmod.error_code) + "; nothing could be observed");
   for (const auto& rec : r.log) {
     add_evidence(v, rec.text);
   }

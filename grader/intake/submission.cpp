@@ -1,5 +1,6 @@
 #include "intake/submission.h"
 
+#include "intake/archive.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -31,6 +32,25 @@ bool ignored(const fs::path& rel)
 }
 
 } // namespace
+
+Submission open_submission(const fs::path& path, const std::vector<std::string>& wanted, const fs::path& scratch)
+{
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    return locate_files(path, wanted);
+  }
+  if (!fs::is_regular_file(path, ec) || !is_archive(path)) {
+    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, "
+                "holding page_alloc.c, kmem_alloc.c and cache_alloc.c");
+  }
+  fs::remove_all(scratch, ec);
+  auto extraction = extract_archive(path, scratch);
+  Submission s = locate_files(scratch, wanted);
+  for (const auto& why : extraction.refused) {
+    s.notes.push_back("not unpacked from " + path.filename().string() + ": " + why);
+  }
+  return s;
+}
 
 Submission locate_files(const fs::path& root, const std::vector<std::string>& wanted)
 {

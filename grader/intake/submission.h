@@ -23,4 +23,10 @@ struct Submission
 // so. A missing file is simply absent from `files`. Throws Error when `root` is not a folder.
 Submission locate_files(const std::filesystem::path& root, const std::vector<std::string>& wanted);
 
+// A student's submission as given: a folder (see locate_files), or a zip or tar archive,
+// unpacked safely into `scratch` first (see extract_archive), with one note per entry it
+// refused. Throws Error when the path is neither, or the archive is unreadable or a bomb.
+Submission open_submission(const std::filesystem::path& path, const std::vector<std::string>& wanted,
+                           const std::filesystem::path& scratch);
+
 } // namespace kmgrade::intake

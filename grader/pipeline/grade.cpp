@@ -141,8 +141,9 @@ report::Report grade(const GradeOptions& options)
   for (const auto& m : rubric.modules) {
     wanted.push_back(m.file);
   }
-  intake::Submission submission = intake::locate_files(options.submission, wanted);
   WorkDir work(options.work_dir);
+  say("reading " + options.submission.string());
+  intake::Submission submission = intake::open_submission(options.submission, wanted, work.path() / "submission");
 
   report::Report rep;
   rep.grader_version = KMGRADE_VERSION;
@@ -225,6 +226,8 @@ report::Report grade(const GradeOptions& options)
   rep.cpus = outcome.report.cpus;
   rep.page_size = outcome.report.page_size;
   rep.clocksource = outcome.report.clocksource;
+  rep.boots = outcome.boots;
+  rep.loads = outcome.report.runs.size();
   // Load ids are "<side>/<module>/<params>".
   auto owner = [&](const std::string& id) -> evaluate::ModuleEvidence& {
     auto slash = id.find('/');

@@ -27,6 +27,8 @@ struct Report
   int cpus = 0;
   long page_size = 0;
   std::string clocksource;
+  int boots = 0;          // sandbox VM boots this grade took
+  std::size_t loads = 0;  // module loads the sandbox ran
   score::Score score;
   std::vector<evaluate::Measurement> measurements;
   std::vector<std::string> notes; // things a reader should know: missing files, a VM that died
