@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 namespace kmgrade::intake {
@@ -20,20 +22,47 @@ std::string lower(std::string s)
   return s;
 }
 
+// macOS metadata, hidden files and folders, editor backups.
 bool ignored(const fs::path& rel)
 {
   for (const auto& part : rel) {
     const std::string p = part.string();
-    if (p == "__MACOSX" || p.rfind("._", 0) == 0 || p == ".git") {
+    if (p == "__MACOSX" || p.front() == '.' || p.back() == '~' || p.front() == '#') {
       return true;
     }
   }
   return false;
 }
 
+bool shallow_first(const fs::path& a, const fs::path& b)
+{
+  auto da = std::distance(a.begin(), a.end());
+  auto db = std::distance(b.begin(), b.end());
+  return da != db ? da < db : a < b;
+}
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Does `text` call every one of `calls` ("name(" with optional spaces)?
+bool calls_all(const std::string& text, const std::vector<std::string>& calls)
+{
+  for (const auto& c : calls) {
+    if (!std::regex_search(text, std::regex("\\b" + c + "\\s*\\("))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 } // namespace
 
-Submission open_submission(const fs::path& path, const std::vector<std::string>& wanted, const fs::path& scratch)
+Submission open_submission(const fs::path& path, const std::vector<WantedFile>& wanted, const fs::path& scratch)
 {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -52,7 +81,7 @@ Submission open_submission(const fs::path& path, const std::vector<std::string>&
   return s;
 }
 
-Submission locate_files(const fs::path& root, const std::vector<std::string>& wanted)
+Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wanted)
 {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
@@ -61,7 +90,7 @@ Submission locate_files(const fs::path& root, const std::vector<std::string>& wa
   }
   Submission s;
   s.root = fs::absolute(root);
-  std::map<std::string, std::vector<fs::path>> candidates;
+  std::vector<fs::path> sources; // every .c file, relative to root
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) {
@@ -71,38 +100,64 @@ Submission locate_files(const fs::path& root, const std::vector<std::string>& wa
       continue;
     }
     fs::path rel = fs::relative(it->path(), root, ec);
-    if (ignored(rel)) {
-      continue;
-    }
-    const std::string name = lower(it->path().filename().string());
-    for (const auto& w : wanted) {
-      if (name == lower(w)) {
-        candidates[w].push_back(rel);
-      }
+    if (!ignored(rel) && lower(rel.extension().string()) == ".c") {
+      sources.push_back(rel);
     }
   }
-  std::string digest_input;
-  for (const auto& w : wanted) {
-    auto it = candidates.find(w);
-    if (it == candidates.end()) {
-      s.notes.push_back(w + " was not found in the submission");
-      continue;
+  std::sort(sources.begin(), sources.end(), shallow_first);
+
+  std::map<std::string, fs::path> chosen;
+  std::set<fs::path> used;
+  auto choose = [&](const std::string& name, const std::vector<fs::path>& fits, const std::string& how) {
+    chosen[name] = fits.front();
+    used.insert(fits.front());
+    if (!how.empty()) {
+      s.notes.push_back(name + ": graded " + fits.front().string() + ", " + how);
     }
-    auto& paths = it->second;
-    std::sort(paths.begin(), paths.end(), [](const fs::path& a, const fs::path& b) {
-      auto da = std::distance(a.begin(), a.end());
-      auto db = std::distance(b.begin(), b.end());
-      return da != db ? da < db : a < b;
-    });
-    if (paths.size() > 1) {
-      s.notes.push_back(w + ": " + std::to_string(paths.size()) + " candidates; graded " + paths.front().string() +
+    if (fits.size() > 1) {
+      s.notes.push_back(name + ": " + std::to_string(fits.size()) + " candidates; graded " + fits.front().string() +
                         " (the shallowest path, then alphabetical order)");
     }
-    s.files[w] = s.root / paths.front();
-    std::ifstream in(s.files[w], std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    digest_input += w + '\0' + ss.str() + '\0';
+  };
+  for (const auto& w : wanted) {
+    std::vector<fs::path> fits;
+    for (const auto& rel : sources) {
+      if (lower(rel.filename().string()) == lower(w.name)) {
+        fits.push_back(rel);
+      }
+    }
+    if (!fits.empty()) {
+      choose(w.name, fits, "");
+    }
+  }
+  for (const auto& w : wanted) {
+    if (chosen.count(w.name) || w.calls.empty()) {
+      continue;
+    }
+    std::vector<fs::path> fits;
+    for (const auto& rel : sources) {
+      if (!used.count(rel) && calls_all(read_text(root / rel), w.calls)) {
+        fits.push_back(rel);
+      }
+    }
+    if (!fits.empty()) {
+      std::string calls;
+      for (const auto& c : w.calls) {
+        calls += (calls.empty() ? "" : ", ") + c;
+      }
+      choose(w.name, fits, "recognised by what it calls (" + calls + ")");
+    }
+  }
+
+  std::string digest_input;
+  for (const auto& w : wanted) {
+    auto it = chosen.find(w.name);
+    if (it == chosen.end()) {
+      s.notes.push_back(w.name + " was not found in the submission");
+      continue;
+    }
+    s.files[w.name] = s.root / it->second;
+    digest_input += w.name + '\0' + read_text(s.files[w.name]) + '\0';
   }
   s.sha256 = util::sha256_hex(digest_input);
   return s;

@@ -137,9 +137,9 @@ report::Report grade(const GradeOptions& options)
   };
   const score::Rubric rubric = score::load_rubric(options.rubric);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
-  std::vector<std::string> wanted;
-  for (const auto& m : rubric.modules) {
-    wanted.push_back(m.file);
+  std::vector<intake::WantedFile> wanted;
+  for (const auto* m : rubric.modules_by_identify_order()) {
+    wanted.push_back({m->file, m->identify_by});
   }
   WorkDir work(options.work_dir);
   say("reading " + options.submission.string());

@@ -3,6 +3,7 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -18,6 +19,20 @@ const ModuleSpec* Rubric::module(const std::string& module_id) const
     }
   }
   return nullptr;
+}
+
+std::vector<const ModuleSpec*> Rubric::modules_by_identify_order() const
+{
+  std::vector<const ModuleSpec*> out;
+  for (const auto& id : identify_order) {
+    out.push_back(module(id));
+  }
+  for (const auto& m : modules) {
+    if (std::find(out.begin(), out.end(), &m) == out.end()) {
+      out.push_back(&m);
+    }
+  }
+  return out;
 }
 
 double Rubric::auto_max() const
@@ -68,8 +83,10 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         spec.objnums.push_back(o.is_null() ? std::nullopt : std::optional<unsigned>(o.get<unsigned>()));
       }
       spec.work_events = m.at("work_events").get<std::vector<std::string>>();
+      spec.identify_by = m.value("identify_by", std::vector<std::string>{});
       r.modules.push_back(std::move(spec));
     }
+    r.identify_order = j.value("identify_order", std::vector<std::string>{});
     r.trace_events = j.at("trace").at("events").get<std::vector<std::string>>();
     r.trace_functions = j.at("trace").at("functions").get<std::vector<std::string>>();
     for (const auto& e : j.at("exercises")) {
@@ -86,6 +103,11 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     throw Error("invalid rubric " + origin + ": " + e.what());
   }
 
+  for (const auto& id : r.identify_order) {
+    if (!r.module(id)) {
+      throw Error("invalid rubric " + origin + ": identify_order names " + id + ", which is not a module");
+    }
+  }
   std::set<std::string> seen;
   double total = 0;
   for (const auto& e : r.exercises) {

@@ -26,6 +26,7 @@ struct ModuleSpec
   std::string module_name; // "lab5_page_alloc": never the name of built-in kernel code
   std::vector<std::optional<unsigned>> objnums; // nullopt: load with no parameter
   std::vector<std::string> work_events;         // the events the timed work produces
+  std::vector<std::string> identify_by;         // calls that recognise a renamed file
 };
 
 struct RubricCheck
@@ -54,11 +55,14 @@ struct Rubric
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
   std::vector<ModuleSpec> modules;
+  std::vector<std::string> identify_order; // module ids: who takes a file that fits several
   std::vector<std::string> trace_events;
   std::vector<std::string> trace_functions;
   std::vector<Exercise> exercises;
 
   const ModuleSpec* module(const std::string& id) const;
+  // The modules in identify_order, then any it leaves out, in file order.
+  std::vector<const ModuleSpec*> modules_by_identify_order() const;
   double auto_max() const;
   double manual_max() const;
 };

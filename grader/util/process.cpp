@@ -47,6 +47,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   if (::pipe2(pipefd, O_CLOEXEC) != 0) {
     throw Error(std::string("cannot run ") + argv[0] + ": pipe: " + std::strerror(errno));
   }
+  // Everything the child needs is made before fork: another thread may hold malloc's lock.
+  std::vector<char*> args;
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
     throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(errno));
@@ -62,11 +68,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
       ::_exit(127);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
     ::execv(program.c_str(), args.data());
     ::_exit(127);
   }

@@ -128,7 +128,8 @@ TEST_F(ArchiveTest, NestedArchiveIsOpenedAndGradedFilesAreFound)
   write_archive(inner, {{"src/kmem_alloc.c", "kmem\n"}}, false);
   const auto outer = m_dir / "Jane Doe_42_assignsubmission_file_.zip";
   write_archive(outer, {{"page_alloc.c", "page\n"}, {"code.tar.gz", read_text(inner)}, {"__MACOSX/._page_alloc.c", "x"}});
-  auto s = intake::open_submission(outer, {"page_alloc.c", "kmem_alloc.c", "cache_alloc.c"}, m_dir / "scratch");
+  auto s = intake::open_submission(outer, {{"page_alloc.c", {}}, {"kmem_alloc.c", {}}, {"cache_alloc.c", {}}},
+                                   m_dir / "scratch");
   ASSERT_EQ(s.files.count("page_alloc.c"), 1u);
   ASSERT_EQ(s.files.count("kmem_alloc.c"), 1u);
   EXPECT_EQ(read_text(s.files["kmem_alloc.c"]), "kmem\n");
