@@ -1,5 +1,6 @@
 // kmgrade: grades kernel-module labs by watching what the kernel did.
 
+#include "batch/batch.h"
 #include "pipeline/grade.h"
 #include "util/error.h"
 
@@ -76,6 +77,32 @@ int main(int argc, char** argv)
   grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
                 "usage error.");
 
+  std::string class_input;
+  std::string out_dir;
+  int jobs = 1;
+  std::string manual;
+  std::string gradescope;
+  auto* batch = app.add_subcommand("batch", "Grade a whole class: Moodle's \"Download all submissions\" zip, or a "
+                                            "folder of student folders; write a report per student, a summary and "
+                                            "a grading worksheet Moodle imports");
+  batch->add_option("CLASS", class_input, "The class zip or folder")->required()->check(CLI::ExistingPath);
+  batch->add_option("--out", out_dir, "Output folder: reports/<participant id>.json, summary.csv, "
+                                      "moodle-grades.csv")->required();
+  batch->add_option("-j,--jobs", jobs, "Students graded at once (each in its own VM)")->capture_default_str();
+  batch->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment");
+  batch->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope");
+  batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
+    ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
+    ->capture_default_str();
+  batch->add_option("--rubric", rubric, "Rubric file")->capture_default_str();
+  batch->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
+  batch->add_option("--vm-timeout", vm_timeout, "Seconds one boot may run; 0: sized to its loads")
+    ->capture_default_str();
+  batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
+  batch->footer("A rerun grades only students whose submission, rubric or grader changed, so an interrupted batch "
+                "resumes. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "
+                "at the end), 1 when the class could not be graded at all, 2 for a usage error.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +118,20 @@ int main(int argc, char** argv)
     opts.work_dir = work_dir;
     opts.accel = kmgrade::run::parse_accel(accel);
     opts.vm_timeout = std::chrono::seconds(vm_timeout);
+    if (batch->parsed()) {
+      kmgrade::batch::BatchOptions b;
+      b.input = class_input;
+      b.out_dir = out_dir;
+      b.jobs = jobs;
+      b.grade = opts;
+      b.manual_points = manual;
+      b.gradescope_dir = gradescope;
+      b.live_progress = ::isatty(STDERR_FILENO) != 0;
+      b.log = quiet ? nullptr : &std::cerr;
+      b.summary = &std::cout;
+      auto result = kmgrade::batch::run_batch(b);
+      return result.failed.empty() ? 0 : 4;
+    }
     if (!quiet) {
       opts.progress = [](const std::string& line) { std::cerr << "kmgrade: " << line << std::endl; };
     }

@@ -66,7 +66,41 @@ Submission open_submission(const fs::path& path, const std::vector<WantedFile>& 
 {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    return locate_files(path, wanted);
+    // A student's own archive inside their folder (one level of nesting is common): unpack
+    // it beside a copy of the folder, so what is found lies under one root.
+    std::vector<fs::path> archives;
+    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) {
+        break;
+      }
+      if (it->is_regular_file(ec) && !it->is_symlink(ec) && is_archive(it->path()) &&
+          !ignored(fs::relative(it->path(), path, ec))) {
+        archives.push_back(fs::relative(it->path(), path, ec));
+      }
+    }
+    if (archives.empty()) {
+      return locate_files(path, wanted);
+    }
+    fs::remove_all(scratch, ec);
+    fs::copy(path, scratch, fs::copy_options::recursive | fs::copy_options::skip_symlinks, ec);
+    if (ec) {
+      throw Error("cannot copy " + path.string() + " to unpack its archives: " + ec.message());
+    }
+    std::vector<std::string> notes;
+    for (const auto& rel : archives) {
+      try {
+        auto extraction = extract_archive(scratch / rel, scratch / (rel.string() + ".contents"));
+        for (const auto& why : extraction.refused) {
+          notes.push_back("not unpacked from " + rel.string() + ": " + why);
+        }
+      } catch (const Error& e) {
+        notes.push_back(std::string("could not open ") + rel.string() + ": " + e.what());
+      }
+    }
+    Submission s = locate_files(scratch, wanted);
+    s.notes.insert(s.notes.end(), notes.begin(), notes.end());
+    return s;
   }
   if (!fs::is_regular_file(path, ec) || !is_archive(path)) {
     throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, "
@@ -91,6 +125,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
   Submission s;
   s.root = fs::absolute(root);
   std::vector<fs::path> sources; // every .c file, relative to root
+  std::vector<std::string> reports; // PDFs: the written part a person grades
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) {
@@ -100,8 +135,13 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
       continue;
     }
     fs::path rel = fs::relative(it->path(), root, ec);
-    if (!ignored(rel) && lower(rel.extension().string()) == ".c") {
+    if (ignored(rel)) {
+      continue;
+    }
+    if (lower(rel.extension().string()) == ".c") {
       sources.push_back(rel);
+    } else if (lower(rel.extension().string()) == ".pdf") {
+      reports.push_back(rel.string());
     }
   }
   std::sort(sources.begin(), sources.end(), shallow_first);
@@ -160,6 +200,10 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
     digest_input += w.name + '\0' + read_text(s.files[w.name]) + '\0';
   }
   s.sha256 = util::sha256_hex(digest_input);
+  std::sort(reports.begin(), reports.end());
+  for (const auto& pdf : reports) {
+    s.notes.push_back("report for the manual part: " + pdf);
+  }
   return s;
 }
 

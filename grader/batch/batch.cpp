@@ -1,0 +1,345 @@
+#include "batch/batch.h"
+
+#include "intake/moodle.h"
+#include "intake/submission.h"
+#include "report/exports.h"
+#include "score/rubric.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace kmgrade::batch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path report_path(const fs::path& out_dir, const std::string& id)
+{
+  return out_dir / "reports" / (id + ".json");
+}
+
+std::string format_duration(double seconds)
+{
+  const long s = static_cast<long>(seconds + 0.5);
+  return s >= 60 ? fmt::format("{}m{:02}s", s / 60, s % 60) : fmt::format("{}s", s);
+}
+
+// Fails early, with a clear message, when the outputs cannot be written at all.
+void check_writable(const fs::path& out_dir)
+{
+  std::error_code ec;
+  fs::create_directories(out_dir / "reports", ec);
+  if (ec) {
+    throw Error("cannot write the output folder " + out_dir.string() + ": " + ec.message());
+  }
+  util::write_file_atomically(out_dir / "reports" / ".kmgrade-write-test", "ok");
+  fs::remove(out_dir / "reports" / ".kmgrade-write-test", ec);
+}
+
+// The students' files' hash as the report records it, to tell an unchanged submission.
+std::string submission_hash(const intake::Student& student, const score::Rubric& rubric, const fs::path& scratch)
+{
+  std::vector<intake::WantedFile> wanted;
+  for (const auto* m : rubric.modules_by_identify_order()) {
+    wanted.push_back({m->file, m->identify_by});
+  }
+  auto s = intake::open_submission(student.folder, wanted, scratch);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  return s.sha256;
+}
+
+bool up_to_date(const fs::path& path, const std::string& sha256, const score::Rubric& rubric)
+{
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return false;
+  }
+  try {
+    auto j = nlohmann::json::parse(read_text(path));
+    return j.at("grader").at("version") == KMGRADE_VERSION && j.at("grader").at("rubric_sha256") == rubric.sha256 &&
+           j.at("submission").at("sha256") == sha256;
+  } catch (const nlohmann::json::exception&) {
+    return false; // unreadable: grade again
+  }
+}
+
+std::string now_for_moodle()
+{
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%A, %d %B %Y, %I:%M %p", &tm);
+  return buf;
+}
+
+class Progress
+{
+public:
+  Progress(const BatchOptions& options, std::size_t total)
+    : m_options(options), m_total(total), m_start(std::chrono::steady_clock::now())
+  {
+  }
+
+  void started()
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_running;
+    redraw();
+  }
+
+  void finished(const std::string& line, bool failed)
+  {
+    std::lock_guard lock(m_mutex);
+    --m_running;
+    ++m_done;
+    m_failed += failed;
+    if (!m_options.log) {
+      return;
+    }
+    if (m_options.live_progress) {
+      *m_options.log << "\r\033[K" << line << "\n";
+      redraw();
+    } else {
+      *m_options.log << fmt::format("[{}/{}] ", m_done, m_total) << line << std::endl;
+    }
+  }
+
+  void skipped(std::size_t n)
+  {
+    std::lock_guard lock(m_mutex);
+    m_done += n;
+    m_skipped_before += n;
+  }
+
+  void end()
+  {
+    if (m_options.log && m_options.live_progress) {
+      *m_options.log << "\r\033[K" << std::flush;
+    }
+  }
+
+private:
+  void redraw()
+  {
+    if (!m_options.log || !m_options.live_progress) {
+      return;
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const std::size_t graded_now = m_done - m_skipped_before;
+    std::string eta = "-";
+    if (graded_now > 0) {
+      const double per_student = elapsed / static_cast<double>(graded_now);
+      const double left = static_cast<double>(m_total - m_done) * per_student /
+                          static_cast<double>(std::max(1, m_options.jobs));
+      eta = format_duration(left);
+    }
+    *m_options.log << "\r\033[K"
+                   << fmt::format("kmgrade: {}/{} students done, {} running, {} failed, ETA {}", m_done, m_total,
+                                  m_running, m_failed, eta)
+                   << std::flush;
+  }
+
+  const BatchOptions& m_options;
+  std::size_t m_total;
+  std::chrono::steady_clock::time_point m_start;
+  std::mutex m_mutex;
+  std::size_t m_done = 0;
+  std::size_t m_running = 0;
+  std::size_t m_failed = 0;
+  std::size_t m_skipped_before = 0;
+};
+
+void print_class_summary(const BatchOptions& options, const BatchResult& result,
+                         const std::vector<nlohmann::json>& reports, double seconds)
+{
+  if (!options.summary) {
+    return;
+  }
+  auto& out = *options.summary;
+  out << fmt::format("\n{} students: {} graded now, {} unchanged since the last run, {} failed ({})\n",
+                     result.students, result.graded, result.unchanged, result.failed.size(),
+                     format_duration(seconds));
+  if (!reports.empty()) {
+    const double auto_max = reports.front().at("auto_max").get<double>();
+    const int bins = 5;
+    std::vector<int> histogram(bins, 0);
+    std::map<std::string, int> failed_checks;
+    for (const auto& r : reports) {
+      const double share = auto_max > 0 ? r.at("score").get<double>() / auto_max : 0;
+      histogram[std::min(bins - 1, static_cast<int>(share * bins))]++;
+      for (const auto& ex : r.at("exercises")) {
+        for (const auto& c : ex.at("checks")) {
+          const auto status = c.at("status").get<std::string>();
+          if (status != "pass" && status != "manual") {
+            failed_checks[c.at("id").get<std::string>()]++;
+          }
+        }
+      }
+    }
+    out << fmt::format("automatic score (of {}):\n", auto_max);
+    for (int b = 0; b < bins; ++b) {
+      out << fmt::format("  {:>5.2f} - {:<5.2f} {:>3} {}\n", auto_max * b / bins, auto_max * (b + 1) / bins,
+                         histogram[b], std::string(static_cast<std::size_t>(histogram[b]), '#'));
+    }
+    std::vector<std::pair<int, std::string>> worst;
+    for (const auto& [id, n] : failed_checks) {
+      worst.emplace_back(-n, id);
+    }
+    std::sort(worst.begin(), worst.end());
+    out << "most-failed checks:";
+    if (worst.empty()) {
+      out << " none";
+    }
+    out << "\n";
+    for (std::size_t i = 0; i < std::min<std::size_t>(5, worst.size()); ++i) {
+      out << fmt::format("  {:<28} {} of {} students\n", worst[i].second, -worst[i].first, reports.size());
+    }
+  }
+  out << "grading failed for:" << (result.failed.empty() ? " nobody" : "") << "\n";
+  for (const auto& f : result.failed) {
+    out << "  " << f << "\n";
+  }
+  out << fmt::format("wrote {}/reports/, {}/summary.csv and {}/moodle-grades.csv\n", options.out_dir.string(),
+                     options.out_dir.string(), options.out_dir.string());
+}
+
+} // namespace
+
+void write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
+{
+  std::vector<report::ManualPoints> manual;
+  if (!options.manual_points.empty()) {
+    if (!fs::exists(options.manual_points)) {
+      throw Error("the manual points file " + options.manual_points.string() + " does not exist");
+    }
+    manual = report::parse_manual_points(read_text(options.manual_points), options.manual_points.string());
+  }
+  std::vector<nlohmann::json> reports;
+  for (const auto& id : ids) {
+    const auto path = report_path(options.out_dir, id);
+    if (fs::exists(path)) {
+      reports.push_back(nlohmann::json::parse(read_text(path)));
+    }
+  }
+  util::write_file_atomically(options.out_dir / "summary.csv", report::summary_csv(reports, manual));
+  util::write_file_atomically(options.out_dir / "moodle-grades.csv",
+                              report::moodle_worksheet(reports, manual, now_for_moodle()));
+  if (!options.gradescope_dir.empty()) {
+    for (const auto& r : reports) {
+      util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() /
+                                    "results.json",
+                                  report::gradescope_results(r, manual).dump(2) + "\n");
+    }
+  }
+}
+
+BatchResult run_batch(const BatchOptions& options)
+{
+  const auto start = std::chrono::steady_clock::now();
+  check_writable(options.out_dir);
+  const score::Rubric rubric = score::load_rubric(options.grade.rubric);
+  const fs::path scratch = options.out_dir / ".scratch";
+  const auto students = intake::split_class(options.input, scratch / "class");
+
+  BatchResult result;
+  result.students = students.size();
+  std::vector<const intake::Student*> todo;
+  for (const auto& s : students) {
+    const auto hash = submission_hash(s, rubric, scratch / ("hash-" + s.id));
+    if (up_to_date(report_path(options.out_dir, s.id), hash, rubric)) {
+      ++result.unchanged;
+    } else {
+      todo.push_back(&s);
+    }
+  }
+  Progress progress(options, students.size());
+  progress.skipped(result.unchanged);
+  if (options.log && result.unchanged) {
+    *options.log << fmt::format("kmgrade: {} of {} students are unchanged since their report; grading {}\n",
+                                result.unchanged, students.size(), todo.size());
+  }
+
+  std::mutex mutex;
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < todo.size(); i = next++) {
+      const auto& student = *todo[i];
+      progress.started();
+      const auto t0 = std::chrono::steady_clock::now();
+      pipeline::GradeOptions grade = options.grade;
+      grade.submission = student.folder;
+      grade.work_dir.clear();
+      grade.progress = nullptr;
+      std::string line;
+      bool failed = false;
+      try {
+        auto rep = pipeline::grade(grade);
+        auto j = report::to_json(rep);
+        j["student"] = {{"id", student.id}, {"full_name", student.full_name}};
+        j["submission"]["path"] = (options.input.filename() / student.folder.filename()).string();
+        util::write_file_atomically(report_path(options.out_dir, student.id), j.dump(2) + "\n");
+        line = fmt::format("{} ({}): {} / {} automatic points in {}", student.full_name, student.id,
+                           rep.score.score, rep.score.auto_max,
+                           format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+        std::lock_guard lock(mutex);
+        ++result.graded;
+      } catch (const Error& e) {
+        failed = true;
+        line = fmt::format("{} ({}): grading failed: {}", student.full_name, student.id, e.what());
+        std::lock_guard lock(mutex);
+        result.failed.push_back(student.id + " (" + student.full_name + "): " + e.what());
+      }
+      progress.finished(line, failed);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 0; j < std::max(1, options.jobs); ++j) {
+    threads.emplace_back(worker);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  progress.end();
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+
+  std::vector<std::string> ids;
+  for (const auto& s : students) {
+    ids.push_back(s.id);
+  }
+  write_class_files(options, ids);
+  std::vector<nlohmann::json> reports;
+  for (const auto& id : ids) {
+    if (fs::exists(report_path(options.out_dir, id))) {
+      reports.push_back(nlohmann::json::parse(read_text(report_path(options.out_dir, id))));
+    }
+  }
+  print_class_summary(options, result, reports,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return result;
+}
+
+} // namespace kmgrade::batch

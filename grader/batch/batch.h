@@ -1,0 +1,46 @@
+#pragma once
+
+#include "pipeline/grade.h"
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kmgrade::batch {
+
+struct BatchOptions
+{
+  std::filesystem::path input;   // Moodle's class zip, or a folder of student folders
+  std::filesystem::path out_dir; // reports/, summary.csv, moodle-grades.csv
+  int jobs = 1;                  // students graded at once
+  pipeline::GradeOptions grade;  // everything but the submission and the progress
+  std::filesystem::path manual_points;  // optional CSV: participant_id,exercise,points,comment
+  std::filesystem::path gradescope_dir; // optional: <dir>/<id>/results.json
+  bool live_progress = false;           // redraw one status line (a terminal)
+  std::ostream* log = nullptr;          // progress lines
+  std::ostream* summary = nullptr;      // the class summary at the end
+};
+
+struct BatchResult
+{
+  std::size_t students = 0;
+  std::size_t graded = 0;   // graded by this run
+  std::size_t unchanged = 0; // skipped: their report matches submission, rubric and grader
+  std::vector<std::string> failed; // "id (name): why"
+};
+
+// Grades every student of the class, `jobs` at a time, each in its own scratch folder and
+// VM. Each report is written to out_dir/reports/<id>.json (write, then rename) as soon as
+// that student is done; a student whose report matches their submission's hash, the
+// rubric's and the grader's version is not graded again, so an interrupted batch resumes.
+// Then writes the class files (see write_class_files). Throws Error when the class cannot be
+// read or out_dir cannot be written (checked before any grading).
+BatchResult run_batch(const BatchOptions& options);
+
+// From the reports in out_dir/reports of `ids`: summary.csv, moodle-grades.csv (Moodle's
+// offline grading worksheet) and, when asked, Gradescope results. Manual points, when given,
+// are added to the totals and the feedback; the automatic points never change.
+void write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
+
+} // namespace kmgrade::batch

@@ -1,0 +1,282 @@
+#include "report/exports.h"
+
+#include "util/error.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace kmgrade::report {
+
+namespace {
+
+std::string points(double p)
+{
+  std::string s = fmt::format("{:.3f}", p);
+  while (s.back() == '0') {
+    s.pop_back();
+  }
+  if (s.back() == '.') {
+    s.pop_back();
+  }
+  return s;
+}
+
+std::string student_id(const nlohmann::json& r) { return r.at("student").at("id").get<std::string>(); }
+
+// Manual points of one student per exercise, capped at the exercise's manual maximum.
+std::map<std::string, std::pair<double, std::string>> manual_for(const nlohmann::json& report,
+                                                                 const std::vector<ManualPoints>& manual)
+{
+  std::map<std::string, std::pair<double, std::string>> out;
+  const std::string id = student_id(report);
+  for (const auto& m : manual) {
+    if (m.participant_id != id) {
+      continue;
+    }
+    auto& slot = out[m.exercise];
+    slot.first += m.points;
+    slot.second += (slot.second.empty() ? "" : "; ") + m.comment;
+  }
+  for (const auto& ex : report.at("exercises")) {
+    auto it = out.find(ex.at("id").get<std::string>());
+    if (it == out.end()) {
+      continue;
+    }
+    double cap = 0;
+    for (const auto& c : ex.at("checks")) {
+      if (c.at("status") == "manual") {
+        cap += c.at("max_points").get<double>();
+      }
+    }
+    it->second.first = std::clamp(it->second.first, 0.0, cap);
+  }
+  return out;
+}
+
+double manual_total(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
+{
+  double sum = 0;
+  for (const auto& [ex, m] : manual_for(report, manual)) {
+    sum += m.first;
+  }
+  return sum;
+}
+
+} // namespace
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text)
+{
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  bool any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    any = true;
+    if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+        ++i;
+      }
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+      any = false;
+    } else {
+      field += c;
+    }
+  }
+  if (any || !field.empty() || !row.empty()) {
+    row.push_back(std::move(field));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string to_csv(const std::vector<std::vector<std::string>>& rows)
+{
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const auto& f = row[i];
+      if (i) {
+        out += ',';
+      }
+      if (f.find_first_of(",\"\r\n") == std::string::npos) {
+        out += f;
+        continue;
+      }
+      out += '"';
+      for (char c : f) {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+      }
+      out += '"';
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std::string& origin)
+{
+  auto rows = parse_csv(csv);
+  const std::vector<std::string> header = {"participant_id", "exercise", "points", "comment"};
+  if (rows.empty() || rows.front() != header) {
+    throw Error("the manual points file " + origin +
+                " must start with the header line participant_id,exercise,points,comment");
+  }
+  std::vector<ManualPoints> out;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (r.size() == 1 && r[0].empty()) {
+      continue;
+    }
+    if (r.size() != 4) {
+      throw Error("the manual points file " + origin + ", line " + std::to_string(i + 1) + ": expected 4 fields, got " +
+                  std::to_string(r.size()));
+    }
+    ManualPoints m{r[0], r[1], 0, r[3]};
+    try {
+      std::size_t used = 0;
+      m.points = std::stod(r[2], &used);
+      if (used != r[2].size()) {
+        throw std::invalid_argument(r[2]);
+      }
+    } catch (const std::exception&) {
+      throw Error("the manual points file " + origin + ", line " + std::to_string(i + 1) + ": points '" + r[2] +
+                  "' is not a number");
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string feedback_text(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
+{
+  auto given = manual_for(report, manual);
+  std::vector<std::string> lines;
+  for (const auto& ex : report.at("exercises")) {
+    const std::string id = ex.at("id").get<std::string>();
+    double score = ex.at("score").get<double>();
+    double manual_max = 0;
+    std::vector<std::string> lost;
+    for (const auto& c : ex.at("checks")) {
+      const std::string status = c.at("status").get<std::string>();
+      if (status == "manual") {
+        manual_max += c.at("max_points").get<double>();
+      } else if (status != "pass" && c.at("max_points").get<double>() > 0) {
+        lost.push_back("  - " + c.at("id").get<std::string>() + " (" + status + "): " +
+                       c.at("message").get<std::string>());
+      }
+    }
+    std::string head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), points(score));
+    if (manual_max > 0) {
+      auto it = given.find(id);
+      if (it != given.end()) {
+        head += fmt::format(" + {} graded by hand{}", points(it->second.first),
+                            it->second.second.empty() ? "" : " (" + it->second.second + ")");
+      } else {
+        head += " + manual part pending";
+      }
+    }
+    head += " / " + points(ex.at("max_score").get<double>());
+    lines.push_back(head);
+    lines.insert(lines.end(), lost.begin(), lost.end());
+  }
+  std::string out;
+  for (const auto& l : lines) {
+    out += (out.empty() ? "" : "\n") + l;
+  }
+  return out;
+}
+
+std::string summary_csv(const std::vector<nlohmann::json>& reports, const std::vector<ManualPoints>& manual)
+{
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"participant_id", "full_name"};
+  if (!reports.empty()) {
+    for (const auto& ex : reports.front().at("exercises")) {
+      header.push_back(ex.at("id").get<std::string>());
+    }
+  }
+  for (const char* h : {"automatic", "manual", "total", "max_score"}) {
+    header.push_back(h);
+  }
+  rows.push_back(header);
+  for (const auto& r : reports) {
+    auto given = manual_for(r, manual);
+    std::vector<std::string> row = {student_id(r), r.at("student").at("full_name").get<std::string>()};
+    for (const auto& ex : r.at("exercises")) {
+      auto it = given.find(ex.at("id").get<std::string>());
+      row.push_back(points(ex.at("score").get<double>() + (it == given.end() ? 0 : it->second.first)));
+    }
+    const double automatic = r.at("score").get<double>();
+    const double by_hand = manual_total(r, manual);
+    row.push_back(points(automatic));
+    row.push_back(points(by_hand));
+    row.push_back(points(automatic + by_hand));
+    row.push_back(points(r.at("max_score").get<double>()));
+    rows.push_back(std::move(row));
+  }
+  return to_csv(rows);
+}
+
+std::string moodle_worksheet(const std::vector<nlohmann::json>& reports, const std::vector<ManualPoints>& manual,
+                             const std::string& last_modified)
+{
+  std::vector<std::vector<std::string>> rows = {
+    {"Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)", "Feedback comments"}};
+  for (const auto& r : reports) {
+    rows.push_back({"Participant " + student_id(r), r.at("student").at("full_name").get<std::string>(),
+                    points(r.at("score").get<double>() + manual_total(r, manual)),
+                    points(r.at("max_score").get<double>()), last_modified, feedback_text(r, manual)});
+  }
+  return to_csv(rows);
+}
+
+nlohmann::json gradescope_results(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
+{
+  auto tests = nlohmann::json::array();
+  for (const auto& ex : report.at("exercises")) {
+    for (const auto& c : ex.at("checks")) {
+      if (c.at("status") == "manual") {
+        continue;
+      }
+      std::string output = c.at("message").get<std::string>();
+      for (const auto& e : c.at("evidence")) {
+        output += "\n  " + e.get<std::string>();
+      }
+      tests.push_back({{"name", c.at("id")},
+                       {"score", c.at("points")},
+                       {"max_score", c.at("max_points")},
+                       {"status", c.at("status") == "pass" ? "passed" : "failed"},
+                       {"output", output},
+                       {"visibility", "visible"}});
+    }
+  }
+  return {{"score", report.at("score").get<double>() + manual_total(report, manual)},
+          {"output", feedback_text(report, manual)},
+          {"execution_time", report.at("duration_s")},
+          {"tests", std::move(tests)}};
+}
+
+} // namespace kmgrade::report

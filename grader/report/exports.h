@@ -1,0 +1,38 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kmgrade::report {
+
+// Points a person awarded for a manual item of an exercise.
+struct ManualPoints
+{
+  std::string participant_id;
+  std::string exercise; // "ex0", "ex1", ...
+  double points = 0;
+  std::string comment;
+};
+
+// Reads the TA's file: CSV with the header "participant_id,exercise,points,comment".
+// Throws Error naming `origin`, the line and what is wrong.
+std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std::string& origin);
+
+// RFC 4180 CSV: rows of fields; quoted fields may hold commas, quotes and newlines.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+std::string to_csv(const std::vector<std::vector<std::string>>& rows);
+
+// The students' reports (each with "student": {"id", "full_name"}) as the class files.
+// Manual points of an exercise are capped at what the rubric gives that exercise's manual
+// items; they add to the total and never change the automatic score.
+std::string summary_csv(const std::vector<nlohmann::json>& reports, const std::vector<ManualPoints>& manual);
+std::string moodle_worksheet(const std::vector<nlohmann::json>& reports, const std::vector<ManualPoints>& manual,
+                             const std::string& last_modified);
+nlohmann::json gradescope_results(const nlohmann::json& report, const std::vector<ManualPoints>& manual);
+
+// The feedback a student reads in Moodle: per exercise the points, what was lost and why.
+std::string feedback_text(const nlohmann::json& report, const std::vector<ManualPoints>& manual);
+
+} // namespace kmgrade::report
