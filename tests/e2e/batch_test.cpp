@@ -1,0 +1,155 @@
+// Grades the sample class download with the real kmgrade binary: killed mid-batch, then
+// resumed, then rerun; every report exactly once, none corrupt, the worksheet exact.
+//
+//   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json
+
+#include "report/exports.h"
+#include "util/process.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string g_kmgrade, g_class, g_manual, g_expected;
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> batch_args(const fs::path& out)
+{
+  return {g_kmgrade, "batch", g_class, "--out", out.string(), "--jobs", "2", "--manual", g_manual};
+}
+
+std::size_t reports_in(const fs::path& out)
+{
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(out / "reports", ec)) {
+    n += e.path().extension() == ".json" && e.path().filename().string()[0] != '.';
+  }
+  return n;
+}
+
+// Starts a batch and kills it (and so its VMs) with SIGKILL once the first report is written.
+void run_and_kill_after_first_report(const fs::path& out)
+{
+  auto args = batch_args(out);
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::freopen("/dev/null", "w", stderr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (reports_in(out) == 0 && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the batch ended before any report was written";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  ASSERT_GE(reports_in(out), 1u);
+}
+
+TEST(EndToEndBatch, KilledResumedAndRerun)
+{
+  const fs::path out = fs::temp_directory_path() / ("kmgrade-e2e-batch-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const auto expected = nlohmann::json::parse(read_text(g_expected));
+  const std::size_t students = expected.at("students").size();
+
+  run_and_kill_after_first_report(out);
+  const std::size_t before = reports_in(out);
+  ASSERT_LT(before, students) << "the whole class was graded before the kill: nothing to resume";
+  for (const auto& e : fs::directory_iterator(out / "reports")) {
+    if (e.path().extension() == ".json" && e.path().filename().string()[0] != '.') {
+      EXPECT_NO_THROW(nlohmann::json::parse(read_text(e.path()))) << e.path() << " is corrupt";
+    }
+  }
+  // No VM of the killed batch is left running (this test runs alone).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto pgrep = kmgrade::util::run_process({"pgrep", "-f", "qemu-system-x86_64"});
+  EXPECT_NE(pgrep.exit_code, 0) << "processes of the killed batch are still running:\n" << pgrep.output;
+
+  kmgrade::util::ProcessOptions opts;
+  opts.max_output = 16 << 20;
+  auto resumed = kmgrade::util::run_process(batch_args(out), opts);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find(std::to_string(before) + " of " + std::to_string(students) +
+                                " students are unchanged since their report"),
+            std::string::npos)
+    << resumed.output;
+  EXPECT_EQ(reports_in(out), students);
+
+  for (const auto& [id, want] : expected.at("students").items()) {
+    const auto report = nlohmann::json::parse(read_text(out / "reports" / (id + ".json")));
+    EXPECT_EQ(report.at("student").at("full_name"), want.at("full_name")) << id;
+    EXPECT_DOUBLE_EQ(report.at("score").get<double>(), want.at("score").get<double>()) << id;
+    for (const auto& ex : report.at("exercises")) {
+      for (const auto& c : ex.at("checks")) {
+        if (c.at("status") != "manual") {
+          EXPECT_EQ(c.at("status"), want.at("checks").at(c.at("id").get<std::string>())) << id << " " << c.at("id");
+        }
+      }
+    }
+  }
+  auto worksheet = kmgrade::report::parse_csv(read_text(out / "moodle-grades.csv"));
+  ASSERT_EQ(worksheet.size(), expected.at("worksheet").size());
+  EXPECT_EQ(worksheet[0], (std::vector<std::string>{"Identifier", "Full name", "Grade", "Maximum Grade",
+                                                    "Last modified (grade)", "Feedback comments"}));
+  for (std::size_t i = 0; i < worksheet.size(); ++i) {
+    ASSERT_EQ(worksheet[i].size(), 6u);
+    std::vector<std::string> first_four(worksheet[i].begin(), worksheet[i].begin() + 4);
+    EXPECT_EQ(first_four, expected.at("worksheet")[i].get<std::vector<std::string>>());
+    if (i > 0) {
+      EXPECT_FALSE(worksheet[i][5].empty());
+    }
+  }
+
+  auto rerun = kmgrade::util::run_process(batch_args(out), opts);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_NE(rerun.output.find("0 graded now, " + std::to_string(students) + " unchanged"), std::string::npos)
+    << rerun.output;
+  fs::remove_all(out);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json\n");
+    return 2;
+  }
+  g_kmgrade = argv[1];
+  g_class = argv[2];
+  g_manual = argv[3];
+  g_expected = argv[4];
+  return RUN_ALL_TESTS();
+}
