@@ -4,7 +4,7 @@
 #include "intake/submission.h"
 #include "report/exports.h"
 #include "score/rubric.h"
-#include "util/atomic_file.h"
+#include "util/files.h"
 #include "util/error.h"
 
 #include <fmt/format.h>
@@ -26,13 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path report_path(const fs::path& out_dir, const std::string& id)
 {
@@ -77,7 +70,7 @@ bool up_to_date(const fs::path& path, const std::string& sha256, const score::Ru
     return false;
   }
   try {
-    auto j = nlohmann::json::parse(read_text(path));
+    auto j = nlohmann::json::parse(util::read_file(path));
     return j.at("grader").at("version") == KMGRADE_VERSION && j.at("grader").at("rubric_sha256") == rubric.sha256 &&
            j.at("submission").at("sha256") == sha256;
   } catch (const nlohmann::json::exception&) {
@@ -235,13 +228,13 @@ void write_class_files(const BatchOptions& options, const std::vector<std::strin
     if (!fs::exists(options.manual_points)) {
       throw Error("the manual points file " + options.manual_points.string() + " does not exist");
     }
-    manual = report::parse_manual_points(read_text(options.manual_points), options.manual_points.string());
+    manual = report::parse_manual_points(util::read_file(options.manual_points), options.manual_points.string());
   }
   std::vector<nlohmann::json> reports;
   for (const auto& id : ids) {
     const auto path = report_path(options.out_dir, id);
     if (fs::exists(path)) {
-      reports.push_back(nlohmann::json::parse(read_text(path)));
+      reports.push_back(nlohmann::json::parse(util::read_file(path)));
     }
   }
   util::write_file_atomically(options.out_dir / "summary.csv", report::summary_csv(reports, manual));
@@ -334,7 +327,7 @@ BatchResult run_batch(const BatchOptions& options)
   std::vector<nlohmann::json> reports;
   for (const auto& id : ids) {
     if (fs::exists(report_path(options.out_dir, id))) {
-      reports.push_back(nlohmann::json::parse(read_text(report_path(options.out_dir, id))));
+      reports.push_back(nlohmann::json::parse(util::read_file(report_path(options.out_dir, id))));
     }
   }
   print_class_summary(options, result, reports,

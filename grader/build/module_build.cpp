@@ -1,6 +1,7 @@
 #include "build/module_build.h"
 
 #include "util/error.h"
+#include "util/files.h"
 #include "util/process.h"
 
 #include <libkmod.h>
@@ -38,13 +39,6 @@ static inline void do_gettimeofday(struct __kernel_old_timeval *tv)
 }
 )";
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void write_text(const fs::path& path, const std::string& text)
 {
@@ -154,7 +148,7 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   // The object must not share the module's name, and Kbuild wants a plain C file name.
   const std::string object = "student_" + module_name;
   const std::string file_name = object + ".c";
-  const std::string text = read_text(source);
+  const std::string text = util::read_file(source);
   write_text(options.scratch / file_name, text);
 
   auto as_written = run_kbuild(options.scratch, module_name, object, false, options);

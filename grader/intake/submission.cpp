@@ -2,6 +2,7 @@
 
 #include "intake/archive.h"
 #include "util/error.h"
+#include "util/files.h"
 #include "util/sha256.h"
 
 #include <algorithm>
@@ -41,13 +42,6 @@ bool shallow_first(const fs::path& a, const fs::path& b)
   return da != db ? da < db : a < b;
 }
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Does `text` call every one of `calls` ("name(" with optional spaces)?
 bool calls_all(const std::string& text, const std::vector<std::string>& calls)
@@ -176,7 +170,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
     }
     std::vector<fs::path> fits;
     for (const auto& rel : sources) {
-      if (!used.count(rel) && calls_all(read_text(root / rel), w.calls)) {
+      if (!used.count(rel) && calls_all(util::read_file(root / rel), w.calls)) {
         fits.push_back(rel);
       }
     }
@@ -197,7 +191,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
       continue;
     }
     s.files[w.name] = s.root / it->second;
-    digest_input += w.name + '\0' + read_text(s.files[w.name]) + '\0';
+    digest_input += w.name + '\0' + util::read_file(s.files[w.name]) + '\0';
   }
   s.sha256 = util::sha256_hex(digest_input);
   std::sort(reports.begin(), reports.end());

@@ -5,7 +5,7 @@
 #include "intake/submission.h"
 #include "score/rubric.h"
 #include "score/score.h"
-#include "util/atomic_file.h"
+#include "util/files.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -24,13 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string params_for(const std::optional<unsigned>& objnum)
 {
@@ -80,7 +73,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
 {
   std::string sources;
   for (const auto& m : rubric.modules) {
-    sources += m.id + '\0' + read_text(options.reference_dir / m.file) + '\0';
+    sources += m.id + '\0' + util::read_file(options.reference_dir / m.file) + '\0';
   }
   const fs::path dir =
     options.cache_dir / "reference" / (kernel.version + "-" + util::sha256_hex(sources).substr(0, 16));
@@ -102,7 +95,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
       if (!b.ok) {
         throw Error("the reference " + m.file + " does not build against " + kernel.version + ":\n" + b.log);
       }
-      util::write_file_atomically(ko, read_text(b.ko));
+      util::write_file_atomically(ko, util::read_file(b.ko));
       b.ko = ko;
     }
     out[m.id] = b;

@@ -1,5 +1,7 @@
 #include "report/exports.h"
 
+#include "report/report.h"
+
 #include "util/error.h"
 
 #include <fmt/format.h>
@@ -11,17 +13,6 @@ namespace kmgrade::report {
 
 namespace {
 
-std::string points(double p)
-{
-  std::string s = fmt::format("{:.3f}", p);
-  while (s.back() == '0') {
-    s.pop_back();
-  }
-  if (s.back() == '.') {
-    s.pop_back();
-  }
-  return s;
-}
 
 std::string student_id(const nlohmann::json& r) { return r.at("student").at("id").get<std::string>(); }
 
@@ -188,17 +179,17 @@ std::string feedback_text(const nlohmann::json& report, const std::vector<Manual
                        c.at("message").get<std::string>());
       }
     }
-    std::string head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), points(score));
+    std::string head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), format_points(score));
     if (manual_max > 0) {
       auto it = given.find(id);
       if (it != given.end()) {
-        head += fmt::format(" + {} graded by hand{}", points(it->second.first),
+        head += fmt::format(" + {} graded by hand{}", format_points(it->second.first),
                             it->second.second.empty() ? "" : " (" + it->second.second + ")");
       } else {
         head += " + manual part pending";
       }
     }
-    head += " / " + points(ex.at("max_score").get<double>());
+    head += " / " + format_points(ex.at("max_score").get<double>());
     lines.push_back(head);
     lines.insert(lines.end(), lost.begin(), lost.end());
   }
@@ -227,14 +218,14 @@ std::string summary_csv(const std::vector<nlohmann::json>& reports, const std::v
     std::vector<std::string> row = {student_id(r), r.at("student").at("full_name").get<std::string>()};
     for (const auto& ex : r.at("exercises")) {
       auto it = given.find(ex.at("id").get<std::string>());
-      row.push_back(points(ex.at("score").get<double>() + (it == given.end() ? 0 : it->second.first)));
+      row.push_back(format_points(ex.at("score").get<double>() + (it == given.end() ? 0 : it->second.first)));
     }
     const double automatic = r.at("score").get<double>();
     const double by_hand = manual_total(r, manual);
-    row.push_back(points(automatic));
-    row.push_back(points(by_hand));
-    row.push_back(points(automatic + by_hand));
-    row.push_back(points(r.at("max_score").get<double>()));
+    row.push_back(format_points(automatic));
+    row.push_back(format_points(by_hand));
+    row.push_back(format_points(automatic + by_hand));
+    row.push_back(format_points(r.at("max_score").get<double>()));
     rows.push_back(std::move(row));
   }
   return to_csv(rows);
@@ -247,8 +238,8 @@ std::string moodle_worksheet(const std::vector<nlohmann::json>& reports, const s
     {"Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)", "Feedback comments"}};
   for (const auto& r : reports) {
     rows.push_back({"Participant " + student_id(r), r.at("student").at("full_name").get<std::string>(),
-                    points(r.at("score").get<double>() + manual_total(r, manual)),
-                    points(r.at("max_score").get<double>()), last_modified, feedback_text(r, manual)});
+                    format_points(r.at("score").get<double>() + manual_total(r, manual)),
+                    format_points(r.at("max_score").get<double>()), last_modified, feedback_text(r, manual)});
   }
   return to_csv(rows);
 }

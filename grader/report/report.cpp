@@ -25,7 +25,10 @@ std::string format_ns(const std::optional<std::uint64_t>& v)
   return fmt::format("{} ns", *v);
 }
 
-std::string points(double p)
+
+} // namespace
+
+std::string format_points(double p)
 {
   std::string s = fmt::format("{:.3f}", p);
   while (s.back() == '0') {
@@ -36,8 +39,6 @@ std::string points(double p)
   }
   return s;
 }
-
-} // namespace
 
 nlohmann::json to_json(const Report& r)
 {
@@ -114,7 +115,7 @@ std::string to_text(const Report& r, bool color)
         passed += c.verdict.status == evaluate::Status::pass;
       }
     }
-    out += fmt::format("{:<5} {:<46} {:>5} / {:<5}", ex.id, ex.title, points(ex.score), points(ex.max_score));
+    out += fmt::format("{:<5} {:<46} {:>5} / {:<5}", ex.id, ex.title, format_points(ex.score), format_points(ex.max_score));
     out += automatic ? fmt::format("  {}/{} checks passed\n", passed, automatic) : "  graded by a person\n";
     for (const auto& c : ex.checks) {
       const auto status = c.verdict.status;
@@ -123,15 +124,15 @@ std::string to_text(const Report& r, bool color)
       }
       const char* code = status == evaluate::Status::fail ? "31" : "33";
       out += fmt::format("      {} {}{}: {}\n", paint(code, evaluate::to_string(status)), c.id,
-                         c.max_points > 0 ? " (" + points(c.max_points) + ")" : "", c.verdict.message);
+                         c.max_points > 0 ? " (" + format_points(c.max_points) + ")" : "", c.verdict.message);
       for (const auto& e : c.verdict.evidence) {
         out += "          | " + e + "\n";
       }
     }
   }
   out += fmt::format("\nautomatic score {} / {}   ({} more points are graded by a person; lab total {})\n",
-                     points(r.score.score), points(r.score.auto_max), points(r.score.manual_pending),
-                     points(r.score.max_score));
+                     format_points(r.score.score), format_points(r.score.auto_max), format_points(r.score.manual_pending),
+                     format_points(r.score.max_score));
   if (!r.measurements.empty()) {
     out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", "objnum", "reported", "traced",
                        "reference");

@@ -37,6 +37,9 @@ struct Report
 
 nlohmann::json to_json(const Report& report);
 
+// Points as people write them: 1.5, 0.125, 6 (no trailing zeros).
+std::string format_points(double points);
+
 // A summary a student or TA reads at a glance: per exercise the points, and for every
 // check that did not pass its message and evidence; then the timing table.
 std::string to_text(const Report& report, bool color);

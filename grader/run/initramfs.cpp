@@ -1,10 +1,13 @@
 #include "run/initramfs.h"
 
 #include "util/error.h"
+#include "util/files.h"
 #include "util/process.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include <unistd.h>
 
 #include <fstream>
 #include <memory>
@@ -54,13 +57,10 @@ void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFi
   for (const auto& f : files) {
     std::string data = f.data;
     if (!f.source.empty()) {
-      std::ifstream in(f.source, std::ios::binary);
-      if (!in) {
+      if (::access(f.source.c_str(), R_OK) != 0) {
         throw Error("cannot read " + f.source.string() + " for the sandbox image");
       }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      data = ss.str();
+      data = util::read_file(f.source);
     }
     add_entry(a.get(), f.guest_path, AE_IFREG, f.mode, data, out);
   }

@@ -1,6 +1,6 @@
 #include "run/sandbox_vm.h"
 
-#include "util/atomic_file.h"
+#include "util/files.h"
 #include "util/error.h"
 #include "util/process.h"
 
@@ -18,16 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path, std::size_t max_bytes = std::string::npos)
+// The end of a file: a dying kernel's last words are at the end of its console.
+std::string read_tail(const fs::path& path, std::size_t max_bytes)
 {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > max_bytes) {
-    text = text.substr(text.size() - max_bytes);
-  }
-  return text;
+  std::string text = util::read_file(path);
+  return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
 std::string random_secret()
@@ -216,11 +211,11 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.accel = accel == Accel::kvm ? "kvm" : "tcg";
   out.timed_out = result.timed_out;
-  out.console = read_text(console, 64 * 1024);
+  out.console = read_tail(console, 64 * 1024);
   if (!result.timed_out && result.exit_code != 0 && !fs::exists(channel)) {
     throw Error("the sandbox VM did not start: qemu-system-x86_64 said: " + result.output);
   }
-  out.report = parse_channel(read_text(channel), plan.secret, out.completed);
+  out.report = parse_channel(util::read_file(channel), plan.secret, out.completed);
   return out;
 }
 

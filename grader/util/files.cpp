@@ -1,4 +1,4 @@
-#include "util/atomic_file.h"
+#include "util/files.h"
 
 #include "util/error.h"
 
@@ -7,8 +7,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace kmgrade::util {
+
+std::string read_file(const std::filesystem::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view data)
 {

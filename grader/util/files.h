@@ -1,9 +1,13 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace kmgrade::util {
+
+// The whole content of a file, or "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
 
 // Writes `data` to `path` through a temporary file in the same folder and a rename, so a
 // reader sees the old file or the whole new one, never a part; concurrent writers of the
