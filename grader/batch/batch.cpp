@@ -259,27 +259,27 @@ BatchResult run_batch(const BatchOptions& options)
 
   BatchResult result;
   result.students = students.size();
-  std::vector<const intake::Student*> todo;
+  std::vector<const intake::Student*> to_grade;
   for (const auto& s : students) {
     const auto hash = submission_hash(s, rubric, scratch / ("hash-" + s.id));
     if (up_to_date(report_path(options.out_dir, s.id), hash, rubric)) {
       ++result.unchanged;
     } else {
-      todo.push_back(&s);
+      to_grade.push_back(&s);
     }
   }
   Progress progress(options, students.size());
   progress.skipped(result.unchanged);
   if (options.log && result.unchanged) {
     *options.log << fmt::format("kmgrade: {} of {} students are unchanged since their report; grading {}\n",
-                                result.unchanged, students.size(), todo.size());
+                                result.unchanged, students.size(), to_grade.size());
   }
 
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t i = next++; i < todo.size(); i = next++) {
-      const auto& student = *todo[i];
+    for (std::size_t i = next++; i < to_grade.size(); i = next++) {
+      const auto& student = *to_grade[i];
       progress.started();
       const auto t0 = std::chrono::steady_clock::now();
       pipeline::GradeOptions grade = options.grade;
