@@ -88,7 +88,9 @@ int main(int argc, char** argv)
   batch->add_option("CLASS", class_input, "The class zip or folder")->required()->check(CLI::ExistingPath);
   batch->add_option("--out", out_dir, "Output folder: reports/<participant id>.json, summary.csv, "
                                       "moodle-grades.csv")->required();
-  batch->add_option("-j,--jobs", jobs, "Students graded at once (each in its own VM)")->capture_default_str();
+  batch->add_option("-j,--jobs", jobs, "Students graded at once (each in its own VM)")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
   batch->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment");
   batch->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope");
   batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
@@ -143,6 +145,10 @@ int main(int argc, char** argv)
     }
     return 0;
   } catch (const kmgrade::Error& e) {
+    std::cerr << "kmgrade: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // A failure kmgrade did not foresee (a file system error, a malformed report on disk).
     std::cerr << "kmgrade: error: " << e.what() << "\n";
     return 1;
   }
