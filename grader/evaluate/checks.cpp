@@ -89,15 +89,15 @@ std::optional<Verdict> crashed(const RunView& view)
 {
   using observe::KernelTrouble;
   std::optional<Verdict> v;
-  for (const auto& rec : view.run().log) {
-    auto t = observe::classify_log_line(rec.text);
-    if (t == KernelTrouble::oops || t == KernelTrouble::bug || t == KernelTrouble::soft_lockup ||
-        t == KernelTrouble::hung_task || t == KernelTrouble::rcu_stall) {
+  for (const auto& t : view.troubles()) {
+    if (t.from_module && (t.kind == KernelTrouble::oops || t.kind == KernelTrouble::bug ||
+                          t.kind == KernelTrouble::soft_lockup || t.kind == KernelTrouble::hung_task ||
+                          t.kind == KernelTrouble::rcu_stall)) {
       if (!v) {
         v = error("the module crashed the kernel during the load with " + view.label() + " (" +
-                  observe::to_string(t) + "), so this could not be observed; see clean-unload");
+                  observe::to_string(t.kind) + "), so this could not be observed; see clean-unload");
       }
-      add_evidence(*v, rec.text);
+      add_evidence(*v, t.lines.front());
     }
   }
   return v;

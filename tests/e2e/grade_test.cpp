@@ -79,14 +79,16 @@ TEST(EndToEnd, Grade)
   std::ifstream in(g_expected);
   auto expected = nlohmann::json::parse(in);
   std::map<std::string, std::string> seen;
+  std::map<std::string, std::string> said; // message and evidence, to explain a mismatch
   for (const auto& ex : report.at("exercises")) {
     for (const auto& c : ex.at("checks")) {
       seen[c.at("id")] = c.at("status");
+      said[c.at("id")] = c.at("message").get<std::string>() + "\n" + c.at("evidence").dump(1);
     }
   }
   for (const auto& [id, status] : expected.at("checks").items()) {
     ASSERT_TRUE(seen.count(id)) << "the report has no check " << id;
-    EXPECT_EQ(seen[id], status.get<std::string>()) << id;
+    EXPECT_EQ(seen[id], status.get<std::string>()) << id << ": " << said[id];
   }
   for (const auto& [id, status] : seen) {
     if (status != "manual") {

@@ -219,3 +219,28 @@ TEST(Checks, WholeNumbersOnly)
   EXPECT_FALSE(evaluate::mentions_number("took 320 ns", 32));
   EXPECT_FALSE(evaluate::mentions_number("took 0.32 ms", 32));
 }
+
+TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
+{
+  observe::ModuleRun run;
+  run.request.module_name = "lab5_cache_alloc";
+  run.request.params = "";
+  run.loader_pid = 1;
+  run.threads = {{99, "cache_thread", "", true}};
+  for (const char* line : {"BUG: kernel NULL pointer dereference, address: 000000000000001c",
+                           "#PF: supervisor read access in kernel mode", "Oops: 0000 [#1] PREEMPT SMP NOPTI",
+                           "CPU: 0 PID: 99 Comm: cache_thread Tainted: G OE 6.1.0-56-amd64 #1",
+                           " worker+0x2c/0x90 [lab5_cache_alloc]", "---[ end trace 0000000000000000 ]---",
+                           "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+                           "rcu: 1-...!: (0 ticks this GP) idle=5c4/0/0x0 softirq=1/1 fqs=0"}) {
+    run.log.push_back({4, 0, 0, line});
+  }
+  evaluate::RunView view(run, 2000);
+  auto troubles = view.troubles();
+  ASSERT_EQ(troubles.size(), 2u);
+  EXPECT_TRUE(troubles[0].from_module);
+  EXPECT_EQ(troubles[0].lines.size(), 6u);
+  EXPECT_FALSE(troubles[1].from_module);
+  EXPECT_EQ(view.trouble_lines(),
+            std::vector<std::string>{"BUG: kernel NULL pointer dereference, address: 000000000000001c"});
+}
