@@ -53,11 +53,7 @@ void check_writable(const fs::path& out_dir)
 // The students' files' hash as the report records it, to tell an unchanged submission.
 std::string submission_hash(const intake::Student& student, const score::Rubric& rubric, const fs::path& scratch)
 {
-  std::vector<intake::WantedFile> wanted;
-  for (const auto* m : rubric.modules_by_identify_order()) {
-    wanted.push_back({m->file, m->identify_by});
-  }
-  auto s = intake::open_submission(student.folder, wanted, scratch);
+  auto s = intake::open_submission(student.folder, pipeline::wanted_files(rubric), scratch);
   std::error_code ec;
   fs::remove_all(scratch, ec);
   return s.sha256;
@@ -221,7 +217,7 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
 
 } // namespace
 
-void write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
+std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
 {
   std::vector<report::ManualPoints> manual;
   if (!options.manual_points.empty()) {
@@ -247,6 +243,7 @@ void write_class_files(const BatchOptions& options, const std::vector<std::strin
                                   report::gradescope_results(r, manual).dump(2) + "\n");
     }
   }
+  return reports;
 }
 
 BatchResult run_batch(const BatchOptions& options)
@@ -323,13 +320,7 @@ BatchResult run_batch(const BatchOptions& options)
   for (const auto& s : students) {
     ids.push_back(s.id);
   }
-  write_class_files(options, ids);
-  std::vector<nlohmann::json> reports;
-  for (const auto& id : ids) {
-    if (fs::exists(report_path(options.out_dir, id))) {
-      reports.push_back(nlohmann::json::parse(util::read_file(report_path(options.out_dir, id))));
-    }
-  }
+  const auto reports = write_class_files(options, ids);
   print_class_summary(options, result, reports,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;

@@ -2,6 +2,8 @@
 
 #include "pipeline/grade.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -40,7 +42,8 @@ BatchResult run_batch(const BatchOptions& options);
 
 // From the reports in out_dir/reports of `ids`: summary.csv, moodle-grades.csv (Moodle's
 // offline grading worksheet) and, when asked, Gradescope results. Manual points, when given,
-// are added to the totals and the feedback; the automatic points never change.
-void write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
+// are added to the totals and the feedback; the automatic points never change. Returns the
+// reports it read (students without one are left out).
+std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
 
 } // namespace kmgrade::batch

@@ -120,6 +120,15 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
   return facts;
 }
 
+std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric)
+{
+  std::vector<intake::WantedFile> wanted;
+  for (const auto* m : rubric.modules_by_identify_order()) {
+    wanted.push_back({m->file, m->identify_by});
+  }
+  return wanted;
+}
+
 report::Report grade(const GradeOptions& options)
 {
   const auto started = std::chrono::steady_clock::now();
@@ -130,10 +139,7 @@ report::Report grade(const GradeOptions& options)
   };
   const score::Rubric rubric = score::load_rubric(options.rubric);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
-  std::vector<intake::WantedFile> wanted;
-  for (const auto* m : rubric.modules_by_identify_order()) {
-    wanted.push_back({m->file, m->identify_by});
-  }
+  const auto wanted = wanted_files(rubric);
   WorkDir work(options.work_dir);
   say("reading " + options.submission.string());
   intake::Submission submission = intake::open_submission(options.submission, wanted, work.path() / "submission");

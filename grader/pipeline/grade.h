@@ -1,6 +1,7 @@
 #pragma once
 
 #include "report/report.h"
+#include "intake/submission.h"
 #include "run/sandbox_vm.h"
 #include "score/rubric.h"
 
@@ -27,6 +28,9 @@ struct GradeOptions
 // What the checks of `module` compare against: the rubric's values, and the page size of
 // the kernel the loads ran on (4096 when unknown).
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size);
+
+// The files the rubric's lab asks for, in the order that settles a file fitting several.
+std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric);
 
 // Grades one submission end to end: intake, build, sandbox run (student and reference
 // modules in one boot), checks, score. Problems of the submission become verdicts; throws

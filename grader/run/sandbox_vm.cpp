@@ -205,10 +205,8 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   }
   util::ProcessOptions popts;
   popts.timeout = boot_timeout(options, plan.loads.size());
-  auto start = std::chrono::steady_clock::now();
   auto result = util::run_process(argv, popts);
   VmOutcome out;
-  out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.accel = accel == Accel::kvm ? "kvm" : "tcg";
   out.timed_out = result.timed_out;
   out.console = read_tail(console, 64 * 1024);

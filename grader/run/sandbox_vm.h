@@ -54,7 +54,6 @@ struct VmOutcome
   bool completed = false;     // the agent said "done" (every load has a result)
   bool timed_out = false;
   std::string console;        // the kernel console, capped, for evidence when the VM died
-  double duration_s = 0;
 };
 
 // Boots the sandbox kernel with the agent as /init, `files` (modules) in its root, and runs
