@@ -3,6 +3,11 @@
 //
 //   e2e_grade KMGRADE SUBMISSION EXPECTED.json   every check's exact status, and the score
 //   e2e_grade KMGRADE SUBMISSION --all-pass      every automatic check passes
+//
+// EXPECTED.json: {"score": S, "checks": {id: status}} and optionally
+//   "notes": [text]          each is part of one of the report's notes
+//   "says": {id: [text]}     each is part of that check's message or evidence
+//   "never_says": [text]     appears nowhere in the report (a leaked secret, a forged verdict)
 
 #include "util/process.h"
 
@@ -96,6 +101,24 @@ TEST(EndToEnd, Grade)
     }
   }
   EXPECT_DOUBLE_EQ(report.at("score").get<double>(), expected.at("score").get<double>());
+  for (const auto& text : expected.value("notes", nlohmann::json::array())) {
+    bool found = false;
+    for (const auto& note : report.at("notes")) {
+      found = found || note.get<std::string>().find(text.get<std::string>()) != std::string::npos;
+    }
+    EXPECT_TRUE(found) << "no note says " << text << "; the notes are " << report.at("notes").dump(1);
+  }
+  for (const auto& [id, texts] : expected.value("says", nlohmann::json::object()).items()) {
+    ASSERT_TRUE(said.count(id)) << "the report has no check " << id;
+    for (const auto& text : texts) {
+      EXPECT_NE(said[id].find(text.get<std::string>()), std::string::npos) << id << " does not say " << text
+                                                                           << ": " << said[id];
+    }
+  }
+  const std::string whole = report.dump();
+  for (const auto& text : expected.value("never_says", nlohmann::json::array())) {
+    EXPECT_EQ(whole.find(text.get<std::string>()), std::string::npos) << "the report says " << text;
+  }
 }
 
 } // namespace
