@@ -1,5 +1,6 @@
 #include "batch/batch.h"
 
+#include "build/build_sandbox.h"
 #include "intake/moodle.h"
 #include "intake/submission.h"
 #include "report/exports.h"
@@ -48,6 +49,8 @@ void check_writable(const fs::path& out_dir)
   }
   util::write_file_atomically(out_dir / "reports" / ".kmgrade-write-test", "ok");
   fs::remove(out_dir / "reports" / ".kmgrade-write-test", ec);
+  // The class's unpacked submissions and one scratch folder per job live here.
+  util::require_free_space(out_dir, 256ULL << 20, "the output folder");
 }
 
 // The students' files' hash as the report records it, to tell an unchanged submission.
@@ -250,6 +253,7 @@ BatchResult run_batch(const BatchOptions& options)
 {
   const auto start = std::chrono::steady_clock::now();
   check_writable(options.out_dir);
+  build::check_build_sandbox(run::find_sandbox_kernel().build_dir);
   const score::Rubric rubric = score::load_rubric(options.grade.rubric);
   const fs::path scratch = options.out_dir / ".scratch";
   const auto students = intake::split_class(options.input, scratch / "class");

@@ -52,9 +52,29 @@ void write_text(const fs::path& path, const std::string& text)
 struct KbuildRun
 {
   bool ok = false;
-  bool timed_out = false;
+  std::string stopped;
   std::string output;
 };
+
+// Why a build hit one of its limits, from how it ended and what the tools said as they died.
+std::string stop_reason(const util::ProcessResult& r, const BuildLimits& limits)
+{
+  if (r.timed_out) {
+    return "it ran past its " + std::to_string(limits.wall.count()) + " s time limit";
+  }
+  if (r.output.find("CPU time limit exceeded") != std::string::npos) {
+    return "a compiler process used up its " + std::to_string(limits.cpu_seconds) + " s of CPU time";
+  }
+  for (const char* said : {"out of memory allocating", "virtual memory exhausted", "Cannot allocate memory"}) {
+    if (r.output.find(said) != std::string::npos) {
+      return "the compiler needed more than its " + std::to_string(limits.memory_bytes >> 20) + " MiB of memory";
+    }
+  }
+  if (r.output.find("File size limit exceeded") != std::string::npos) {
+    return "it wrote a file larger than " + std::to_string(limits.file_bytes >> 20) + " MiB";
+  }
+  return "";
+}
 
 KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const std::string& object,
                      bool with_compat, const BuildOptions& options)
@@ -66,11 +86,18 @@ KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const 
   }
   write_text(dir / "Kbuild", kbuild);
   util::ProcessOptions popts;
-  popts.timeout = options.timeout;
-  popts.max_output = 256 * 1024;
-  auto r = util::run_process({"make", "-C", options.kernel_build_dir.string(), "M=" + dir.string(), "modules"},
-                             popts);
-  return {r.exit_code == 0 && fs::exists(dir / (module_name + ".ko")), r.timed_out, r.output};
+  popts.timeout = options.limits.wall;
+  popts.max_output = options.limits.output_bytes;
+  popts.limits = {options.limits.cpu_seconds, options.limits.memory_bytes, options.limits.file_bytes};
+  std::error_code ec;
+  const fs::path headers = fs::canonical(options.kernel_build_dir, ec);
+  if (ec) {
+    throw Error("the kernel headers " + options.kernel_build_dir.string() + " are not there: " + ec.message() +
+                " (install linux-headers-amd64, or run scripts/setup)");
+  }
+  auto r = util::run_process(
+    sandboxed_command({"make", "-C", headers.string(), "M=" + dir.string(), "modules"}, headers, dir), popts);
+  return {r.exit_code == 0 && fs::exists(dir / (module_name + ".ko")), stop_reason(r, options.limits), r.output};
 }
 
 } // namespace
@@ -152,7 +179,7 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   write_text(options.scratch / file_name, text);
 
   auto as_written = run_kbuild(options.scratch, module_name, object, false, options);
-  result.timed_out = as_written.timed_out;
+  result.stopped = as_written.stopped;
   result.log = as_written.output;
   result.diagnostics = parse_diagnostics(as_written.output, file_name);
   for (auto& d : result.diagnostics) {
@@ -160,7 +187,7 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   }
   result.ok = as_written.ok;
   result.removed_apis = find_removed_apis(text);
-  if (!result.ok && !result.timed_out && !result.removed_apis.empty()) {
+  if (!result.ok && result.stopped.empty() && !result.removed_apis.empty()) {
     result.shimmed = run_kbuild(options.scratch, module_name, object, true, options).ok;
   }
   if (result.ok || result.shimmed) {

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <chrono>
+#include "build/build_sandbox.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,7 +33,7 @@ struct ModuleBuild
   bool ok = false;          // built as written
   bool shimmed = false;     // built only with the compatibility header
   std::vector<std::string> removed_apis; // old-kernel APIs the file uses (getnstimeofday, ...)
-  bool timed_out = false;
+  std::string stopped; // why the build was stopped at a limit ("a compiler process used up ..."), or ""
   std::vector<Diagnostic> diagnostics; // of the build as written
   std::string log;                     // the build's output as written, capped
   ModuleInfo info;
@@ -42,11 +43,11 @@ struct BuildOptions
 {
   std::filesystem::path kernel_build_dir; // /lib/modules/<v>/build
   std::filesystem::path scratch;          // a folder of this module's own; created
-  std::chrono::seconds timeout{120};
+  BuildLimits limits;
 };
 
 // Compiles `source` alone into module `module_name` with a Kbuild written here (never the
-// student's Makefile). When the build fails and the file uses APIs removed from current
+// student's Makefile), inside the build sandbox (see sandboxed_command) under `limits`. When the build fails and the file uses APIs removed from current
 // kernels, builds it again with a compatibility header. Failures are in the result; throws
 // Error only when the scratch folder cannot be written.
 ModuleBuild build_module(const std::filesystem::path& source, const std::string& module_name,

@@ -165,8 +165,8 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
   if (b.ok) {
     v = pass(e.file + " compiled against the sandbox kernel's headers" +
              (warnings.empty() ? std::string() : " with " + std::to_string(warnings.size()) + " warning(s)"));
-  } else if (b.timed_out) {
-    v = fail(e.file + " did not finish compiling in time; the build was stopped");
+  } else if (!b.stopped.empty()) {
+    v = fail(e.file + " did not compile: the build was stopped because " + b.stopped);
   } else if (b.shimmed) {
     v = fail(e.file + " does not compile on Linux " + "6.x: it uses " + join(b.removed_apis, ", ") +
              ", removed from current kernels (use ktime_get_ns() or ktime_get_real_ts64() and struct timespec64). "
@@ -182,11 +182,15 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
     }
     v = fail(e.file + " did not compile: " + why);
   }
-  for (const auto& line : errors) {
-    add_evidence(v, line);
-  }
-  for (const auto& line : warnings) {
-    add_evidence(v, line);
+  // A file can make the compiler repeat itself without end; the first lines say what is wrong.
+  constexpr std::size_t k_shown = 20;
+  for (const auto* lines : {&errors, &warnings}) {
+    for (std::size_t i = 0; i < lines->size() && i < k_shown; ++i) {
+      add_evidence(v, (*lines)[i]);
+    }
+    if (lines->size() > k_shown) {
+      add_evidence(v, "... and " + std::to_string(lines->size() - k_shown) + " more like these");
+    }
   }
   return v;
 }

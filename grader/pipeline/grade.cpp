@@ -31,6 +31,9 @@ std::string params_for(const std::optional<unsigned>& objnum)
 }
 
 // A scratch folder that is removed when grading ends, unless the caller chose it.
+// Builds, the sandbox's boot image and its logs, for one submission.
+constexpr std::uint64_t k_scratch_bytes = 128ULL << 20;
+
 class WorkDir
 {
 public:
@@ -39,6 +42,7 @@ public:
     if (!chosen.empty()) {
       m_path = chosen;
       fs::create_directories(m_path);
+      util::require_free_space(m_path, k_scratch_bytes, "the work folder");
       return;
     }
     std::string tmpl = (fs::temp_directory_path() / "kmgrade-XXXXXX").string();
@@ -48,6 +52,7 @@ public:
     }
     m_path = tmpl;
     m_owned = true;
+    util::require_free_space(m_path, k_scratch_bytes, "the scratch folder (TMPDIR)");
   }
   ~WorkDir()
   {
@@ -91,7 +96,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
       b.ok = true;
       b.ko = ko;
     } else {
-      b = build::build_module(src, name, {kernel.build_dir, scratch / m.id, std::chrono::seconds(120)});
+      b = build::build_module(src, name, {kernel.build_dir, scratch / m.id, {}});
       if (!b.ok) {
         throw Error("the reference " + m.file + " does not build against " + kernel.version + ":\n" + b.log);
       }
@@ -139,6 +144,7 @@ report::Report grade(const GradeOptions& options)
   };
   const score::Rubric rubric = score::load_rubric(options.rubric);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
+  build::check_build_sandbox(kernel.build_dir);
   const auto wanted = wanted_files(rubric);
   WorkDir work(options.work_dir);
   say("reading " + options.submission.string());
@@ -167,7 +173,7 @@ report::Report grade(const GradeOptions& options)
       e.found_at = rep.files[m.file];
       say("building " + m.file);
       e.build = build::build_module(found->second, m.module_name,
-                                    {kernel.build_dir, work.path() / "build" / m.id, std::chrono::seconds(120)});
+                                    {kernel.build_dir, work.path() / "build" / m.id, {}});
     }
     student[m.id] = std::move(e);
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -13,5 +14,9 @@ std::string read_file(const std::filesystem::path& path);
 // reader sees the old file or the whole new one, never a part; concurrent writers of the
 // same content are harmless. Creates the folder. Throws Error naming the path on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view data);
+
+// Throws Error, naming `what` and the folder, when the disk under `dir` has fewer than
+// `bytes` free: a full disk found at the start costs nothing, one found mid-batch costs work.
+void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, const std::string& what);
 
 } // namespace kmgrade::util

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,19 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
       ::_exit(127);
     }
+    // The hard limit one above the soft one: SIGXCPU comes first, so the tool's parent can
+    // say "CPU time limit exceeded" rather than only "Killed".
+    auto limit = [](int resource, std::uint64_t value) {
+      if (value > 0) {
+        rlimit rl{value, value + 1};
+        if (::setrlimit(resource, &rl) != 0) {
+          ::_exit(127);
+        }
+      }
+    };
+    limit(RLIMIT_CPU, options.limits.cpu_seconds);
+    limit(RLIMIT_AS, options.limits.memory_bytes);
+    limit(RLIMIT_FSIZE, options.limits.file_bytes);
     ::execv(program.c_str(), args.data());
     ::_exit(127);
   }
@@ -75,6 +89,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   ::close(pipefd[1]);
 
   ProcessResult result;
+  // The head says how it started and the tail how it ended (a tool's last words as it was killed).
+  const std::size_t tail_cap = options.max_output / 4;
+  const std::size_t head_cap = options.max_output - tail_cap;
+  std::string tail;
+  std::size_t cut = 0;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   char buf[65536];
   for (;;) {
@@ -100,9 +119,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (n <= 0) {
       break;
     }
-    std::size_t room = options.max_output > result.output.size() ? options.max_output - result.output.size() : 0;
-    result.output.append(buf, std::min(room, static_cast<std::size_t>(n)));
-    result.output_cut = result.output_cut || static_cast<std::size_t>(n) > room;
+    std::size_t room = head_cap > result.output.size() ? head_cap - result.output.size() : 0;
+    const std::size_t to_head = std::min(room, static_cast<std::size_t>(n));
+    result.output.append(buf, to_head);
+    if (to_head < static_cast<std::size_t>(n)) {
+      tail.append(buf + to_head, static_cast<std::size_t>(n) - to_head);
+      cut += static_cast<std::size_t>(n) - to_head;
+      if (tail.size() > 2 * tail_cap) {
+        tail.erase(0, tail.size() - tail_cap);
+      }
+    }
+  }
+  if (cut > 0) {
+    if (tail.size() > tail_cap) {
+      tail.erase(0, tail.size() - tail_cap);
+    }
+    result.output_cut = cut > tail.size();
+    if (result.output_cut) {
+      result.output += "\n[... " + std::to_string(cut - tail.size()) + " bytes of output cut ...]\n";
+    }
+    result.output += tail;
   }
   ::close(pipefd[0]);
   int status = 0;

@@ -1,24 +1,34 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace kmgrade::util {
 
+// Per-process kernel limits (setrlimit), inherited by everything the program starts.
+struct ResourceLimits
+{
+  std::uint64_t cpu_seconds = 0;  // 0: none
+  std::uint64_t memory_bytes = 0; // address space
+  std::uint64_t file_bytes = 0;   // the largest file a process may write
+};
+
 struct ProcessOptions
 {
   std::filesystem::path cwd;               // empty: the caller's
   std::chrono::milliseconds timeout{0};    // 0: none; on expiry the whole process group is killed
-  std::size_t max_output = 1 << 20;        // bytes of combined stdout+stderr kept
+  std::size_t max_output = 1 << 20;        // bytes of combined stdout+stderr kept: 3/4 head, 1/4 tail
+  ResourceLimits limits;
 };
 
 struct ProcessResult
 {
   int exit_code = -1;     // -1 when killed by a signal or not started
   bool timed_out = false;
-  std::string output;     // stdout and stderr, interleaved as written, capped
+  std::string output;     // stdout and stderr, interleaved as written; when capped, head and tail with a marker
   bool output_cut = false;
 };
 

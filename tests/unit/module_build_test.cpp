@@ -1,4 +1,10 @@
 #include "build/module_build.h"
+#include "run/sandbox_vm.h"
+#include "util/files.h"
+
+#include <unistd.h>
+
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -29,4 +35,79 @@ TEST(ModuleBuild, FindsRemovedTimeApis)
   EXPECT_EQ(found[0], "struct timespec");
   EXPECT_EQ(found[1], "getnstimeofday");
   EXPECT_TRUE(find_removed_apis("u64 t = ktime_get_ns(); struct timespec64 ts;").empty());
+}
+
+// Real builds of hostile files inside the build sandbox, against the sandbox kernel's headers.
+class BuildSandboxTest : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    m_dir = std::filesystem::temp_directory_path() /
+            ("kmgrade-build-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(m_dir);
+    std::filesystem::create_directories(m_dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  ModuleBuild build(const std::string& text, const BuildLimits& limits = {})
+  {
+    const auto source = m_dir / "page_alloc.c";
+    std::ofstream(source) << text;
+    return build_module(source, "lab5_page_alloc",
+                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / "build", limits});
+  }
+
+  std::filesystem::path m_dir;
+};
+
+TEST_F(BuildSandboxTest, FilesOutsideTheToolchainHeadersAndScratchDoNotExist)
+{
+  const std::string rubric_text = kmgrade::util::read_file(KMGRADE_RUBRIC);
+  auto b = build(std::string("#include <linux/module.h>\n#include \"/etc/passwd\"\n#include \"") + KMGRADE_RUBRIC +
+                 "\"\n#include \"" + std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") +
+                 "/.bashrc\"\nMODULE_LICENSE(\"GPL\");\n");
+  EXPECT_FALSE(b.ok);
+  EXPECT_EQ(b.stopped, "");
+  ASSERT_FALSE(b.diagnostics.empty()) << b.log;
+  EXPECT_EQ(b.diagnostics[0].message, "/etc/passwd: No such file or directory");
+  EXPECT_EQ(b.log.find("root:x:0:0"), std::string::npos) << b.log;
+  EXPECT_EQ(b.log.find(rubric_text.substr(0, 40)), std::string::npos) << b.log;
+}
+
+TEST_F(BuildSandboxTest, AFileThatIncludesItselfForEverIsStoppedByItsCpuLimit)
+{
+  BuildLimits limits;
+  limits.cpu_seconds = 5;
+  limits.wall = std::chrono::seconds(120);
+  auto b = build("#include __FILE__\n#include __FILE__\n", limits);
+  EXPECT_FALSE(b.ok);
+  EXPECT_EQ(b.stopped, "a compiler process used up its 5 s of CPU time");
+}
+
+TEST_F(BuildSandboxTest, ReadingAnEndlessDeviceIsStoppedByTheMemoryLimit)
+{
+  BuildLimits limits;
+  limits.memory_bytes = 512ULL << 20;
+  auto b = build("#include <linux/module.h>\n#include \"/dev/zero\"\n", limits);
+  EXPECT_FALSE(b.ok);
+  EXPECT_EQ(b.stopped, "the compiler needed more than its 512 MiB of memory");
+}
+
+TEST_F(BuildSandboxTest, AWallClockLimitStopsABuildThatDoesNotEnd)
+{
+  BuildLimits limits;
+  limits.wall = std::chrono::seconds(3);
+  auto b = build("#include __FILE__\n#include __FILE__\n", limits);
+  EXPECT_FALSE(b.ok);
+  EXPECT_EQ(b.stopped, "it ran past its 3 s time limit");
+}
+
+TEST_F(BuildSandboxTest, TheReferenceBuildsInsideTheSandbox)
+{
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
+                                          "reference" / "page_alloc.c"));
+  EXPECT_TRUE(b.ok) << b.log;
+  EXPECT_EQ(b.info.license, "GPL");
 }
