@@ -17,12 +17,12 @@ struct ExtractLimits
   int max_depth = 2;      // archives inside archives
 };
 
-// What extraction did: entries it would not write, and how much it wrote.
+// What extraction did: entries it would not write, and how much it unpacked.
 struct Extraction
 {
-  std::vector<std::string> refused; // "name: why", one per entry not written
-  std::size_t files = 0;
-  std::uint64_t bytes = 0;
+  std::vector<std::string> refused; // "name: why", or "inner.zip: name: why" inside a nested archive
+  std::size_t files = 0;            // files kept
+  std::uint64_t bytes = 0;          // counting refused nested archives', which count against the cap too
 };
 
 // Does the file name say zip, tar, tar.gz/tgz or tar.xz/txz?
@@ -30,9 +30,11 @@ bool is_archive(const std::filesystem::path& path);
 
 // Extracts `archive` into `dest` (created), and archives found inside it into
 // "<name>.contents/" beside them, up to max_depth. Writes only regular files and folders,
-// and only below `dest`: absolute names, ".." components, links, devices, FIFOs and
-// encrypted entries are refused and listed. Throws Error naming the archive when it cannot
-// be read at all or when a cap is exceeded (a zip bomb), after removing what it wrote.
+// and only below `dest`: absolute names, ".." components, links, devices, FIFOs, sockets,
+// encrypted entries, names that are not UTF-8 and entries that conflict with an earlier one
+// are refused and listed. A nested archive that is damaged or passes a cap is refused as a
+// whole (its contents removed) and the rest is kept. Throws Error naming `archive` when it
+// cannot be read at all or passes a cap itself (a zip bomb), after removing what it wrote.
 Extraction extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest,
                            const ExtractLimits& limits = {});
 
