@@ -146,21 +146,21 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
     std::string rest = line.substr(at + prefix.size());
     auto space = rest.find(' ');
     std::string kind = rest.substr(0, space);
-    nlohmann::json body;
     try {
-      body = nlohmann::json::parse(rest.substr(space + 1));
+      const auto body = nlohmann::json::parse(rest.substr(space + 1));
+      if (kind == "hello") {
+        report.kernel = body.at("kernel").get<std::string>();
+        report.cpus = body.at("cpus").get<int>();
+        report.page_size = body.at("page_size").get<long>();
+        report.clocksource = body.at("clocksource").get<std::string>();
+      } else if (kind == "run") {
+        report.runs.push_back(observe::module_run_from_json(body));
+      } else if (kind == "done") {
+        completed = true;
+      }
     } catch (const nlohmann::json::exception&) {
-      continue; // a line cut short by a dying VM
-    }
-    if (kind == "hello") {
-      report.kernel = body.at("kernel").get<std::string>();
-      report.cpus = body.at("cpus").get<int>();
-      report.page_size = body.at("page_size").get<long>();
-      report.clocksource = body.at("clocksource").get<std::string>();
-    } else if (kind == "run") {
-      report.runs.push_back(observe::module_run_from_json(body));
-    } else if (kind == "done") {
-      completed = true;
+      // A line cut short by a dying VM, or one a module in the guest wrote with the secret:
+      // either way not an answer of the agent.
     }
   }
   return report;

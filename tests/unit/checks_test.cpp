@@ -244,3 +244,16 @@ TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
   EXPECT_EQ(view.trouble_lines(),
             std::vector<std::string>{"BUG: kernel NULL pointer dereference, address: 000000000000001c"});
 }
+
+// A module runs in the guest's kernel: it can learn the secret and write on the agent's
+// channel. Its lines may be ignored; they must not stop the grade.
+TEST(Channel, LinesInTheAgentsNameThatAreNotItsAnswersAreSkipped)
+{
+  const std::string agent = "KMG 0f0f ";
+  const std::string text = agent + "hello {\"kernel\":\"6.1.0-56-amd64\"}\n" + agent + "run {\"request\":7}\n" + agent +
+                           "run [1,2]\n" + agent + "hello 42\n" + agent + "done {}\n";
+  bool completed = false;
+  const auto report = run::parse_channel(text, "0f0f", completed);
+  EXPECT_TRUE(completed);
+  EXPECT_TRUE(report.runs.empty());
+}
