@@ -71,9 +71,50 @@ std::string load_error_advice(int code)
   }
 }
 
+// The kernel's own words on a load: its trouble reports when it has any, else the log's end.
+void add_kernel_lines(Verdict& v, const RunView& view)
+{
+  const auto& log = view.run().log;
+  bool any = false;
+  const auto troubles = view.troubles();
+  for (std::size_t t = 0; t < troubles.size() && t < 3; ++t) {
+    for (std::size_t i = 0; i < troubles[t].lines.size() && i < 3; ++i) {
+      add_evidence(v, troubles[t].lines[i]);
+      any = true;
+    }
+  }
+  for (std::size_t i = log.size() > 5 ? log.size() - 5 : 0; !any && i < log.size(); ++i) {
+    add_evidence(v, log[i].text);
+  }
+}
+
+// An insmod or rmmod that never returned: nothing after it can be trusted or observed.
+std::optional<Verdict> hung_call(const RunView& view)
+{
+  const auto& r = view.run();
+  const auto seconds = std::to_string(r.request.call_timeout_ms / 1000);
+  std::optional<Verdict> v;
+  if (r.insmod.hung) {
+    v = error("insmod " + r.request.module_name + " with " + view.label() + " never returned (still running after " +
+              seconds + " s): the init function blocks or loops; it must start the work and return 0");
+  } else if (r.rmmod.hung) {
+    v = error("rmmod " + r.request.module_name + " after the load with " + view.label() +
+              " never returned (still running after " + seconds +
+              " s): the exit function blocks, often in kthread_stop() on a thread that never checks "
+              "kthread_should_stop()");
+  }
+  if (v) {
+    add_kernel_lines(*v, view);
+  }
+  return v;
+}
+
 // An insmod failure in plain words, with what the kernel said about it.
 Verdict load_failure(const RunView& view)
 {
+  if (auto hung = hung_call(view)) {
+    return *hung;
+  }
   const auto& r = view.run();
   Verdict v = error("insmod " + r.request.module_name + " with " + view.label() + " failed (" + r.insmod.error +
                     "): " + load_error_advice(r.insmod.error_code) + "; nothing could be observed");
@@ -105,27 +146,36 @@ std::optional<Verdict> crashed(const RunView& view)
 
 enum class CrashGate { error, observe };
 
+// Why a load cannot be looked at: the module did not load, insmod or rmmod never returned,
+// or (unless the check is about crashes) the module crashed the kernel during it.
+std::optional<Verdict> unusable(const RunView& view, CrashGate gate)
+{
+  if (!view.run().insmod.ok) {
+    return load_failure(view);
+  }
+  if (auto v = hung_call(view)) {
+    return v;
+  }
+  return gate == CrashGate::error ? crashed(view) : std::nullopt;
+}
+
 // Every load of the plan as a view, or the verdict that says why they cannot all be looked
 // at: a load that did not come back from the sandbox, a module that did not load, or (unless
 // the check is about crashes) a load during which the module crashed the kernel.
 std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts,
                                                          CrashGate gate = CrashGate::error)
 {
-  for (const auto& params : e.planned_params) {
-    if (!find_run(e, params)) {
-      return error(missing_run_message(e, params));
-    }
-  }
+  // What went wrong in a load that ran says more than the loads that could not run after it.
   std::vector<RunView> views;
   for (const auto& run : e.runs) {
     views.emplace_back(run, facts.default_objnum);
-    if (!run.insmod.ok) {
-      return load_failure(views.back());
+    if (auto v = unusable(views.back(), gate)) {
+      return *v;
     }
-    if (gate == CrashGate::error) {
-      if (auto v = crashed(views.back())) {
-        return *v;
-      }
+  }
+  for (const auto& params : e.planned_params) {
+    if (!find_run(e, params)) {
+      return error(missing_run_message(e, params));
     }
   }
   return views;
@@ -236,10 +286,7 @@ Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params,
     return error(missing_run_message(e, params));
   }
   RunView view(*run, expected);
-  if (!run->insmod.ok) {
-    return load_failure(view);
-  }
-  if (auto v = crashed(view)) {
+  if (auto v = unusable(view, CrashGate::error)) {
     return *v;
   }
   for (const auto& rec : run->log) {
@@ -290,10 +337,7 @@ std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFa
     return error(missing_run_message(e, ""));
   }
   RunView view(*run, facts.default_objnum);
-  if (!run->insmod.ok) {
-    return load_failure(view);
-  }
-  if (auto v = crashed(view)) {
+  if (auto v = unusable(view, CrashGate::error)) {
     return *v;
   }
   return view;

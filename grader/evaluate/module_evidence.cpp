@@ -105,9 +105,15 @@ std::vector<RunView::Trouble> RunView::troubles() const
     marks.push_back("PID: " + std::to_string(t.pid) + " ");
     marks.push_back("Comm: " + t.comm);
     marks.push_back("[" + t.comm + ":" + std::to_string(t.pid) + "]");
+    marks.push_back("task " + t.comm + ":" + std::to_string(t.pid) + " ");
   }
-  if (m_run.loader_pid) {
-    marks.push_back("PID: " + std::to_string(m_run.loader_pid) + " ");
+  // The agent's threads that ran insmod and rmmod: a hang or lockup in init or exit names them.
+  for (const auto& [comm, pid] : {std::pair<std::string, int>{"kmg-insmod", m_run.loader_pid},
+                                  std::pair<std::string, int>{"kmg-rmmod", m_run.unloader_pid}}) {
+    if (pid) {
+      marks.push_back("PID: " + std::to_string(pid) + " ");
+      marks.push_back(comm + ":" + std::to_string(pid));
+    }
   }
   std::vector<Trouble> out;
   for (const auto& rec : m_run.log) {

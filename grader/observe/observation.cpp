@@ -3,10 +3,11 @@
 namespace kmgrade::observe {
 
 // The wire format between agent and grader: field names are the members' names.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadRequest, id, module_path, module_name, params, settle_timeout_ms)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Plan, secret, events, functions, loads, max_segments, max_log_lines,
-                                   trace_buffer_kb, stop_when_dirty)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StepResult, attempted, ok, error_code, error, duration_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadRequest, id, module_path, module_name, params, settle_timeout_ms,
+                                                call_timeout_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, loads, max_segments, max_log_lines,
+                                                trace_buffer_kb, hung_task_timeout_s, stop_when_dirty)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, attempted, ok, error_code, error, duration_ns, hung)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskInfo, pid, comm, cpus_allowed, exited)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlabCache, name, object_size, objects)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LogRecord, level, seq, ts_us, text)
@@ -21,11 +22,18 @@ void from_json(const nlohmann::json& j, EventStream& stream)
   stream = event_stream_from_json(j);
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleRun, request, insmod, rmmod, loader_pid, settled, settle_ns, core_base,
-                                   core_size, threads, log, log_dropped, events, slab_created, slab_left)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModuleRun, request, insmod, rmmod, loader_pid, unloader_pid, settled,
+                                                settle_ns, core_base, core_size, threads, log, log_dropped, events,
+                                                slab_created, slab_left)
 
 std::string dirty_reason(const ModuleRun& run)
 {
+  if (run.insmod.hung) {
+    return "insmod never returned";
+  }
+  if (run.rmmod.hung) {
+    return "rmmod never returned";
+  }
   for (const auto& rec : run.log) {
     if (classify_log_line(rec.text) != KernelTrouble::none) {
       return "the kernel reported: " + rec.text;

@@ -19,6 +19,7 @@ struct LoadRequest
   std::string module_name; // name the kernel knows it by (lab5_page_alloc)
   std::string params;      // "objnum=100", or "" for the default
   int settle_timeout_ms = 30000;
+  int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
 };
 
 // What the agent does in one boot: every load in order, with the same tracing set-up.
@@ -31,6 +32,7 @@ struct Plan
   std::size_t max_segments = 2000;
   std::size_t max_log_lines = 400;
   int trace_buffer_kb = 16384;
+  int hung_task_timeout_s = 10; // the kernel's hung-task detector, well inside call_timeout_ms
   // Stop after a load that left the kernel in a state later loads should not inherit, so
   // the host can go on in a fresh VM.
   bool stop_when_dirty = true;
@@ -44,6 +46,7 @@ struct StepResult
   int error_code = 0; // errno as libkmod returned it, positive
   std::string error;  // strerror of it
   std::uint64_t duration_ns = 0;
+  bool hung = false;  // had not returned after the load's call_timeout_ms; the agent moved on
 };
 
 // A kernel thread that appeared while the module was loaded (kworkers excluded).
@@ -69,14 +72,15 @@ struct ModuleRun
   LoadRequest request;
   StepResult insmod;
   StepResult rmmod;
-  int loader_pid = 0;   // the task that ran insmod and rmmod (the agent)
+  int loader_pid = 0;   // the task that ran insmod ("kmg-insmod", a thread of the agent)
+  int unloader_pid = 0; // the task that ran rmmod ("kmg-rmmod")
   bool settled = false; // the module's threads went idle or exited before the timeout
   std::uint64_t settle_ns = 0;
   std::uint64_t core_base = 0; // address range of the module's code, for call sites
   std::uint64_t core_size = 0;
   std::vector<TaskInfo> threads;
   std::vector<LogRecord> log; // kernel log records from insmod to after rmmod
-  std::size_t log_dropped = 0;
+  std::size_t log_dropped = 0; // records cut from the middle of `log`, or lost to a log flood
   EventStream events; // events of the module's threads, its call sites, console and function hits
   std::vector<SlabCache> slab_created; // present after load, absent before
   std::vector<SlabCache> slab_left;    // of those, still present after unload

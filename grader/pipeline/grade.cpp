@@ -144,9 +144,9 @@ report::Report grade(const GradeOptions& options)
   };
   const score::Rubric rubric = score::load_rubric(options.rubric);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
-  build::check_build_sandbox(kernel.build_dir);
   const auto wanted = wanted_files(rubric);
   WorkDir work(options.work_dir);
+  build::check_build_sandbox(kernel.build_dir);
   say("reading " + options.submission.string());
   intake::Submission submission = intake::open_submission(options.submission, wanted, work.path() / "submission");
 
@@ -241,6 +241,11 @@ report::Report grade(const GradeOptions& options)
     return side[id.substr(slash + 1, second - slash - 1)];
   };
   for (auto& run : outcome.report.runs) {
+    if (run.log_dropped > 0) {
+      rep.notes.push_back("load " + run.request.id + ": the module flooded the kernel log; the report keeps its first " +
+                          "and last " + std::to_string(plan.max_log_lines / 2) + " lines and cut " +
+                          std::to_string(run.log_dropped) + " in between");
+    }
     owner(run.request.id).runs.push_back(std::move(run));
   }
   for (const auto& [id, why] : outcome.failures) {

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -71,13 +73,88 @@ bool version_less(const std::string& a, const std::string& b)
   return a.size() - i < b.size() - j;
 }
 
-std::chrono::seconds boot_timeout(const VmOptions& options, std::size_t loads)
+// The most one load may take before the agent itself gives up on it (settling, then insmod
+// and rmmod each hanging until their watchdog), with room for reading its trace.
+std::chrono::seconds load_limit(const observe::Plan& plan)
+{
+  int worst_ms = 0;
+  for (const auto& load : plan.loads) {
+    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
+  }
+  return std::chrono::seconds(worst_ms / 1000 + 30);
+}
+
+// The whole boot's limit, behind the per-load one: every load at its usual pace and one at
+// its worst.
+std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan& plan)
 {
   if (options.timeout.count() > 0) {
     return options.timeout;
   }
-  return std::chrono::seconds(k_boot_seconds + k_load_seconds * static_cast<long>(loads));
+  return std::chrono::seconds(k_boot_seconds + k_load_seconds * static_cast<long>(plan.loads.size())) +
+         load_limit(plan);
 }
+
+// Follows the agent's channel while the VM runs. No new result for a load's worth of time
+// means the guest is wedged (every CPU spinning with interrupts off, say) and the VM is
+// stopped; so is a guest that said "done" but cannot power off (a thread stuck in the kernel).
+class ChannelWatch
+{
+public:
+  ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load)
+    : m_channel(std::move(channel)), m_prefix("KMG " + secret + " "), m_per_load(per_load),
+      m_last_progress(std::chrono::steady_clock::now())
+  {
+  }
+
+  bool keep_going()
+  {
+    read_new();
+    const auto now = std::chrono::steady_clock::now();
+    if (m_done) {
+      return now - m_last_progress < std::chrono::seconds(10);
+    }
+    const auto limit = m_answered ? m_per_load : std::chrono::seconds(k_boot_seconds);
+    m_stalled = now - m_last_progress >= limit;
+    return !m_stalled;
+  }
+
+  bool stalled() const { return m_stalled; }
+  std::chrono::seconds per_load() const { return m_per_load; }
+
+private:
+  void read_new()
+  {
+    std::ifstream in(m_channel, std::ios::binary);
+    if (!in || !in.seekg(static_cast<std::streamoff>(m_offset))) {
+      return;
+    }
+    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    m_offset += chunk.size();
+    m_partial += chunk;
+    std::size_t start = 0;
+    for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
+      std::string_view line(m_partial.data() + start, nl - start);
+      if (auto at = line.find(m_prefix); at != std::string_view::npos) {
+        m_answered = true;
+        m_last_progress = std::chrono::steady_clock::now();
+        m_done = m_done || line.substr(at + m_prefix.size(), 5) == "done ";
+      }
+      start = nl + 1;
+    }
+    m_partial.erase(0, start);
+  }
+
+  fs::path m_channel;
+  std::string m_prefix;
+  std::chrono::seconds m_per_load;
+  std::chrono::steady_clock::time_point m_last_progress;
+  std::uintmax_t m_offset = 0;
+  std::string m_partial;
+  bool m_answered = false;
+  bool m_done = false;
+  bool m_stalled = false;
+};
 
 std::string qemu_version()
 {
@@ -196,19 +273,23 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
     "-display", "none", "-nodefaults", "-no-reboot",
     "-kernel", options.kernel.image.string(),
     "-initrd", image.string(),
-    "-append", "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable",
+    "-append", "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable watchdog_thresh=5",
     "-serial", "file:" + console.string(),
     "-serial", "file:" + channel.string(),
   };
   if (accel == Accel::kvm) {
     argv.insert(argv.begin() + 5, {"-cpu", "host,-arch-capabilities"});
   }
+  ChannelWatch watch(channel, plan.secret, load_limit(plan));
   util::ProcessOptions popts;
-  popts.timeout = boot_timeout(options, plan.loads.size());
+  popts.timeout = boot_timeout(options, plan);
+  popts.keep_going = [&watch] { return watch.keep_going(); };
   auto result = util::run_process(argv, popts);
   VmOutcome out;
   out.accel = accel == Accel::kvm ? "kvm" : "tcg";
   out.timed_out = result.timed_out;
+  out.stalled = watch.stalled();
+  out.load_limit = watch.per_load();
   out.console = read_tail(console, 64 * 1024);
   if (!result.timed_out && result.exit_code != 0 && !fs::exists(channel)) {
     throw Error("the sandbox VM did not start: qemu-system-x86_64 said: " + result.output);
@@ -256,11 +337,12 @@ Accel resolve_accel(const VmOptions& options)
 
 VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files)
 {
-  const auto limit = boot_timeout(options, plan.loads.size());
+  const auto limit = boot_timeout(options, plan);
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
   if (outcome.report.kernel.empty() && !outcome.completed) {
-    std::string why = outcome.timed_out ? "it did not finish within " + std::to_string(limit.count()) + " s"
-                                        : "the guest agent never answered";
+    std::string why = outcome.timed_out || outcome.stalled
+                        ? "it did not answer within " + std::to_string((outcome.stalled ? k_boot_seconds : limit.count())) + " s"
+                        : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
   }
@@ -307,13 +389,31 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
                      const std::function<void(const std::string&)>& progress)
 {
   PlanOutcome out;
-  std::size_t next = 0;
-  while (next < plan.loads.size()) {
+  // Modules not loaded again, and why: one whose load hung or took the VM down would do it
+  // again on every load, at a whole boot each.
+  std::map<std::string, std::string> given_up;
+  auto give_up = [&](const observe::LoadRequest& load, const std::string& what) {
+    const std::string with = load.params.empty() ? "with no parameter" : "with " + load.params;
+    given_up.emplace(load.module_name, "not run: the load " + with + " " + what + ", so " + load.module_name +
+                                         " was not loaded again");
+  };
+  std::deque<observe::LoadRequest> pending(plan.loads.begin(), plan.loads.end());
+  while (!pending.empty()) {
     observe::Plan part = plan;
-    part.loads.assign(plan.loads.begin() + static_cast<std::ptrdiff_t>(next), plan.loads.end());
+    part.loads.clear();
+    for (const auto& load : pending) {
+      if (auto it = given_up.find(load.module_name); it != given_up.end()) {
+        out.failures[load.id] = it->second;
+      } else {
+        part.loads.push_back(load);
+      }
+    }
+    pending.assign(part.loads.begin(), part.loads.end());
+    if (pending.empty()) {
+      break;
+    }
     VmOptions boot_options = options;
     boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
-    boot_options.timeout = boot_timeout(options, part.loads.size());
     VmOutcome o;
     try {
       o = run_in_vm(boot_options, part, files);
@@ -321,8 +421,8 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       if (out.boots == 0) {
         throw;
       }
-      out.failures[plan.loads[next].id] = e.what();
-      ++next;
+      out.failures[pending.front().id] = e.what();
+      pending.pop_front();
       continue;
     }
     ++out.boots;
@@ -333,12 +433,14 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       out.report.page_size = o.report.page_size;
       out.report.clocksource = o.report.clocksource;
     }
-    const std::size_t got = o.report.runs.size();
     for (auto& r : o.report.runs) {
+      if (r.insmod.hung || r.rmmod.hung) {
+        give_up(pending.front(), std::string(r.insmod.hung ? "never returned from insmod" : "never returned from rmmod"));
+      }
+      pending.pop_front();
       out.report.runs.push_back(std::move(r));
     }
-    next += got;
-    if (next >= plan.loads.size()) {
+    if (pending.empty()) {
       break;
     }
     if (o.completed) {
@@ -349,19 +451,22 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       }
       continue;
     }
-    const std::string culprit = plan.loads[next].id;
-    std::string why = o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
-                                      std::to_string(boot_options.timeout.count()) + " s"
-                                  : "the sandbox VM died during this load";
+    const observe::LoadRequest culprit = pending.front();
+    pending.pop_front();
+    std::string why = o.stalled     ? "the sandbox VM stopped answering during this load and was stopped after " +
+                                        std::to_string(o.load_limit.count()) + " s without progress"
+                      : o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
+                                        std::to_string(boot_timeout(options, part).count()) + " s"
+                                    : "the sandbox VM died during this load";
     const std::string said = console_summary(o.console);
     if (!said.empty()) {
       why += "; the kernel said: " + said;
     }
-    out.failures[culprit] = why;
+    out.failures[culprit.id] = why;
+    give_up(culprit, o.stalled || o.timed_out ? "hung the sandbox VM" : "took the sandbox VM down");
     if (progress) {
-      progress("load " + culprit + ": " + why + "; going on in a fresh VM");
+      progress("load " + culprit.id + ": " + why + "; going on in a fresh VM");
     }
-    ++next;
   }
   return out;
 }

@@ -14,6 +14,7 @@ namespace kmgrade::run {
 
 // A boot's time limit when none is given: generous under emulation on a loaded machine
 // (a load takes about 2 s there), short enough that a hung module does not stall a class.
+// Behind it, a load that makes no progress for its own worst case stops the VM sooner.
 inline constexpr int k_boot_seconds = 60;
 inline constexpr int k_load_seconds = 10;
 
@@ -40,7 +41,7 @@ struct VmOptions
   Accel accel = Accel::automatic;
   int cpus = 2;
   int memory_mb = 1024;
-  std::chrono::seconds timeout{0}; // per boot; 0: k_boot_seconds plus k_load_seconds per load
+  std::chrono::seconds timeout{0}; // per boot; 0: k_boot_seconds plus k_load_seconds per load, plus one load's worst case
   std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
   std::filesystem::path work_dir;    // scratch: image, console and channel files
   std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered
@@ -52,7 +53,9 @@ struct VmOutcome
   observe::GuestReport report;
   std::string accel;          // "kvm" or "tcg", as used
   bool completed = false;     // the agent said "done" (every load has a result)
-  bool timed_out = false;
+  bool timed_out = false;     // the whole boot ran past its limit
+  bool stalled = false;       // the agent made no progress for load_limit and the VM was stopped
+  std::chrono::seconds load_limit{0};
   std::string console;        // the kernel console, capped, for evidence when the VM died
 };
 
@@ -72,7 +75,8 @@ struct PlanOutcome
 
 // Runs every load of `plan`, in a fresh VM after any load that left the kernel dirty (see
 // observe::dirty_reason) and after any load during which the VM died or hung; such a load
-// gets a failure instead of a result. Throws Error when the very first boot never reached
+// gets a failure instead of a result. A module whose insmod or rmmod never returned, or
+// during whose load the VM died or hung, is not loaded again: its later loads get failures. Throws Error when the very first boot never reached
 // the agent (the sandbox itself is broken).
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
                      const std::function<void(const std::string&)>& progress);

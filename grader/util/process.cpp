@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -106,6 +107,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         break;
       }
       wait_ms = static_cast<int>(left.count());
+    }
+    if (options.keep_going) {
+      if (!options.keep_going()) {
+        result.stopped = true;
+        ::kill(-pid, SIGKILL);
+        break;
+      }
+      wait_ms = wait_ms < 0 ? 500 : std::min(wait_ms, 500);
     }
     pollfd pfd{pipefd[0], POLLIN, 0};
     int rc = ::poll(&pfd, 1, wait_ms);

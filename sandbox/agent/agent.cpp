@@ -8,6 +8,8 @@
 #include <libkmod.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -17,12 +19,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <dirent.h>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -152,43 +160,211 @@ std::map<std::string, SlabCache> slab_snapshot()
   return caches;
 }
 
-// Reads the kernel log records after `after_seq` without blocking.
-std::vector<LogRecord> read_kmsg_since(std::uint64_t after_seq, bool& any_seen, std::uint64_t& last_seq)
+// The sequence number of the newest kernel log record.
+std::uint64_t current_kmsg_seq()
 {
-  std::vector<LogRecord> out;
+  std::uint64_t last = 0;
   int fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
   if (fd < 0) {
-    return out;
+    return last;
   }
   char buf[8192];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    if (n < 0) {
-      if (errno == EPIPE) {
-        continue; // records overwritten under us: keep reading the newer ones
-      }
+    if (n < 0 && errno == EPIPE) {
+      continue; // records overwritten under us: keep reading the newer ones
+    }
+    if (n <= 0) {
       break;
     }
-    auto rec = parse_kmsg_record(std::string_view(buf, static_cast<std::size_t>(n)));
-    if (!rec) {
-      continue;
-    }
-    last_seq = rec->seq;
-    any_seen = true;
-    if (rec->seq > after_seq) {
-      out.push_back(std::move(*rec));
+    if (auto rec = parse_kmsg_record(std::string_view(buf, static_cast<std::size_t>(n)))) {
+      last = rec->seq;
     }
   }
   ::close(fd);
+  return last;
+}
+
+// Reads the kernel log as it is written, on a thread of its own: a module that prints
+// megabytes overwrites the kernel's ring buffer faster than a load ends, so the head of
+// what it printed is only there to be read while it happens. Keeps the head and the tail of
+// each load's records, counts the rest, and notices kernel trouble as soon as it is printed.
+class KmsgFollower
+{
+public:
+  void start()
+  {
+    m_fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    if (m_fd < 0) {
+      return;
+    }
+    ::lseek(m_fd, 0, SEEK_END);
+    std::thread([this] { follow(); }).detach();
+  }
+
+  void begin_load(std::size_t max_lines)
+  {
+    const std::uint64_t seq = current_kmsg_seq();
+    std::lock_guard lock(m_mutex);
+    m_after_seq = seq;
+    m_max_lines = max_lines;
+    m_head.clear();
+    m_tail.clear();
+    m_dropped = 0;
+    m_trouble = false;
+    m_stall = false;
+  }
+
+  bool trouble_seen() const { return m_trouble; }
+  // A soft lockup, RCU stall or hung task: a CPU that never schedules holds up every RCU
+  // grace period, and reading the trace buffer waits for one.
+  bool stall_seen() const { return m_stall; }
+
+  // The load's records up to now (waiting briefly for the reader to catch up), and how many
+  // were left out.
+  std::vector<LogRecord> end_load(std::size_t& dropped)
+  {
+    const std::uint64_t until = current_kmsg_seq();
+    for (int i = 0; i < 100 && m_fd >= 0; ++i) {
+      {
+        std::lock_guard lock(m_mutex);
+        if (m_last_seq >= until) {
+          break;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard lock(m_mutex);
+    std::vector<LogRecord> out = std::move(m_head);
+    out.insert(out.end(), std::make_move_iterator(m_tail.begin()), std::make_move_iterator(m_tail.end()));
+    dropped = m_dropped;
+    m_head.clear();
+    m_tail.clear();
+    m_max_lines = 0;
+    return out;
+  }
+
+private:
+  void follow()
+  {
+    char buf[8192];
+    for (;;) {
+      pollfd pfd{m_fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 200) <= 0) {
+        continue;
+      }
+      ssize_t n = ::read(m_fd, buf, sizeof buf - 1);
+      if (n < 0) {
+        continue; // EPIPE: records overwritten before we read them; the seq gap counts them
+      }
+      auto rec = parse_kmsg_record(std::string_view(buf, static_cast<std::size_t>(n)));
+      if (!rec) {
+        continue;
+      }
+      std::lock_guard lock(m_mutex);
+      keep(std::move(*rec));
+    }
+  }
+
+  void keep(LogRecord rec)
+  {
+    const std::uint64_t seq = rec.seq;
+    if (m_max_lines > 0 && seq > m_after_seq) {
+      const std::uint64_t first = std::max(m_last_seq, m_after_seq) + 1;
+      if (seq > first) {
+        m_dropped += seq - first; // lost to the ring buffer
+      }
+      const auto kind = classify_log_line(rec.text);
+      m_trouble = m_trouble || kind != KernelTrouble::none;
+      m_stall = m_stall || kind == KernelTrouble::soft_lockup || kind == KernelTrouble::rcu_stall ||
+                kind == KernelTrouble::hung_task;
+      if (m_head.size() < m_max_lines / 2) {
+        m_head.push_back(std::move(rec));
+      } else {
+        m_tail.push_back(std::move(rec));
+        if (m_tail.size() > m_max_lines - m_max_lines / 2) {
+          m_tail.erase(m_tail.begin());
+          ++m_dropped;
+        }
+      }
+    }
+    m_last_seq = std::max(m_last_seq, seq);
+  }
+
+  int m_fd = -1;
+  std::mutex m_mutex;
+  std::uint64_t m_after_seq = 0;
+  std::uint64_t m_last_seq = 0;
+  std::size_t m_max_lines = 0; // 0: between loads, records are not kept
+  std::vector<LogRecord> m_head;
+  std::deque<LogRecord> m_tail;
+  std::size_t m_dropped = 0;
+  std::atomic<bool> m_trouble{false};
+  std::atomic<bool> m_stall{false};
+};
+
+// Runs a libkmod call on a thread of its own, named for the kernel's reports ("task
+// kmg-insmod:42 blocked for more than 10 seconds"): a module whose init or exit never
+// returns then costs its own load, and the agent can still report it.
+struct CallOutcome
+{
+  bool returned = false;
+  int result = 0;
+  std::uint64_t duration_ns = 0;
+  int tid = 0;
+};
+
+CallOutcome call_with_watchdog(const char* thread_name, std::function<int()> call, std::chrono::milliseconds limit)
+{
+  struct Shared
+  {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    CallOutcome outcome;
+  };
+  auto shared = std::make_shared<Shared>();
+  {
+    std::unique_lock lock(shared->mutex);
+    std::thread([shared, thread_name, call = std::move(call)] {
+      ::pthread_setname_np(::pthread_self(), thread_name);
+      {
+        std::lock_guard lock(shared->mutex);
+        shared->outcome.tid = ::gettid();
+        shared->done_cv.notify_all();
+      }
+      const std::uint64_t t0 = now_ns();
+      const int result = call();
+      const std::uint64_t took = now_ns() - t0;
+      std::lock_guard lock(shared->mutex);
+      shared->outcome.returned = true;
+      shared->outcome.result = result;
+      shared->outcome.duration_ns = took;
+      shared->done = true;
+      shared->done_cv.notify_all();
+    }).detach();
+    shared->done_cv.wait_for(lock, limit, [&] { return shared->done; });
+  }
+  std::lock_guard lock(shared->mutex);
+  CallOutcome out = shared->outcome;
+  if (!out.returned) {
+    out.duration_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(limit).count());
+  }
   return out;
 }
 
-std::uint64_t current_kmsg_seq()
+void record_call(StepResult& step, const CallOutcome& call)
 {
-  bool seen = false;
-  std::uint64_t last = 0;
-  read_kmsg_since(UINT64_MAX, seen, last);
-  return last;
+  step.attempted = true;
+  step.duration_ns = call.duration_ns;
+  step.hung = !call.returned;
+  step.ok = call.returned && call.result == 0;
+  if (step.hung) {
+    step.error = "did not return";
+  } else if (call.result < 0) {
+    step.error_code = -call.result;
+    step.error = std::strerror(-call.result);
+  }
 }
 
 class Tracer
@@ -284,24 +460,49 @@ bool refers_to_module(const TraceEvent& ev, const std::string& name, const Modul
   return false;
 }
 
+// A module that floods the log would fill the event stream with its lines and push its
+// real work out of it: keep the first and the last of them, as the log does.
+void cap_console_events(std::vector<TraceEvent>& events, std::size_t max_lines)
+{
+  const auto total = static_cast<std::size_t>(
+    std::count_if(events.begin(), events.end(), [](const TraceEvent& ev) { return ev.name == "console"; }));
+  if (total <= max_lines) {
+    return;
+  }
+  const std::size_t head = max_lines / 2;
+  const std::size_t tail_from = total - (max_lines - head);
+  std::size_t seen = 0;
+  std::erase_if(events, [&](const TraceEvent& ev) {
+    if (ev.name != "console") {
+      return false;
+    }
+    const std::size_t i = seen++;
+    return i >= head && i < tail_from;
+  });
+}
+
 class Agent
 {
 public:
-  Agent(kmod_ctx* ctx, const Plan& plan) : m_ctx(ctx), m_plan(plan), m_tracer(plan) {}
+  Agent(kmod_ctx* ctx, const Plan& plan, KmsgFollower& kmsg) : m_ctx(ctx), m_plan(plan), m_tracer(plan), m_kmsg(kmsg)
+  {
+  }
 
   void setup_tracing() { m_tracer.setup(); }
+
+  // A call that never returned holds libkmod's state: nothing more may be loaded here.
+  bool wedged() const { return m_wedged; }
 
   ModuleRun run(const LoadRequest& req)
   {
     ModuleRun run;
     run.request = req;
-    run.loader_pid = ::getpid();
     auto slab_before = slab_snapshot();
     std::set<int> pids_before;
     for (int pid : list_pids()) {
       pids_before.insert(pid);
     }
-    std::uint64_t kmsg_seq = current_kmsg_seq();
+    m_kmsg.begin_load(m_plan.max_log_lines);
 
     kmod_module* mod = nullptr;
     int err = kmod_module_new_from_path(m_ctx, req.module_path.c_str(), &mod);
@@ -309,24 +510,26 @@ public:
       run.insmod.attempted = true;
       run.insmod.error_code = -err;
       run.insmod.error = std::strerror(-err);
+      run.log = m_kmsg.end_load(run.log_dropped);
       return run;
     }
 
+    const std::chrono::milliseconds call_limit(req.call_timeout_ms);
     m_tracer.start();
-    run.insmod.attempted = true;
-    std::uint64_t t0 = now_ns();
-    err = kmod_module_insert_module(mod, 0, req.params.empty() ? nullptr : req.params.c_str());
-    run.insmod.duration_ns = now_ns() - t0;
-    run.insmod.ok = err == 0;
-    if (err < 0) {
-      run.insmod.error_code = -err;
-      run.insmod.error = std::strerror(-err);
-    }
+    auto insmod = call_with_watchdog(
+      "kmg-insmod",
+      [mod, params = req.params] { return kmod_module_insert_module(mod, 0, params.empty() ? nullptr : params.c_str()); },
+      call_limit);
+    record_call(run.insmod, insmod);
+    run.loader_pid = insmod.tid;
 
     std::map<int, TaskInfo> threads;
     ModuleRange range;
     std::vector<TraceEvent> events;
-    if (run.insmod.ok) {
+    if (run.insmod.hung) {
+      m_wedged = true;
+      watch_threads(pids_before, threads);
+    } else if (run.insmod.ok) {
       range = module_range(req.module_name);
       run.core_base = range.base;
       run.core_size = range.size;
@@ -337,34 +540,38 @@ public:
           run.slab_created.push_back(cache);
         }
       }
-      // Read what happened so far while the module is loaded, so call sites print as symbols.
-      m_tracer.stop();
-      events = m_tracer.read_events();
-      m_tracer.start();
-
-      run.rmmod.attempted = true;
-      t0 = now_ns();
-      err = kmod_module_remove_module(mod, 0);
-      run.rmmod.duration_ns = now_ns() - t0;
-      run.rmmod.ok = err == 0;
-      if (err < 0) {
-        run.rmmod.error_code = -err;
-        run.rmmod.error = std::strerror(-err);
+      // Read what happened so far while the module is loaded, so call sites print as symbols;
+      // after a stall, only once rmmod has stopped what stalls.
+      if (!m_kmsg.stall_seen()) {
+        m_tracer.stop();
+        events = m_tracer.read_events();
+        m_tracer.start();
       }
-      // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      auto slab_after = slab_snapshot();
-      for (const auto& cache : run.slab_created) {
-        auto it = slab_after.find(cache.name);
-        if (it != slab_after.end()) {
-          run.slab_left.push_back(it->second);
+
+      auto rmmod = call_with_watchdog(
+        "kmg-rmmod", [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
+      record_call(run.rmmod, rmmod);
+      run.unloader_pid = rmmod.tid;
+      if (run.rmmod.hung) {
+        m_wedged = true;
+      } else {
+        // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto slab_after = slab_snapshot();
+        for (const auto& cache : run.slab_created) {
+          auto it = slab_after.find(cache.name);
+          if (it != slab_after.end()) {
+            run.slab_left.push_back(it->second);
+          }
         }
       }
     }
     m_tracer.stop();
-    auto after = m_tracer.read_events();
-    events.insert(events.end(), std::make_move_iterator(after.begin()), std::make_move_iterator(after.end()));
-    kmod_module_unref(mod);
+    if (!m_wedged) {
+      auto after = m_tracer.read_events();
+      events.insert(events.end(), std::make_move_iterator(after.begin()), std::make_move_iterator(after.end()));
+      kmod_module_unref(mod);
+    }
 
     collect_threads_from_trace(events, threads);
     for (auto& [pid, info] : threads) {
@@ -380,39 +587,50 @@ public:
         kept.push_back(std::move(ev));
       }
     }
+    cap_console_events(kept, m_plan.max_log_lines);
     run.events = reduce_events(kept, m_plan.max_segments);
-
-    bool seen = false;
-    std::uint64_t last = 0;
-    run.log = read_kmsg_since(kmsg_seq, seen, last);
-    run.log_dropped = keep_head_and_tail(run.log, m_plan.max_log_lines);
+    run.log = m_kmsg.end_load(run.log_dropped);
     return run;
   }
 
 private:
-  // Waits until every kernel thread the module started is idle or gone.
+  // Records the kernel threads started since `pids_before`; true when one of them is running.
+  static bool watch_threads(const std::set<int>& pids_before, std::map<int, TaskInfo>& threads)
+  {
+    bool busy = false;
+    for (int pid : list_pids()) {
+      if (pids_before.count(pid)) {
+        continue;
+      }
+      auto st = proc_status(pid);
+      if (!st || st->ppid != 2) {
+        continue;
+      }
+      // A thread still named "kthreadd" is not named yet: kthread_create names a module's
+      // thread before it returns, and a kworker is renamed a moment later.
+      if (is_worker_name(st->name) || st->name == "kthreadd") {
+        threads.erase(pid);
+        continue;
+      }
+      auto& info = threads[pid];
+      info.pid = pid;
+      info.comm = st->name;
+      info.cpus_allowed = st->cpus_allowed;
+      busy = busy || st->state == 'R';
+    }
+    return busy;
+  }
+
+  // Waits until every kernel thread the module started is idle or gone, or the kernel
+  // reports trouble (a thread that spins for ever would otherwise use up the whole timeout).
   void settle(const LoadRequest& req, const std::set<int>& pids_before, std::map<int, TaskInfo>& threads,
               ModuleRun& run)
   {
     const std::uint64_t start = now_ns();
     const std::uint64_t deadline = start + static_cast<std::uint64_t>(req.settle_timeout_ms) * 1'000'000ULL;
     int quiet_polls = 0;
-    while (now_ns() < deadline) {
-      bool busy = false;
-      for (int pid : list_pids()) {
-        if (pids_before.count(pid)) {
-          continue;
-        }
-        auto st = proc_status(pid);
-        if (!st || st->ppid != 2 || is_worker_name(st->name)) {
-          continue;
-        }
-        auto& info = threads[pid];
-        info.pid = pid;
-        info.comm = st->name;
-        info.cpus_allowed = st->cpus_allowed;
-        busy = busy || st->state == 'R';
-      }
+    while (now_ns() < deadline && !m_kmsg.trouble_seen()) {
+      const bool busy = watch_threads(pids_before, threads);
       quiet_polls = busy ? 0 : quiet_polls + 1;
       if (quiet_polls >= 3 && now_ns() - start > 150'000'000ULL) {
         run.settled = true;
@@ -439,7 +657,7 @@ private:
       }
       int child = std::atoi(ev.field("child_pid").c_str());
       std::string comm = renamed.count(child) ? renamed[child] : ev.field("child_comm");
-      if (is_worker_name(comm) || threads.count(child)) {
+      if (is_worker_name(comm) || comm == "kthreadd" || threads.count(child)) {
         continue;
       }
       threads[child] = TaskInfo{child, comm, "", false};
@@ -449,6 +667,8 @@ private:
   kmod_ctx* m_ctx;
   const Plan& m_plan;
   Tracer m_tracer;
+  KmsgFollower& m_kmsg;
+  bool m_wedged = false;
 };
 
 int open_channel(const char* path)
@@ -507,6 +727,16 @@ int main(int argc, char** argv)
   int status = 0;
   try {
     Plan plan = plan_from_json(nlohmann::json::parse(read_file(plan_path)));
+    if (as_init) {
+      // The secret lives on in this process only: a module cannot read it back from a file.
+      ::unlink(plan_path.c_str());
+      write_file("/proc/sys/kernel/hung_task_timeout_secs", std::to_string(plan.hung_task_timeout_s));
+      // Each hang ends its boot: a couple of reports is all one can show.
+      write_file("/proc/sys/kernel/hung_task_warnings", "2");
+      write_file("/proc/sys/kernel/hung_task_check_interval_secs", "2");
+    }
+    KmsgFollower kmsg;
+    kmsg.start();
     utsname uts{};
     ::uname(&uts);
     send(out, plan.secret, "hello",
@@ -515,16 +745,18 @@ int main(int argc, char** argv)
           {"page_size", ::sysconf(_SC_PAGESIZE)},
           {"clocksource", trim(read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource"))}});
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
-    Agent agent(ctx, plan);
+    Agent agent(ctx, plan, kmsg);
     agent.setup_tracing();
     for (std::size_t i = 0; i < plan.loads.size(); ++i) {
       ModuleRun run = agent.run(plan.loads[i]);
       send(out, plan.secret, "run", to_json(run));
-      if (plan.stop_when_dirty && i + 1 < plan.loads.size() && !dirty_reason(run).empty()) {
+      if (agent.wedged() || (plan.stop_when_dirty && i + 1 < plan.loads.size() && !dirty_reason(run).empty())) {
         break;
       }
     }
-    kmod_unref(ctx);
+    if (!agent.wedged()) {
+      kmod_unref(ctx);
+    }
     send(out, plan.secret, "done", nlohmann::json::object());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kmgrade-agent: %s\n", e.what());
