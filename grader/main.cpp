@@ -139,7 +139,7 @@ int main(int argc, char** argv)
     }
     auto report = kmgrade::pipeline::grade(opts);
     if (format == "json") {
-      std::cout << kmgrade::report::to_json(report).dump(2) << "\n";
+      std::cout << kmgrade::report::to_json_text(kmgrade::report::to_json(report));
     } else {
       std::cout << kmgrade::report::to_text(report, ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
     }

@@ -243,7 +243,7 @@ std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const
     for (const auto& r : reports) {
       util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() /
                                     "results.json",
-                                  report::gradescope_results(r, manual).dump(2) + "\n");
+                                  report::to_json_text(report::gradescope_results(r, manual)));
     }
   }
   return reports;
@@ -294,7 +294,7 @@ BatchResult run_batch(const BatchOptions& options)
         auto j = report::to_json(rep);
         j["student"] = {{"id", student.id}, {"full_name", student.full_name}};
         j["submission"]["path"] = (options.input.filename() / student.folder.filename()).string();
-        util::write_file_atomically(report_path(options.out_dir, student.id), j.dump(2) + "\n");
+        util::write_file_atomically(report_path(options.out_dir, student.id), report::to_json_text(j));
         line = fmt::format("{} ({}): {} / {} automatic points in {}", student.full_name, student.id,
                            rep.score.score, rep.score.auto_max,
                            format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));

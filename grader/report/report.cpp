@@ -40,6 +40,11 @@ std::string format_points(double p)
   return s;
 }
 
+std::string to_json_text(const nlohmann::json& j)
+{
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 nlohmann::json to_json(const Report& r)
 {
   auto exercises = nlohmann::json::array();

@@ -37,6 +37,10 @@ struct Report
 
 nlohmann::json to_json(const Report& report);
 
+// The JSON text of a report or a class file. A file or folder name a student chose may hold
+// bytes that are not UTF-8: they become U+FFFD, rather than costing the report.
+std::string to_json_text(const nlohmann::json& j);
+
 // Points as people write them: 1.5, 0.125, 6 (no trailing zeros).
 std::string format_points(double points);
 

@@ -108,7 +108,8 @@ TEST(EndToEnd, Grade)
     }
     EXPECT_TRUE(found) << "no note says " << text << "; the notes are " << report.at("notes").dump(1);
   }
-  for (const auto& [id, texts] : expected.value("says", nlohmann::json::object()).items()) {
+  const auto says = expected.value("says", nlohmann::json::object());
+  for (const auto& [id, texts] : says.items()) {
     ASSERT_TRUE(said.count(id)) << "the report has no check " << id;
     for (const auto& text : texts) {
       EXPECT_NE(said[id].find(text.get<std::string>()), std::string::npos) << id << " does not say " << text

@@ -1,5 +1,6 @@
 #include "intake/moodle.h"
 #include "report/exports.h"
+#include "report/report.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>
@@ -121,4 +122,12 @@ TEST(Moodle, FolderNames)
   EXPECT_EQ(s.full_name, "Participant 42");
   EXPECT_EQ(s.id, "42");
   EXPECT_FALSE(intake::parse_moodle_folder("lab5", s, file));
+}
+
+TEST(Exports, ANameThatIsNotUtf8DoesNotCostTheReport)
+{
+  report::Report r;
+  r.notes.push_back("report for the manual part: rapport-\xe9.pdf");
+  const std::string text = report::to_json_text(report::to_json(r));
+  EXPECT_EQ(nlohmann::json::parse(text).at("notes").at(0), "report for the manual part: rapport-\xef\xbf\xbd.pdf");
 }
