@@ -224,7 +224,18 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
     auto space = rest.find(' ');
     std::string kind = rest.substr(0, space);
     try {
-      const auto body = nlohmann::json::parse(rest.substr(space + 1));
+      // The agent writes integers only. A float, or an integer too large for 64 bits (parsed
+      // as a float), would convert to an integer field with undefined behaviour: a line
+      // holding one is not the agent's.
+      bool integers_only = true;
+      const auto body = nlohmann::json::parse(
+        rest.substr(space + 1), [&](int, nlohmann::json::parse_event_t event, const nlohmann::json& value) {
+          integers_only = integers_only && (event != nlohmann::json::parse_event_t::value || !value.is_number_float());
+          return true;
+        });
+      if (!integers_only) {
+        continue;
+      }
       if (kind == "hello") {
         report.kernel = body.at("kernel").get<std::string>();
         report.cpus = body.at("cpus").get<int>();

@@ -257,3 +257,15 @@ TEST(Channel, LinesInTheAgentsNameThatAreNotItsAnswersAreSkipped)
   EXPECT_TRUE(completed);
   EXPECT_TRUE(report.runs.empty());
 }
+
+TEST(Channel, ARunWithANumberNoIntegerFieldCanHoldIsSkipped)
+{
+  auto run = observe::to_json(observe::ModuleRun{});
+  const std::string agent = "KMG 0f0f run ";
+  bool completed = false;
+  EXPECT_EQ(run::parse_channel(agent + run.dump() + "\n", "0f0f", completed).runs.size(), 1u);
+  for (const char* too_large : {"18674400000000000000", "1e300", "-1.5"}) {
+    run["core_base"] = nlohmann::json::parse(too_large);
+    EXPECT_TRUE(run::parse_channel(agent + run.dump() + "\n", "0f0f", completed).runs.empty()) << too_large;
+  }
+}
