@@ -48,6 +48,34 @@ std::string dirty_reason(const ModuleRun& run)
   return "";
 }
 
+std::string module_stall(const ModuleRun& run)
+{
+  std::vector<std::string> tasks;
+  for (const auto& t : run.threads) {
+    tasks.push_back(t.comm + ":" + std::to_string(t.pid));
+  }
+  if (run.loader_pid) {
+    tasks.push_back("kmg-insmod:" + std::to_string(run.loader_pid));
+  }
+  if (run.unloader_pid) {
+    tasks.push_back("kmg-rmmod:" + std::to_string(run.unloader_pid));
+  }
+  for (const auto& rec : run.log) {
+    const auto kind = classify_log_line(rec.text);
+    if (kind != KernelTrouble::soft_lockup && kind != KernelTrouble::hung_task) {
+      continue;
+    }
+    // "soft lockup - CPU#0 stuck for 13s! [comm:pid]", "INFO: task comm:pid blocked for ..."
+    for (const auto& task : tasks) {
+      if (rec.text.find("[" + task + "]") != std::string::npos ||
+          rec.text.find("task " + task + " ") != std::string::npos) {
+        return rec.text;
+      }
+    }
+  }
+  return "";
+}
+
 nlohmann::json to_json(const Plan& plan)
 {
   nlohmann::json j;

@@ -100,6 +100,11 @@ struct GuestReport
 // module left behind), or "" when it is clean.
 std::string dirty_reason(const ModuleRun& run);
 
+// The kernel's report that the module's own code stalled a CPU or a task during this load (a
+// soft lockup or hung task naming one of its threads, or the agent's insmod or rmmod thread),
+// or "" when there is none. Such a module stalls again on every load.
+std::string module_stall(const ModuleRun& run);
+
 nlohmann::json to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const ModuleRun& run);

@@ -447,6 +447,8 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     for (auto& r : o.report.runs) {
       if (r.insmod.hung || r.rmmod.hung) {
         give_up(pending.front(), std::string(r.insmod.hung ? "never returned from insmod" : "never returned from rmmod"));
+      } else if (const auto stall = observe::module_stall(r); !stall.empty()) {
+        give_up(pending.front(), "stalled the kernel (" + stall + ")");
       }
       pending.pop_front();
       out.report.runs.push_back(std::move(r));

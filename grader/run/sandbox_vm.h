@@ -75,8 +75,9 @@ struct PlanOutcome
 
 // Runs every load of `plan`, in a fresh VM after any load that left the kernel dirty (see
 // observe::dirty_reason) and after any load during which the VM died or hung; such a load
-// gets a failure instead of a result. A module whose insmod or rmmod never returned, or
-// during whose load the VM died or hung, is not loaded again: its later loads get failures. Throws Error when the very first boot never reached
+// gets a failure instead of a result. A module whose insmod or rmmod never returned, whose
+// code stalled the kernel (observe::module_stall), or during whose load the VM died or hung,
+// is not loaded again: its later loads get failures. Throws Error when the very first boot never reached
 // the agent (the sandbox itself is broken).
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
                      const std::function<void(const std::string&)>& progress);

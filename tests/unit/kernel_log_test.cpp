@@ -1,4 +1,5 @@
 #include "observe/kernel_log.h"
+#include "observe/observation.h"
 
 #include <gtest/gtest.h>
 
@@ -60,4 +61,22 @@ TEST(KernelLog, KeepsHeadAndTail)
   EXPECT_EQ(lines[2].text, "8");
   EXPECT_EQ(lines[3].text, "9");
   EXPECT_EQ(keep_head_and_tail(lines, 4), 0u);
+}
+
+TEST(KernelLog, AStallCountsAgainstTheModuleOnlyWhenItNamesOneOfItsTasks)
+{
+  kmgrade::observe::ModuleRun run;
+  run.threads.push_back({125, "page_alloc/0", "0", false});
+  run.loader_pid = 152;
+  auto with = [&](const std::string& line) {
+    run.log = {{4, 1, 0, line}};
+    return kmgrade::observe::module_stall(run);
+  };
+  EXPECT_EQ(with("watchdog: BUG: soft lockup - CPU#0 stuck for 13s! [page_alloc/0:125]"),
+            "watchdog: BUG: soft lockup - CPU#0 stuck for 13s! [page_alloc/0:125]");
+  EXPECT_EQ(with("INFO: task kmg-insmod:152 blocked for more than 10 seconds."),
+            "INFO: task kmg-insmod:152 blocked for more than 10 seconds.");
+  EXPECT_EQ(with("INFO: task khugepaged:36 blocked for more than 10 seconds."), "");
+  EXPECT_EQ(with("watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [page_alloc/0:1250]"), "");
+  EXPECT_EQ(with("BUG kmalloc-32 (Tainted: G OE): Object already free"), "");
 }
