@@ -351,8 +351,10 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   const auto limit = boot_timeout(options, plan);
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
   if (outcome.report.kernel.empty() && !outcome.completed) {
+    // Before the agent's first answer, the watch allows a boot's time, the limit a whole plan's.
+    const long waited = outcome.stalled ? k_boot_seconds : static_cast<long>(limit.count());
     std::string why = outcome.timed_out || outcome.stalled
-                        ? "it did not answer within " + std::to_string((outcome.stalled ? k_boot_seconds : limit.count())) + " s"
+                        ? "it did not answer within " + std::to_string(waited) + " s"
                         : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());

@@ -283,7 +283,7 @@ private:
       } else {
         m_tail.push_back(std::move(rec));
         if (m_tail.size() > m_max_lines - m_max_lines / 2) {
-          m_tail.erase(m_tail.begin());
+          m_tail.pop_front();
           ++m_dropped;
         }
       }
