@@ -3,7 +3,7 @@
 #include "util/error.h"
 #include "util/process.h"
 
-#include <unistd.h>
+#include <stdlib.h>
 
 namespace kmgrade::build {
 
@@ -51,9 +51,14 @@ void check_build_sandbox(const fs::path& kernel_build_dir)
     throw Error("bubblewrap (bwrap) is not installed: student code compiles only inside it. "
                 "Run scripts/setup, or apt-get install bubblewrap");
   }
-  const fs::path probe = fs::temp_directory_path() / ("kmgrade-build-probe-" + std::to_string(::getpid()));
+  // A folder of this call's own: grades of a batch run side by side in one process.
+  std::string probe_template = (fs::temp_directory_path() / "kmgrade-build-probe-XXXXXX").string();
+  if (!::mkdtemp(probe_template.data())) {
+    throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
+                ": set TMPDIR to a writable folder");
+  }
+  const fs::path probe = probe_template;
   std::error_code ec;
-  fs::create_directories(probe, ec);
   util::ProcessOptions opts;
   opts.timeout = std::chrono::seconds(30);
   auto r = util::run_process(sandboxed_command({"make", "--version"}, kernel_build_dir, probe), opts);
