@@ -95,15 +95,17 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
          load_limit(plan);
 }
 
-// Follows the agent's channel while the VM runs. No new result for a load's worth of time
-// means the guest is wedged (every CPU spinning with interrupts off, say) and the VM is
-// stopped; so is a guest that said "done" but cannot power off (a thread stuck in the kernel).
+// Follows the agent's channel while the VM runs. The agent sends a heartbeat every two
+// seconds: silence for k_silent_seconds means the guest is wedged (every CPU spinning with
+// interrupts off, say). No new result for a load's worst case means the agent itself is
+// stuck. Either way the VM is stopped, and so is a guest that said "done" but cannot power
+// off (a thread stuck in the kernel).
 class ChannelWatch
 {
 public:
   ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load)
     : m_channel(std::move(channel)), m_prefix("KMG " + secret + " "), m_per_load(per_load),
-      m_last_progress(std::chrono::steady_clock::now())
+      m_last_line(std::chrono::steady_clock::now()), m_last_result(m_last_line)
   {
   }
 
@@ -112,15 +114,22 @@ public:
     read_new();
     const auto now = std::chrono::steady_clock::now();
     if (m_done) {
-      return now - m_last_progress < std::chrono::seconds(10);
+      return now - m_done_at < std::chrono::seconds(10);
     }
-    const auto limit = m_answered ? m_per_load : std::chrono::seconds(k_boot_seconds);
-    m_stalled = now - m_last_progress >= limit;
-    return !m_stalled;
+    if (!m_answered) {
+      if (now - m_last_line >= std::chrono::seconds(k_boot_seconds)) {
+        m_stall = "its agent did not start within " + std::to_string(k_boot_seconds) + " s";
+      }
+    } else if (now - m_last_line >= std::chrono::seconds(k_silent_seconds)) {
+      m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";
+    } else if (now - m_last_result >= m_per_load) {
+      m_stall = "its agent returned no result for " + std::to_string(m_per_load.count()) + " s";
+    }
+    return m_stall.empty();
   }
 
-  bool stalled() const { return m_stalled; }
-  std::chrono::seconds per_load() const { return m_per_load; }
+  // Why the VM was stopped early, or "".
+  const std::string& stall() const { return m_stall; }
 
 private:
   void read_new()
@@ -136,9 +145,17 @@ private:
     for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
       std::string_view line(m_partial.data() + start, nl - start);
       if (auto at = line.find(m_prefix); at != std::string_view::npos) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto kind = line.substr(at + m_prefix.size());
         m_answered = true;
-        m_last_progress = std::chrono::steady_clock::now();
-        m_done = m_done || line.substr(at + m_prefix.size(), 5) == "done ";
+        m_last_line = now;
+        if (kind.substr(0, 6) != "alive ") {
+          m_last_result = now;
+        }
+        if (!m_done && kind.substr(0, 5) == "done ") {
+          m_done = true;
+          m_done_at = now;
+        }
       }
       start = nl + 1;
     }
@@ -148,12 +165,14 @@ private:
   fs::path m_channel;
   std::string m_prefix;
   std::chrono::seconds m_per_load;
-  std::chrono::steady_clock::time_point m_last_progress;
+  std::chrono::steady_clock::time_point m_last_line;
+  std::chrono::steady_clock::time_point m_last_result;
+  std::chrono::steady_clock::time_point m_done_at;
   std::uintmax_t m_offset = 0;
   std::string m_partial;
   bool m_answered = false;
   bool m_done = false;
-  bool m_stalled = false;
+  std::string m_stall;
 };
 
 std::string qemu_version()
@@ -299,8 +318,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   VmOutcome out;
   out.accel = accel == Accel::kvm ? "kvm" : "tcg";
   out.timed_out = result.timed_out;
-  out.stalled = watch.stalled();
-  out.load_limit = watch.per_load();
+  out.stall = watch.stall();
   out.console = read_tail(console, 64 * 1024);
   if (!result.timed_out && result.exit_code != 0 && !fs::exists(channel)) {
     throw Error("the sandbox VM did not start: qemu-system-x86_64 said: " + result.output);
@@ -351,11 +369,9 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   const auto limit = boot_timeout(options, plan);
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
   if (outcome.report.kernel.empty() && !outcome.completed) {
-    // Before the agent's first answer, the watch allows a boot's time, the limit a whole plan's.
-    const long waited = outcome.stalled ? k_boot_seconds : static_cast<long>(limit.count());
-    std::string why = outcome.timed_out || outcome.stalled
-                        ? "it did not answer within " + std::to_string(waited) + " s"
-                        : "the guest agent never answered";
+    std::string why = !outcome.stall.empty() ? outcome.stall
+                      : outcome.timed_out    ? "it did not finish within " + std::to_string(limit.count()) + " s"
+                                             : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
   }
@@ -468,17 +484,16 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     const observe::LoadRequest culprit = pending.front();
     pending.pop_front();
-    std::string why = o.stalled     ? "the sandbox VM stopped answering during this load and was stopped after " +
-                                        std::to_string(o.load_limit.count()) + " s without progress"
-                      : o.timed_out ? "the sandbox VM hung during this load and was stopped after " +
+    std::string why = !o.stall.empty() ? "the sandbox VM was stopped during this load: " + o.stall
+                      : o.timed_out      ? "the sandbox VM hung during this load and was stopped after " +
                                         std::to_string(boot_timeout(options, part).count()) + " s"
-                                    : "the sandbox VM died during this load";
+                                         : "the sandbox VM died during this load";
     const std::string said = console_summary(o.console);
     if (!said.empty()) {
       why += "; the kernel said: " + said;
     }
     out.failures[culprit.id] = why;
-    give_up(culprit, o.stalled || o.timed_out ? "hung the sandbox VM" : "took the sandbox VM down");
+    give_up(culprit, !o.stall.empty() || o.timed_out ? "hung the sandbox VM" : "took the sandbox VM down");
     if (progress) {
       progress("load " + culprit.id + ": " + why + "; going on in a fresh VM");
     }

@@ -17,6 +17,8 @@ namespace kmgrade::run {
 // Behind it, a load that makes no progress for its own worst case stops the VM sooner.
 inline constexpr int k_boot_seconds = 60;
 inline constexpr int k_load_seconds = 10;
+// The agent's heartbeat comes every 2 s: this long without it, the guest is wedged.
+inline constexpr int k_silent_seconds = 20;
 
 // The kernel the sandbox boots and the headers student code is built against: one version.
 struct SandboxKernel
@@ -54,8 +56,7 @@ struct VmOutcome
   std::string accel;          // "kvm" or "tcg", as used
   bool completed = false;     // the agent said "done" (every load has a result)
   bool timed_out = false;     // the whole boot ran past its limit
-  bool stalled = false;       // the agent made no progress for load_limit and the VM was stopped
-  std::chrono::seconds load_limit{0};
+  std::string stall;          // why the VM was stopped early ("nothing came from its agent for 20 s"), or ""
   std::string console;        // the kernel console, capped, for evidence when the VM died
 };
 

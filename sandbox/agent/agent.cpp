@@ -686,22 +686,66 @@ int open_channel(const char* path)
   return fd;
 }
 
-void send(int fd, const std::string& secret, const std::string& kind, const nlohmann::json& body)
+// The results channel. While loads run, a heartbeat goes out every two seconds, so the host
+// can tell a guest that is busy from one that is wedged (every CPU spinning with interrupts
+// off) long before a load's own time is up.
+class Channel
 {
-  std::string line = "KMG " + secret + " " + kind + " " +
-                     body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
-  std::size_t off = 0;
-  while (off < line.size()) {
-    ssize_t n = ::write(fd, line.data() + off, line.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
+public:
+  Channel(int fd, std::string secret) : m_fd(fd), m_secret(std::move(secret)) {}
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+  ~Channel() { stop_heartbeat(); }
+
+  void send(const std::string& kind, const nlohmann::json& body)
+  {
+    std::string line = "KMG " + m_secret + " " + kind + " " +
+                       body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(m_write_mutex);
+    std::size_t off = 0;
+    while (off < line.size()) {
+      ssize_t n = ::write(m_fd, line.data() + off, line.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return;
       }
-      return;
+      off += static_cast<std::size_t>(n);
     }
-    off += static_cast<std::size_t>(n);
   }
-}
+
+  void start_heartbeat()
+  {
+    m_heartbeat = std::thread([this] {
+      std::unique_lock lock(m_stop_mutex);
+      while (!m_stop_cv.wait_for(lock, std::chrono::seconds(2), [this] { return m_stop; })) {
+        send("alive", nlohmann::json::object());
+      }
+    });
+  }
+
+  void stop_heartbeat()
+  {
+    {
+      std::lock_guard lock(m_stop_mutex);
+      m_stop = true;
+    }
+    m_stop_cv.notify_all();
+    if (m_heartbeat.joinable()) {
+      m_heartbeat.join();
+    }
+  }
+
+private:
+  int m_fd;
+  std::string m_secret;
+  std::mutex m_write_mutex;
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_cv;
+  bool m_stop = false;
+  std::thread m_heartbeat;
+};
 
 void mount_filesystems()
 {
@@ -739,17 +783,19 @@ int main(int argc, char** argv)
     kmsg.start();
     utsname uts{};
     ::uname(&uts);
-    send(out, plan.secret, "hello",
-         {{"kernel", uts.release},
-          {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
-          {"page_size", ::sysconf(_SC_PAGESIZE)},
-          {"clocksource", trim(read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource"))}});
+    Channel channel(out, plan.secret);
+    channel.send("hello",
+                 {{"kernel", uts.release},
+                  {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                  {"page_size", ::sysconf(_SC_PAGESIZE)},
+                  {"clocksource", trim(read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource"))}});
+    channel.start_heartbeat();
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
     Agent agent(ctx, plan, kmsg);
     agent.setup_tracing();
     for (std::size_t i = 0; i < plan.loads.size(); ++i) {
       ModuleRun run = agent.run(plan.loads[i]);
-      send(out, plan.secret, "run", to_json(run));
+      channel.send("run", to_json(run));
       if (agent.wedged() || (plan.stop_when_dirty && i + 1 < plan.loads.size() && !dirty_reason(run).empty())) {
         break;
       }
@@ -757,7 +803,8 @@ int main(int argc, char** argv)
     if (!agent.wedged()) {
       kmod_unref(ctx);
     }
-    send(out, plan.secret, "done", nlohmann::json::object());
+    channel.stop_heartbeat();
+    channel.send("done", nlohmann::json::object());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kmgrade-agent: %s\n", e.what());
     status = 1;
