@@ -184,6 +184,37 @@ TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
   EXPECT_EQ(pinned.message, "not run: page_alloc.c did not compile");
 }
 
+TEST(Checks, AnRmmodThatNeverReturnedIsAnErrorWithTheKernelsLines)
+{
+  evaluate::ModuleEvidence e;
+  e.module_id = "cache_alloc";
+  e.file = "cache_alloc.c";
+  e.found_at = "cache_alloc.c";
+  build::ModuleBuild b;
+  b.ok = true;
+  e.build = b;
+  e.planned_params = {""};
+  observe::ModuleRun run;
+  run.request.module_name = "lab5_cache_alloc";
+  run.request.call_timeout_ms = 20000;
+  run.insmod = {true, true, 0, "", 1000, false};
+  run.rmmod = {true, false, 0, "did not return", 20000000000ULL, true};
+  run.unloader_pid = 90;
+  run.log.push_back({3, 1, 0, "INFO: task kmg-rmmod:90 blocked for more than 10 seconds."});
+  e.runs.push_back(run);
+  evaluate::LabFacts facts;
+  for (const char* check : {"clean-unload", "loop", "default"}) {
+    auto v = evaluate::evaluate(e, facts, check);
+    EXPECT_EQ(v.status, Status::error) << check;
+    EXPECT_EQ(v.message, "rmmod lab5_cache_alloc after the load with no parameter never returned (still "
+                         "running after 20 s): the exit function blocks, often in kthread_stop() on a thread that "
+                         "never checks kthread_should_stop()")
+      << check;
+    EXPECT_EQ(v.evidence, std::vector<std::string>{"INFO: task kmg-rmmod:90 blocked for more than 10 seconds."})
+      << check;
+  }
+}
+
 TEST(Checks, ExpectedOrderMatchesTheLab)
 {
   EXPECT_EQ(evaluate::expected_order(1, 4096, 32), 0u);
