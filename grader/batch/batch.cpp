@@ -255,7 +255,11 @@ BatchResult run_batch(const BatchOptions& options)
   check_writable(options.out_dir);
   build::check_build_sandbox(run::find_sandbox_kernel().build_dir);
   const score::Rubric rubric = score::load_rubric(options.grade.rubric);
+  // Everything a batch unpacks or builds lives here, and a batch killed mid-way leaves it
+  // for the next run to clear, not in the system's temporary folder.
   const fs::path scratch = options.out_dir / ".scratch";
+  std::error_code scratch_ec;
+  fs::remove_all(scratch, scratch_ec);
   const auto students = intake::split_class(options.input, scratch / "class");
 
   BatchResult result;
@@ -285,7 +289,7 @@ BatchResult run_batch(const BatchOptions& options)
       const auto t0 = std::chrono::steady_clock::now();
       pipeline::GradeOptions grade = options.grade;
       grade.submission = student.folder;
-      grade.work_dir.clear();
+      grade.work_dir = scratch / ("grade-" + student.id);
       grade.progress = nullptr;
       std::string line;
       bool failed = false;
@@ -306,6 +310,8 @@ BatchResult run_batch(const BatchOptions& options)
         std::lock_guard lock(mutex);
         result.failed.push_back(student.id + " (" + student.full_name + "): " + e.what());
       }
+      std::error_code ec;
+      fs::remove_all(grade.work_dir, ec);
       progress.finished(line, failed);
     }
   };

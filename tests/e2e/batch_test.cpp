@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -36,6 +37,20 @@ std::string read_text(const fs::path& path)
 std::vector<std::string> batch_args(const fs::path& out)
 {
   return {g_kmgrade, "batch", g_class, "--out", out.string(), "--jobs", "2", "--manual", g_manual};
+}
+
+// Scratch folders of grades (kmgrade-XXXXXX) in the system's temporary folder.
+std::set<std::string> grade_folders_in_tmp()
+{
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("kmgrade-", 0) == 0 && name.size() == 14) {
+      names.insert(name);
+    }
+  }
+  return names;
 }
 
 std::size_t reports_in(const fs::path& out)
@@ -83,7 +98,10 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   const auto expected = nlohmann::json::parse(read_text(g_expected));
   const std::size_t students = expected.at("students").size();
 
+  const auto tmp_before = grade_folders_in_tmp();
   run_and_kill_after_first_report(out);
+  // A killed batch leaves its scratch under --out, where the next run clears it.
+  EXPECT_EQ(grade_folders_in_tmp(), tmp_before);
   const std::size_t before = reports_in(out);
   ASSERT_LT(before, students) << "the whole class was graded before the kill: nothing to resume";
   for (const auto& e : fs::directory_iterator(out / "reports")) {
@@ -105,6 +123,7 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
             std::string::npos)
     << resumed.output;
   EXPECT_EQ(reports_in(out), students);
+  EXPECT_FALSE(fs::exists(out / ".scratch")) << "the finished batch left its scratch folder";
 
   for (const auto& [id, want] : expected.at("students").items()) {
     const auto report = nlohmann::json::parse(read_text(out / "reports" / (id + ".json")));
