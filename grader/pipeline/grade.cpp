@@ -30,10 +30,10 @@ std::string params_for(const std::optional<unsigned>& objnum)
   return objnum ? "objnum=" + std::to_string(*objnum) : "";
 }
 
-// A scratch folder that is removed when grading ends, unless the caller chose it.
 // Builds, the sandbox's boot image and its logs, for one submission.
 constexpr std::uint64_t k_scratch_bytes = 128ULL << 20;
 
+// A scratch folder that is removed when grading ends, unless the caller chose it.
 class WorkDir
 {
 public:
@@ -45,6 +45,7 @@ public:
       util::require_free_space(m_path, k_scratch_bytes, "the work folder");
       return;
     }
+    util::require_free_space(fs::temp_directory_path(), k_scratch_bytes, "the scratch folder (TMPDIR)");
     std::string tmpl = (fs::temp_directory_path() / "kmgrade-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) {
       throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
@@ -52,7 +53,6 @@ public:
     }
     m_path = tmpl;
     m_owned = true;
-    util::require_free_space(m_path, k_scratch_bytes, "the scratch folder (TMPDIR)");
   }
   ~WorkDir()
   {

@@ -28,9 +28,10 @@ expect() { # STATUS TEXT COMMAND...
 
 expect 1 "the disk under the output folder $disk/out is full" \
   "$kmgrade" batch "$class" --out "$disk/out" --quiet
-expect 1 "the disk under the scratch folder (TMPDIR) $disk/kmgrade-" \
+expect 1 "the disk under the scratch folder (TMPDIR) $disk is full" \
   env TMPDIR="$disk" "$kmgrade" grade "$submission" --quiet
-[[ -z $(find "$disk" -name '*.json') ]] || { echo "FAIL: a report was written on the full disk"; exit 1; }
+[[ -z $(find "$disk" -mindepth 1 -not -name filler -not -path "$disk/out*") ]] ||
+  { echo "FAIL: kmgrade left files on the full disk:"; find "$disk"; exit 1; }
 
 umount "$disk"
 mount -t tmpfs -o ro,size=8m tmpfs "$disk"
