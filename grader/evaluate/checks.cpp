@@ -112,9 +112,6 @@ std::optional<Verdict> hung_call(const RunView& view)
 // An insmod failure in plain words, with what the kernel said about it.
 Verdict load_failure(const RunView& view)
 {
-  if (auto hung = hung_call(view)) {
-    return *hung;
-  }
   const auto& r = view.run();
   Verdict v = error("insmod " + r.request.module_name + " with " + view.label() + " failed (" + r.insmod.error +
                     "): " + load_error_advice(r.insmod.error_code) + "; nothing could be observed");
@@ -150,11 +147,11 @@ enum class CrashGate { error, observe };
 // or (unless the check is about crashes) the module crashed the kernel during it.
 std::optional<Verdict> unusable(const RunView& view, CrashGate gate)
 {
-  if (!view.run().insmod.ok) {
-    return load_failure(view);
-  }
   if (auto v = hung_call(view)) {
     return v;
+  }
+  if (!view.run().insmod.ok) {
+    return load_failure(view);
   }
   return gate == CrashGate::error ? crashed(view) : std::nullopt;
 }
