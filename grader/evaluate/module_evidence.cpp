@@ -100,19 +100,16 @@ std::vector<RunView::Trouble> RunView::troubles() const
 {
   // A report runs from its first line to the next report: the task ("PID: 99", "Comm:
   // lab5", "[lab5:99]") and the call trace ("fn+0x1/0x2 [lab5_page_alloc]") are in it.
+  // The agent's threads that ran insmod and rmmod count too: a hang or lockup in init or
+  // exit names them.
   std::vector<std::string> marks = {"[" + m_run.request.module_name + "]"};
-  for (const auto& t : m_run.threads) {
-    marks.push_back("PID: " + std::to_string(t.pid) + " ");
-    marks.push_back("Comm: " + t.comm);
-    marks.push_back("[" + t.comm + ":" + std::to_string(t.pid) + "]");
-    marks.push_back("task " + t.comm + ":" + std::to_string(t.pid) + " ");
-  }
-  // The agent's threads that ran insmod and rmmod: a hang or lockup in init or exit names them.
-  for (const auto& [comm, pid] : {std::pair<std::string, int>{"kmg-insmod", m_run.loader_pid},
-                                  std::pair<std::string, int>{"kmg-rmmod", m_run.unloader_pid}}) {
-    if (pid) {
-      marks.push_back("PID: " + std::to_string(pid) + " ");
-      marks.push_back(comm + ":" + std::to_string(pid));
+  for (const auto& task : observe::load_tasks(m_run)) {
+    marks.push_back("PID: " + std::to_string(task.pid) + " ");
+    if (task.module_thread) {
+      marks.push_back("Comm: " + task.comm);
+    }
+    for (auto& mark : observe::task_marks(task)) {
+      marks.push_back(std::move(mark));
     }
   }
   std::vector<Trouble> out;

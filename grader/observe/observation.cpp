@@ -48,27 +48,42 @@ std::string dirty_reason(const ModuleRun& run)
   return "";
 }
 
-std::string module_stall(const ModuleRun& run)
+std::vector<LoadTask> load_tasks(const ModuleRun& run)
 {
-  std::vector<std::string> tasks;
+  std::vector<LoadTask> tasks;
   for (const auto& t : run.threads) {
-    tasks.push_back(t.comm + ":" + std::to_string(t.pid));
+    tasks.push_back({t.comm, t.pid, true});
   }
   if (run.loader_pid) {
-    tasks.push_back("kmg-insmod:" + std::to_string(run.loader_pid));
+    tasks.push_back({k_insmod_thread, run.loader_pid, false});
   }
   if (run.unloader_pid) {
-    tasks.push_back("kmg-rmmod:" + std::to_string(run.unloader_pid));
+    tasks.push_back({k_rmmod_thread, run.unloader_pid, false});
+  }
+  return tasks;
+}
+
+std::vector<std::string> task_marks(const LoadTask& task)
+{
+  const std::string name = task.comm + ":" + std::to_string(task.pid);
+  return {"[" + name + "]", "task " + name + " "};
+}
+
+std::string module_stall(const ModuleRun& run)
+{
+  std::vector<std::string> marks;
+  for (const auto& task : load_tasks(run)) {
+    for (auto& mark : task_marks(task)) {
+      marks.push_back(std::move(mark));
+    }
   }
   for (const auto& rec : run.log) {
     const auto kind = classify_log_line(rec.text);
     if (kind != KernelTrouble::soft_lockup && kind != KernelTrouble::hung_task) {
       continue;
     }
-    // "soft lockup - CPU#0 stuck for 13s! [comm:pid]", "INFO: task comm:pid blocked for ..."
-    for (const auto& task : tasks) {
-      if (rec.text.find("[" + task + "]") != std::string::npos ||
-          rec.text.find("task " + task + " ") != std::string::npos) {
+    for (const auto& mark : marks) {
+      if (rec.text.find(mark) != std::string::npos) {
         return rec.text;
       }
     }

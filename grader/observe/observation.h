@@ -105,6 +105,23 @@ std::string dirty_reason(const ModuleRun& run);
 // or "" when there is none. Such a module stalls again on every load.
 std::string module_stall(const ModuleRun& run);
 
+// The agent's threads that run insmod and rmmod: kernel reports name them so.
+inline constexpr const char* k_insmod_thread = "kmg-insmod";
+inline constexpr const char* k_rmmod_thread = "kmg-rmmod";
+
+// A task a kernel report about a load may name: one of the module's kernel threads, or one
+// of the agent's threads that loaded and unloaded it.
+struct LoadTask
+{
+  std::string comm;
+  int pid = 0;
+  bool module_thread = false;
+};
+std::vector<LoadTask> load_tasks(const ModuleRun& run);
+
+// How kernel reports name a task: "[comm:pid]" (soft lockup) and "task comm:pid " (hung task).
+std::vector<std::string> task_marks(const LoadTask& task);
+
 nlohmann::json to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const ModuleRun& run);

@@ -517,7 +517,7 @@ public:
     const std::chrono::milliseconds call_limit(req.call_timeout_ms);
     m_tracer.start();
     auto insmod = call_with_watchdog(
-      "kmg-insmod",
+      k_insmod_thread,
       [mod, params = req.params] { return kmod_module_insert_module(mod, 0, params.empty() ? nullptr : params.c_str()); },
       call_limit);
     record_call(run.insmod, insmod);
@@ -549,7 +549,7 @@ public:
       }
 
       auto rmmod = call_with_watchdog(
-        "kmg-rmmod", [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
+        k_rmmod_thread, [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
       record_call(run.rmmod, rmmod);
       run.unloader_pid = rmmod.tid;
       if (run.rmmod.hung) {
