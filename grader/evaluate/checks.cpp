@@ -189,9 +189,25 @@ std::string ignored_param_note(const RunView& view)
   return "";
 }
 
+// slub_debug records who allocated each object in its stack depot, which grows by order-2
+// pages taken with __GFP_NOWARN alone, in whatever task called kmalloc: the kernel's page,
+// not the module's.
+bool stack_depot_page(const TraceEvent& ev)
+{
+  const auto& gfp = ev.field("gfp_flags");
+  return ev.name == "mm_page_alloc" && ev.field("order") == "2" &&
+         (gfp == "__GFP_NOWARN" || gfp == "GFP_NOWAIT|__GFP_NOWARN");
+}
+
+// A page the module's thread allocated for the module.
+bool module_page_alloc(const RunView& view, const TraceEvent& ev)
+{
+  return ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid) && !stack_depot_page(ev);
+}
+
 bool is_work_event(const RunView& view, const TraceEvent& ev, const LabFacts& facts)
 {
-  return view.is_module_thread(ev.pid) &&
+  return view.is_module_thread(ev.pid) && !stack_depot_page(ev) &&
          std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) != facts.work_events.end() &&
          (ev.field("call_site").empty() || view.from_module(ev));
 }
@@ -573,7 +589,7 @@ std::vector<std::size_t> thread_page_allocs(const RunView& view)
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < view.events().size(); ++i) {
     const auto& ev = view.events()[i].event;
-    if (ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid)) {
+    if (module_page_alloc(view, ev)) {
       out.push_back(i);
     }
   }
@@ -706,7 +722,7 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
       if (pair == k_pairs.end()) {
         continue;
       }
-      const bool mine = ev.name == "mm_page_alloc" ? view.is_module_thread(ev.pid) : view.from_module(ev);
+      const bool mine = ev.name == "mm_page_alloc" ? module_page_alloc(view, ev) : view.from_module(ev);
       if (mine && !freed_by(view, i, pair->second.first, pair->second.second)) {
         ++leaked;
         add_evidence(v, describe(ev));

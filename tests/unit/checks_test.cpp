@@ -121,6 +121,33 @@ TEST(RecordedReference, EveryAutomaticCheckPasses)
   EXPECT_NE(order.message.find("order 1 for objnum 129"), std::string::npos) << order.message;
 }
 
+// slub_debug's stack depot takes an order-2 page in whatever task calls kmalloc, at any point
+// of the load: recorded runs with such a page appended after the work.
+TEST(RecordedReference, StackDepotPagesAreTheKernelsNotTheModules)
+{
+  for (const char* gfp : {"__GFP_NOWARN", "GFP_KERNEL"}) {
+    Recorded rec("reference");
+    for (const char* module : {"page_alloc", "kmem_alloc"}) {
+      for (auto& run : rec.evidence(module).runs) {
+        observe::TraceEvent ev;
+        ev.name = "mm_page_alloc";
+        ev.pid = run.threads.front().pid;
+        ev.comm = run.threads.front().comm;
+        ev.fields = {{"order", "2"}, {"gfp_flags", gfp}, {"pfn", "0x1100"}, {"migratetype", "0"}};
+        observe::Segment segment;
+        segment.block.push_back({ev, {}});
+        run.events.segments.push_back(segment);
+      }
+    }
+    const bool depot = std::string(gfp) == "__GFP_NOWARN";
+    for (const char* id : {"page_alloc.free", "page_alloc.no-leak", "page_alloc.timing", "kmem_alloc.approach",
+                           "kmem_alloc.timing"}) {
+      auto v = rec.verdict(id);
+      EXPECT_EQ(v.status, depot ? Status::pass : Status::fail) << gfp << " " << id << ": " << v.message;
+    }
+  }
+}
+
 TEST(RecordedUnpinned, ThreadsAreNotPinned)
 {
   Recorded rec("unpinned");
