@@ -39,8 +39,8 @@ std::vector<std::string> sandboxed_command(const std::vector<std::string>& argv,
   if (!headers.empty()) {
     cmd.insert(cmd.end(), {"--ro-bind", headers.string(), headers.string()});
   }
-  cmd.insert(cmd.end(), {"--dev", "/dev", "--tmpfs", "/tmp", "--bind", scratch.string(), scratch.string(),
-                         "--chdir", scratch.string(), "--"});
+  cmd.insert(cmd.end(), {"--dev", "/dev", "--tmpfs", "/tmp", "--bind", scratch.string(), k_sandbox_scratch,
+                         "--chdir", k_sandbox_scratch, "--"});
   cmd.insert(cmd.end(), argv.begin(), argv.end());
   return cmd;
 }

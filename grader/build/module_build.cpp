@@ -96,7 +96,8 @@ KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const 
                 " (install linux-headers-amd64, or run scripts/setup)");
   }
   auto r = util::run_process(
-    sandboxed_command({"make", "-C", headers.string(), "M=" + dir.string(), "modules"}, headers, dir), popts);
+    sandboxed_command({"make", "-C", headers.string(), std::string("M=") + k_sandbox_scratch, "modules"}, headers, dir),
+    popts);
   return {r.exit_code == 0 && fs::exists(dir / (module_name + ".ko")), stop_reason(r, options.limits), r.output};
 }
 

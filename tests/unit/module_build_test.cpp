@@ -51,12 +51,13 @@ protected:
   }
   void TearDown() override { std::filesystem::remove_all(m_dir); }
 
-  ModuleBuild build(const std::string& text, const BuildLimits& limits = {})
+  ModuleBuild build(const std::string& text, const BuildLimits& limits = {},
+                    const std::filesystem::path& scratch = "build")
   {
     const auto source = m_dir / "page_alloc.c";
     std::ofstream(source) << text;
     return build_module(source, "lab5_page_alloc",
-                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / "build", limits});
+                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits});
   }
 
   std::filesystem::path m_dir;
@@ -115,5 +116,31 @@ TEST_F(BuildSandboxTest, TheReferenceBuildsInsideTheSandbox)
   auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
                                           "reference" / "page_alloc.c"));
   EXPECT_TRUE(b.ok) << b.log;
+  EXPECT_EQ(b.info.license, "GPL");
+}
+
+// Kbuild splits M= at spaces and reads ':' and '%' as make syntax: none of a scratch path may reach it.
+TEST_F(BuildSandboxTest, AScratchPathWithSpacesColonsPercentAndNonAsciiLettersBuilds)
+{
+  const std::filesystem::path scratch = "Lab 5 grades: Åsa Ödegård 100%";
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
+                                          "reference" / "page_alloc.c"),
+                 {}, scratch);
+  EXPECT_TRUE(b.ok) << b.log;
+  EXPECT_EQ(b.ko, m_dir / scratch / "lab5_page_alloc.ko");
+  EXPECT_EQ(b.info.license, "GPL");
+}
+
+// The compatibility header is included by its path inside the sandbox, whatever the scratch path is.
+TEST_F(BuildSandboxTest, OldKernelCodeInAScratchPathWithSpacesAndPercentBuildsWithTheCompatibilityHeader)
+{
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
+                                          "samples" / "old-kernel-api" / "page_alloc.c"),
+                 {}, "old api 50%");
+  EXPECT_FALSE(b.ok);
+  ASSERT_FALSE(b.diagnostics.empty()) << b.log;
+  EXPECT_EQ(b.diagnostics[0].file, "page_alloc.c");
+  EXPECT_EQ(b.diagnostics[0].severity, "error");
+  EXPECT_TRUE(b.shimmed) << b.log;
   EXPECT_EQ(b.info.license, "GPL");
 }
