@@ -29,15 +29,28 @@ fs::path self_dir()
   return fs::read_symlink("/proc/self/exe", ec).parent_path();
 }
 
+// A path the user gave, made absolute against the folder kmgrade was started in, once, here:
+// every later step may run in another folder (make -C) and must read it the same way. Empty
+// stays empty (an option not given).
+fs::path from_user(const fs::path& given)
+{
+  if (given.empty()) {
+    return given;
+  }
+  std::error_code ec;
+  fs::path resolved = fs::weakly_canonical(fs::absolute(given), ec);
+  return ec ? fs::absolute(given).lexically_normal() : resolved;
+}
+
 fs::path default_cache_dir()
 {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return fs::path(xdg) / "kmgrade";
+    return from_user(xdg) / "kmgrade";
   }
   if (const char* home = std::getenv("HOME"); home && *home) {
-    return fs::path(home) / ".cache" / "kmgrade";
+    return from_user(home) / ".cache" / "kmgrade";
   }
-  return fs::temp_directory_path() / "kmgrade-cache";
+  return from_user(fs::temp_directory_path()) / "kmgrade-cache";
 }
 
 } // namespace
@@ -112,22 +125,22 @@ int main(int argc, char** argv)
   }
 
   try {
-    opts.submission = submission;
-    opts.rubric = rubric;
-    opts.reference_dir = reference;
+    opts.submission = from_user(submission);
+    opts.rubric = from_user(rubric);
+    opts.reference_dir = from_user(reference);
     opts.agent = self_dir() / "kmgrade-agent";
     opts.cache_dir = default_cache_dir();
-    opts.work_dir = work_dir;
+    opts.work_dir = from_user(work_dir);
     opts.accel = kmgrade::run::parse_accel(accel);
     opts.vm_timeout = std::chrono::seconds(vm_timeout);
     if (batch->parsed()) {
       kmgrade::batch::BatchOptions b;
-      b.input = class_input;
-      b.out_dir = out_dir;
+      b.input = from_user(class_input);
+      b.out_dir = from_user(out_dir);
       b.jobs = jobs;
       b.grade = opts;
-      b.manual_points = manual;
-      b.gradescope_dir = gradescope;
+      b.manual_points = from_user(manual);
+      b.gradescope_dir = from_user(gradescope);
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;
       b.summary = &std::cout;
