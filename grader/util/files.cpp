@@ -2,6 +2,8 @@
 
 #include "util/error.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -25,7 +27,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
 {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  std::string tmp = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  std::string tmp = (path.parent_path() / fmt::format(".{}.XXXXXX", path.filename().string())).string();
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) {
     throw Error("cannot write " + path.string() + ": " + std::strerror(errno));

@@ -6,6 +6,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -318,7 +319,7 @@ TEST_F(ArchiveTest, ANestedArchiveThatCannotBeUnpackedIsRefusedAndTheRestKept)
   std::ofstream(m_dir / "broken.zip") << "PK\x03\x04 this is not really a zip";
   std::vector<Entry> many;
   for (int i = 0; i < 20; ++i) {
-    many.emplace_back("f" + std::to_string(i) + ".c", "x");
+    many.emplace_back(fmt::format("f{}.c", i), "x");
   }
   write_archive(m_dir / "many.zip", many);
   write_archive(m_dir / "deepest.zip", {{"cache_alloc.c", "deepest\n"}});

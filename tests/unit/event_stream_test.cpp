@@ -1,5 +1,6 @@
 #include "observe/event_stream.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 using namespace kmgrade::observe;
@@ -74,7 +75,7 @@ TEST(EventStream, CapDropsTheMiddleButKeepsCounts)
 {
   std::vector<TraceEvent> events;
   for (int i = 0; i < 500; ++i) {
-    events.push_back(event("kmalloc", "p" + std::to_string(i), i, 50 + i)); // nothing repeats
+    events.push_back(event("kmalloc", fmt::format("p{}", i), i, 50 + i)); // nothing repeats
   }
   auto s = reduce_events(events, 40);
   EXPECT_EQ(s.segments.size(), 40u);
@@ -98,7 +99,7 @@ TEST(EventStream, AllocationsThatAreNeverFreedStillReduce)
 {
   std::vector<TraceEvent> events;
   for (int i = 0; i < 3000; ++i) {
-    auto ev = event("kmalloc", "p" + std::to_string(i), i);
+    auto ev = event("kmalloc", fmt::format("p{}", i), i);
     ev.text = "call_site=fn+0x1/0x2 [lab5] ptr=p" + std::to_string(i);
     events.push_back(ev);
   }

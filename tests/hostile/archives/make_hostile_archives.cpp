@@ -7,6 +7,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -133,7 +134,7 @@ void bombs(const fs::path& sample_dir, const fs::path& out)
                                                         Format::encrypted_zip)});
   std::vector<Entry> many;
   for (int i = 0; i <= 10000; ++i) {
-    many.push_back({"f" + std::to_string(i) + ".txt", "x"});
+    many.push_back({fmt::format("f{}.txt", i), "x"});
   }
   entries.push_back({"nested/many.zip", write_archive(work / "many.zip", many)});
   write_archive(out / "bombs.zip", entries);
