@@ -2,7 +2,9 @@
 
 #include "evaluate/verdict.h"
 
-#include <regex>
+#include "observe/numbers.h"
+
+#include <sstream>
 
 namespace kmgrade::evaluate {
 
@@ -23,10 +25,11 @@ const char* to_string(Status status)
 
 RunView::RunView(const observe::ModuleRun& run, unsigned default_objnum) : m_run(run), m_objnum(default_objnum)
 {
-  static const std::regex k_objnum(R"((?:^|\s)objnum=(\d+))");
-  std::smatch m;
-  if (std::regex_search(run.request.params, m, k_objnum)) {
-    m_objnum = static_cast<unsigned>(std::stoul(m[1]));
+  std::istringstream params(run.request.params);
+  for (std::string param; params >> param;) {
+    if (param.rfind("objnum=", 0) == 0) {
+      m_objnum = observe::parse_number<unsigned>(std::string_view(param).substr(7)).value_or(m_objnum);
+    }
   }
   for (const auto& t : run.threads) {
     m_threads.insert(t.pid);
@@ -152,51 +155,7 @@ std::vector<std::string> RunView::trouble_lines() const
 
 std::string message_text(const TraceEvent& ev)
 {
-  static const std::regex k_stamp(R"(^\[\s*\d+\.\d+\]\s*)");
-  std::string text = std::regex_replace(ev.text, k_stamp, "");
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
-}
-
-bool mentions_number(const std::string& text, unsigned long long number)
-{
-  const std::regex k_number("(^|[^0-9.])" + std::to_string(number) + "($|[^0-9])");
-  return std::regex_search(text, k_number);
-}
-
-std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bare_is_ns)
-{
-  static const std::regex k_with_unit(
-    R"((\d+(?:\.\d+)?)\s*(nanoseconds?|nsecs?|ns|microseconds?|usecs?|us|µs|milliseconds?|msecs?|ms|seconds?|secs?|s)\b)",
-    std::regex::icase);
-  static const std::regex k_bare(R"((\d+)(?!.*\d))");
-  static const std::regex k_about_time(R"(\b(time|took|takes|elapsed|spent|duration|latency)\b)", std::regex::icase);
-  std::smatch m;
-  std::optional<std::uint64_t> found;
-  for (auto it = text.cbegin(); std::regex_search(it, text.cend(), m, k_with_unit); it = m.suffix().first) {
-    double value = std::stod(m[1]);
-    std::string unit = m[2];
-    for (auto& c : unit) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    double scale = 1;
-    if (unit[0] == 'n') {
-      scale = 1;
-    } else if (unit[0] == 'u' || unit.rfind("µ", 0) == 0 || unit.rfind("micro", 0) == 0) {
-      scale = 1e3;
-    } else if (unit[0] == 'm') {
-      scale = 1e6;
-    } else {
-      scale = 1e9;
-    }
-    found = static_cast<std::uint64_t>(value * scale + 0.5);
-  }
-  if (!found && bare_is_ns && std::regex_search(text, k_about_time) && std::regex_search(text, m, k_bare)) {
-    found = std::stoull(m[1]);
-  }
-  return found;
+  return console_text(ev.text);
 }
 
 unsigned expected_order(unsigned objnum, long page_size, unsigned struct_size)

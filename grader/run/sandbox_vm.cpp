@@ -55,8 +55,14 @@ bool version_less(const std::string& a, const std::string& b)
       std::size_t je = j;
       while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
       while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
-      auto na = std::stoull(a.substr(i, ie - i));
-      auto nb = std::stoull(b.substr(j, je - j));
+      // Compared as digit strings, without leading zeros: any length, nothing to overflow.
+      auto na = std::string_view(a).substr(i, ie - i);
+      auto nb = std::string_view(b).substr(j, je - j);
+      na.remove_prefix(std::min(na.find_first_not_of('0'), na.size()));
+      nb.remove_prefix(std::min(nb.find_first_not_of('0'), nb.size()));
+      if (na.size() != nb.size()) {
+        return na.size() < nb.size();
+      }
       if (na != nb) {
         return na < nb;
       }

@@ -255,29 +255,6 @@ TEST(Checks, ExpectedOrderMatchesTheLab)
   EXPECT_EQ(evaluate::expected_order(1000, 16384, 32), 1u);
 }
 
-TEST(Checks, ReportedTimeUnits)
-{
-  using evaluate::parse_reported_ns;
-  EXPECT_EQ(parse_reported_ns("alloc_pages/__free_pages of order 3 took 1234 ns", false), 1234u);
-  EXPECT_EQ(parse_reported_ns("took 12.345 us", false), 12345u);
-  EXPECT_EQ(parse_reported_ns("elapsed: 3 ms", false), 3000000u);
-  EXPECT_EQ(parse_reported_ns("Time taken: 42 nsec", false), 42u);
-  EXPECT_EQ(parse_reported_ns("took 2 seconds", false), 2000000000u);
-  EXPECT_EQ(parse_reported_ns("allocated 1000 objects", false), std::nullopt);
-  EXPECT_EQ(parse_reported_ns("time: 5678", true), 5678u);
-  EXPECT_EQ(parse_reported_ns("After Freeing pages..jiffies in milliseconds - 4295123", true), std::nullopt);
-  EXPECT_EQ(parse_reported_ns("32 structs per page", false), std::nullopt);
-}
-
-TEST(Checks, WholeNumbersOnly)
-{
-  EXPECT_TRUE(evaluate::mentions_number("objnum = 2000", 2000));
-  EXPECT_TRUE(evaluate::mentions_number("size of struct: 32", 32));
-  EXPECT_FALSE(evaluate::mentions_number("objnum = 12000", 2000));
-  EXPECT_FALSE(evaluate::mentions_number("took 320 ns", 32));
-  EXPECT_FALSE(evaluate::mentions_number("took 0.32 ms", 32));
-}
-
 TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
 {
   observe::ModuleRun run;
