@@ -69,6 +69,11 @@ std::vector<std::string> task_marks(const LoadTask& task)
   return {"[" + name + "]", "task " + name + " "};
 }
 
+std::string channel_prefix(const std::string& secret)
+{
+  return "KMG " + secret + " ";
+}
+
 std::string module_stall(const ModuleRun& run)
 {
   std::vector<std::string> marks;

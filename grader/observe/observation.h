@@ -22,6 +22,10 @@ struct LoadRequest
   int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
 };
 
+// What starts every line of the agent's results channel: "KMG <secret> ", then the kind of
+// line and its JSON. A line without it is not the agent's.
+std::string channel_prefix(const std::string& secret);
+
 // What the agent does in one boot: every load in order, with the same tracing set-up.
 struct Plan
 {

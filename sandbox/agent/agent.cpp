@@ -699,7 +699,7 @@ public:
 
   void send(const std::string& kind, const nlohmann::json& body)
   {
-    std::string line = "KMG " + m_secret + " " + kind + " " +
+    std::string line = channel_prefix(m_secret) + kind + " " +
                        body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(m_write_mutex);
     std::size_t off = 0;

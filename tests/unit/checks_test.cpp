@@ -304,3 +304,28 @@ TEST(Channel, ARunWithANumberNoIntegerFieldCanHoldIsSkipped)
     EXPECT_TRUE(run::parse_channel(agent + run.dump() + "\n", "0f0f", completed).runs.empty()) << too_large;
   }
 }
+
+TEST(Channel, ResultsPairWithTheirLoadsByIdNotByPosition)
+{
+  auto load = [](const std::string& id) {
+    observe::LoadRequest r;
+    r.id = id;
+    return r;
+  };
+  auto result = [](const std::string& id, std::uint64_t settle_ns) {
+    observe::ModuleRun r;
+    r.request.id = id;
+    r.settle_ns = settle_ns;
+    return r;
+  };
+  std::deque<observe::LoadRequest> pending = {load("a"), load("b"), load("c")};
+  // b's answer before a's, one for a load the plan does not have, a second one for b.
+  const auto claimed = run::claim_results(pending, {result("b", 1), result("x", 2), result("a", 3), result("b", 4)});
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].first.id, "b");
+  EXPECT_EQ(claimed[0].second.settle_ns, 1u);
+  EXPECT_EQ(claimed[1].first.id, "a");
+  EXPECT_EQ(claimed[1].second.settle_ns, 3u);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending.front().id, "c");
+}
