@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace kmgrade::util {
 
@@ -57,7 +58,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
-    throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(errno));
+    const int err = errno;
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(err));
   }
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -150,8 +154,27 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     result.output += tail;
   }
   ::close(pipefd[0]);
+  // A program may close its output and go on running: the same time limit and keep_going
+  // apply until it exits.
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  std::chrono::milliseconds pause(1);
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) {
+      break;
+    }
+    if (done == 0 && !result.timed_out && !result.stopped) {
+      if (options.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+        result.timed_out = true;
+        ::kill(-pid, SIGKILL);
+      } else if (options.keep_going && !options.keep_going()) {
+        result.stopped = true;
+        ::kill(-pid, SIGKILL);
+      }
+    }
+    // Most programs are reaped at once; one that lingers is polled less and less often.
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
   // Children the program left behind in its group must not outlive it.
   ::kill(-pid, SIGKILL);
