@@ -130,9 +130,7 @@ std::optional<Verdict> crashed(const RunView& view)
   using observe::KernelTrouble;
   std::optional<Verdict> v;
   for (const auto& t : view.troubles()) {
-    if (t.from_module && (t.kind == KernelTrouble::oops || t.kind == KernelTrouble::bug ||
-                          t.kind == KernelTrouble::soft_lockup || t.kind == KernelTrouble::hung_task ||
-                          t.kind == KernelTrouble::rcu_stall)) {
+    if (t.from_module && (t.kind == KernelTrouble::oops || t.kind == KernelTrouble::bug || observe::is_stall(t.kind))) {
       if (!v) {
         v = error("the module crashed the kernel during the load with " + view.label() + " (" +
                   observe::to_string(t.kind) + "), so this could not be observed; see clean-unload");

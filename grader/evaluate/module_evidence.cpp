@@ -101,45 +101,7 @@ std::vector<const TraceEvent*> RunView::other_messages() const
 
 std::vector<RunView::Trouble> RunView::troubles() const
 {
-  // A report runs from its first line to the next report: the task ("PID: 99", "Comm:
-  // lab5", "[lab5:99]") and the call trace ("fn+0x1/0x2 [lab5_page_alloc]") are in it.
-  // The agent's threads that ran insmod and rmmod count too: a hang or lockup in init or
-  // exit names them.
-  std::vector<std::string> marks = {"[" + m_run.request.module_name + "]"};
-  for (const auto& task : observe::load_tasks(m_run)) {
-    marks.push_back("PID: " + std::to_string(task.pid) + " ");
-    if (task.module_thread) {
-      marks.push_back("Comm: " + task.comm);
-    }
-    for (auto& mark : observe::task_marks(task)) {
-      marks.push_back(std::move(mark));
-    }
-  }
-  std::vector<Trouble> out;
-  for (const auto& rec : m_run.log) {
-    auto kind = observe::classify_log_line(rec.text);
-    // "BUG: ...", "#PF: ...", "Oops: ..." open one report: a trouble line right at the start
-    // of an open report continues it.
-    const bool continues = !out.empty() && out.back().lines.size() < 5 && !out.back().ended;
-    if (rec.text.find("---[ end trace") != std::string::npos && !out.empty()) {
-      out.back().ended = true;
-    }
-    if (kind != observe::KernelTrouble::none && !continues) {
-      // A slab cache with objects left is reported by name: always the module's own cache.
-      out.push_back({kind, {rec.text}, kind == observe::KernelTrouble::slab_leak});
-    } else if (out.empty()) {
-      continue;
-    } else {
-      out.back().lines.push_back(rec.text);
-      out.back().from_module = out.back().from_module || kind == observe::KernelTrouble::slab_leak;
-    }
-    for (const auto& mark : marks) {
-      if (rec.text.find(mark) != std::string::npos) {
-        out.back().from_module = true;
-      }
-    }
-  }
-  return out;
+  return observe::trouble_reports(m_run);
 }
 
 std::vector<std::string> RunView::trouble_lines() const

@@ -66,16 +66,8 @@ public:
   std::vector<const observe::TraceEvent*> thread_messages() const;
   std::vector<const observe::TraceEvent*> other_messages() const;
 
-  // A report of kernel trouble in this load's log: its lines, and whether they name the
-  // module, its threads or the task that loaded it (under emulation on a loaded host the
-  // kernel may report stalls that are nobody's fault).
-  struct Trouble
-  {
-    observe::KernelTrouble kind;
-    std::vector<std::string> lines;
-    bool from_module = false;
-    bool ended = false; // its "---[ end trace ]---" was seen
-  };
+  // The load's kernel trouble reports (observe::trouble_reports).
+  using Trouble = observe::TroubleReport;
   std::vector<Trouble> troubles() const;
 
   // The first line of each trouble report that is the module's (Oops, WARNING, ...).

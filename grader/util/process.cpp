@@ -1,5 +1,6 @@
 #include "util/process.h"
 
+#include "observe/head_and_tail.h"
 #include "util/error.h"
 
 #include <fcntl.h>
@@ -95,10 +96,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
   ProcessResult result;
   // The head says how it started and the tail how it ended (a tool's last words as it was killed).
-  const std::size_t tail_cap = options.max_output / 4;
-  const std::size_t head_cap = options.max_output - tail_cap;
-  std::string tail;
-  std::size_t cut = 0;
+  observe::HeadAndTailKeeper<std::string> output({options.max_output, options.max_output - options.max_output / 4});
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   char buf[65536];
   for (;;) {
@@ -132,27 +130,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (n <= 0) {
       break;
     }
-    std::size_t room = head_cap > result.output.size() ? head_cap - result.output.size() : 0;
-    const std::size_t to_head = std::min(room, static_cast<std::size_t>(n));
-    result.output.append(buf, to_head);
-    if (to_head < static_cast<std::size_t>(n)) {
-      tail.append(buf + to_head, static_cast<std::size_t>(n) - to_head);
-      cut += static_cast<std::size_t>(n) - to_head;
-      if (tail.size() > 2 * tail_cap) {
-        tail.erase(0, tail.size() - tail_cap);
-      }
-    }
+    output.append(buf, buf + n);
   }
-  if (cut > 0) {
-    if (tail.size() > tail_cap) {
-      tail.erase(0, tail.size() - tail_cap);
-    }
-    result.output_cut = cut > tail.size();
-    if (result.output_cut) {
-      result.output += "\n[... " + std::to_string(cut - tail.size()) + " bytes of output cut ...]\n";
-    }
-    result.output += tail;
+  result.output = output.take_head();
+  result.output_cut = output.cut() > 0;
+  if (result.output_cut) {
+    result.output += "\n[... " + std::to_string(output.cut()) + " bytes of output cut ...]\n";
   }
+  result.output += output.take_tail();
   ::close(pipefd[0]);
   // A program may close its output and go on running: the same time limit and keep_going
   // apply until it exits.
