@@ -3,6 +3,7 @@
 // writes the observations to a channel of its own.
 
 #include "observe/head_and_tail.h"
+#include "observe/numbers.h"
 #include "observe/observation.h"
 #include "observe/trace_line.h"
 
@@ -624,8 +625,11 @@ private:
   {
     std::map<int, std::string> renamed;
     for (const auto& ev : events) {
-      if (ev.name == "task_rename") {
-        renamed[std::atoi(ev.field("pid").c_str())] = ev.field("newcomm");
+      // A thread's name is the module's choice and may read like more fields ("x pid=1e99"):
+      // a pid that is not a plain int is not a pid.
+      auto pid = parse_number<int>(ev.field("pid"));
+      if (ev.name == "task_rename" && pid) {
+        renamed[*pid] = ev.field("newcomm");
       }
     }
     for (const auto& ev : events) {
@@ -633,7 +637,11 @@ private:
       if (ev.name != "sched_process_fork" || ev.field("pid") != "2") {
         continue;
       }
-      int child = std::atoi(ev.field("child_pid").c_str());
+      auto parsed = parse_number<int>(ev.field("child_pid"));
+      if (!parsed) {
+        continue;
+      }
+      const int child = *parsed;
       std::string comm = renamed.count(child) ? renamed[child] : ev.field("child_comm");
       if (is_worker_name(comm) || comm == "kthreadd" || threads.count(child)) {
         continue;
