@@ -113,9 +113,11 @@ int main(int argc, char** argv)
   batch->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
   batch->add_option("--vm-timeout", vm_timeout, "Seconds one boot may run; 0: sized to its loads")
     ->capture_default_str();
+  bool regrade = false;
+  batch->add_flag("--regrade", regrade, "Grade every student again, even those whose report is current");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
-  batch->footer("A rerun grades only students whose submission, rubric or grader changed, so an interrupted batch "
-                "resumes. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "
+  batch->footer("A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or "
+                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "
                 "at the end), 1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
@@ -141,6 +143,7 @@ int main(int argc, char** argv)
       b.grade = opts;
       b.manual_points = from_user(manual);
       b.gradescope_dir = from_user(gradescope);
+      b.regrade = regrade;
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;
       b.summary = &std::cout;

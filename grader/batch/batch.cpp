@@ -62,18 +62,30 @@ std::string submission_hash(const intake::Student& student, const score::Rubric&
   return s.sha256;
 }
 
-bool up_to_date(const fs::path& path, const std::string& sha256, const score::Rubric& rubric)
+bool up_to_date(const fs::path& path, const ResumeKey& current)
 {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     return false;
   }
   try {
-    auto j = nlohmann::json::parse(util::read_file(path));
-    return j.at("grader").at("version") == KMGRADE_VERSION && j.at("grader").at("rubric_sha256") == rubric.sha256 &&
-           j.at("submission").at("sha256") == sha256;
+    return resume_key(nlohmann::json::parse(util::read_file(path))) == current;
   } catch (const nlohmann::json::exception&) {
     return false; // unreadable: grade again
+  }
+}
+
+// Why grading one student failed, in words for the TA: any exception ends only that student.
+std::string failure_reason(const std::exception_ptr& failure)
+{
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("an internal error of kmgrade (") + e.what() + "); please report it with this student's files";
+  } catch (...) {
+    return "an internal error of kmgrade; please report it with this student's files";
   }
 }
 
@@ -220,6 +232,23 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
 
 } // namespace
 
+std::optional<ResumeKey> resume_key(const nlohmann::json& report)
+{
+  try {
+    const auto& grader = report.at("grader");
+    ResumeKey key;
+    key.grader_version = grader.at("version").get<std::string>();
+    key.rubric_sha256 = grader.at("rubric_sha256").get<std::string>();
+    key.submission_sha256 = report.at("submission").at("sha256").get<std::string>();
+    key.identity.build_sha256 = grader.at("build_sha256").get<std::string>();
+    key.identity.reference_sha256 = grader.at("reference_sha256").get<std::string>();
+    key.identity.kernel_sha256 = report.at("environment").at("kernel_sha256").get<std::string>();
+    return key;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
 {
   std::vector<report::ManualPoints> manual;
@@ -253,8 +282,10 @@ BatchResult run_batch(const BatchOptions& options)
 {
   const auto start = std::chrono::steady_clock::now();
   check_writable(options.out_dir);
-  build::check_build_sandbox(run::find_sandbox_kernel().build_dir);
+  const run::SandboxKernel kernel = run::find_sandbox_kernel();
+  build::check_build_sandbox(kernel.build_dir);
   const score::Rubric rubric = score::load_rubric(options.grade.rubric);
+  const pipeline::GraderIdentity identity = pipeline::grader_identity(options.grade, rubric, kernel);
   // Everything a batch unpacks or builds lives here, and a batch killed mid-way leaves it
   // for the next run to clear, not in the system's temporary folder.
   const fs::path scratch = options.out_dir / ".scratch";
@@ -266,8 +297,19 @@ BatchResult run_batch(const BatchOptions& options)
   result.students = students.size();
   std::vector<const intake::Student*> to_grade;
   for (const auto& s : students) {
-    const auto hash = submission_hash(s, rubric, scratch / ("hash-" + s.id));
-    if (up_to_date(report_path(options.out_dir, s.id), hash, rubric)) {
+    if (options.regrade) {
+      to_grade.push_back(&s);
+      continue;
+    }
+    ResumeKey current{KMGRADE_VERSION, rubric.sha256, "", identity};
+    try {
+      current.submission_sha256 = submission_hash(s, rubric, scratch / ("hash-" + s.id));
+    } catch (...) {
+      // A submission that cannot even be read is graded, and fails there with its reason.
+      to_grade.push_back(&s);
+      continue;
+    }
+    if (up_to_date(report_path(options.out_dir, s.id), current)) {
       ++result.unchanged;
     } else {
       to_grade.push_back(&s);
@@ -304,11 +346,12 @@ BatchResult run_batch(const BatchOptions& options)
                            format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         std::lock_guard lock(mutex);
         ++result.graded;
-      } catch (const Error& e) {
+      } catch (...) {
         failed = true;
-        line = fmt::format("{} ({}): grading failed: {}", student.full_name, student.id, e.what());
+        const std::string why = failure_reason(std::current_exception());
+        line = fmt::format("{} ({}): grading failed: {}", student.full_name, student.id, why);
         std::lock_guard lock(mutex);
-        result.failed.push_back(student.id + " (" + student.full_name + "): " + e.what());
+        result.failed.push_back(student.id + " (" + student.full_name + "): " + why);
       }
       std::error_code ec;
       fs::remove_all(grade.work_dir, ec);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct BatchOptions
   pipeline::GradeOptions grade;  // everything but the submission and the progress
   std::filesystem::path manual_points;  // optional CSV: participant_id,exercise,points,comment
   std::filesystem::path gradescope_dir; // optional: <dir>/<id>/results.json
+  bool regrade = false;                 // grade every student, even one whose report is current
   bool live_progress = false;           // redraw one status line (a terminal)
   std::ostream* log = nullptr;          // progress lines
   std::ostream* summary = nullptr;      // the class summary at the end
@@ -28,16 +30,32 @@ struct BatchResult
 {
   std::size_t students = 0;
   std::size_t graded = 0;   // graded by this run
-  std::size_t unchanged = 0; // skipped: their report matches submission, rubric and grader
+  std::size_t unchanged = 0; // skipped: their report's resume key is the current one
   std::vector<std::string> failed; // "id (name): why"
 };
 
+// What a report was graded from. A report is reused only when every part is the current one.
+struct ResumeKey
+{
+  std::string grader_version;
+  std::string rubric_sha256;
+  std::string submission_sha256;
+  pipeline::GraderIdentity identity;
+
+  bool operator==(const ResumeKey&) const = default;
+};
+
+// The key a report records; nullopt when it lacks a part (a report of an older kmgrade, or
+// not a report): such a report is graded again.
+std::optional<ResumeKey> resume_key(const nlohmann::json& report);
+
 // Grades every student of the class, `jobs` at a time, each in its own scratch folder and
 // VM. Each report is written to out_dir/reports/<id>.json (write, then rename) as soon as
-// that student is done; a student whose report matches their submission's hash, the
-// rubric's and the grader's version is not graded again, so an interrupted batch resumes.
-// Then writes the class files (see write_class_files). Throws Error when the class cannot be
-// read or out_dir cannot be written (checked before any grading).
+// that student is done; a student whose report's resume key is the current one is not graded
+// again (unless `regrade`), so an interrupted batch resumes. Any failure to grade one student,
+// whatever its kind, is that student's: listed in `failed` with its reason, the others are
+// graded. Then writes the class files (see write_class_files). Throws Error when the class
+// cannot be read or out_dir cannot be written (checked before any grading).
 BatchResult run_batch(const BatchOptions& options);
 
 // From the reports in out_dir/reports of `ids`: summary.csv, moodle-grades.csv (Moodle's

@@ -1,14 +1,17 @@
 #include "build/module_build.h"
 
+#include "observe/numbers.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"
+#include "util/text.h"
 
 #include <libkmod.h>
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
+#include <optional>
+#include <set>
 #include <sstream>
 
 namespace kmgrade::build {
@@ -105,15 +108,57 @@ KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const 
 
 std::vector<Diagnostic> parse_diagnostics(const std::string& output, const std::string& file_name)
 {
-  static const std::regex k_line(R"(^(?:.*/)?([^/:\s]+):(\d+):(\d+): (fatal error|error|warning|note): (.*)$)");
+  // "[dir/]file.c:12:5: error: message"; the file name is what follows the last '/' that
+  // leaves a well-formed rest, as a greedy "(.*/)?" would take it.
+  auto parse_at = [](std::string_view line, std::size_t from) -> std::optional<Diagnostic> {
+    const std::size_t colon = line.find(':', from);
+    if (colon == std::string_view::npos || colon == from) {
+      return std::nullopt;
+    }
+    const std::string_view name = line.substr(from, colon - from);
+    if (std::any_of(name.begin(), name.end(), [](char c) { return c == '/' || std::isspace(static_cast<unsigned char>(c)); })) {
+      return std::nullopt;
+    }
+    std::size_t i = colon + 1;
+    auto number = [&]() -> std::optional<int> {
+      const std::size_t start = i;
+      while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) {
+        ++i;
+      }
+      if (i == start || i >= line.size() || line[i] != ':') {
+        return std::nullopt;
+      }
+      // A #line directive can make the compiler print any line number: one too large is 0.
+      const auto value = observe::parse_number<int>(line.substr(start, i - start)).value_or(0);
+      ++i;
+      return value;
+    };
+    const auto row = number();
+    const auto column = row ? number() : std::nullopt;
+    if (!column || line.substr(i, 1) != " ") {
+      return std::nullopt;
+    }
+    for (std::string_view severity : {"fatal error", "error", "warning", "note"}) {
+      const std::string_view rest = line.substr(i + 1);
+      if (rest.substr(0, severity.size()) == severity && rest.substr(severity.size(), 2) == ": ") {
+        return Diagnostic{std::string(name), *row, *column, severity == "fatal error" ? "error" : std::string(severity),
+                          std::string(rest.substr(severity.size() + 2))};
+      }
+    }
+    return std::nullopt;
+  };
   std::vector<Diagnostic> out;
   std::istringstream in(output);
   std::string line;
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, k_line) && m[1] == file_name) {
-      std::string severity = m[4] == "fatal error" ? "error" : std::string(m[4]);
-      out.push_back({m[1], std::stoi(m[2]), std::stoi(m[3]), severity, m[5]});
+    std::optional<Diagnostic> found = parse_at(line, 0);
+    for (auto slash = line.find('/'); slash != std::string::npos; slash = line.find('/', slash + 1)) {
+      if (auto d = parse_at(line, slash + 1)) {
+        found = std::move(d);
+      }
+    }
+    if (found && found->file == file_name) {
+      out.push_back(std::move(*found));
     }
   }
   return out;
@@ -121,15 +166,26 @@ std::vector<Diagnostic> parse_diagnostics(const std::string& output, const std::
 
 std::vector<std::string> find_removed_apis(const std::string& source_text)
 {
-  static const std::regex k_removed(
-    R"(\b(getnstimeofday|do_gettimeofday|getrawmonotonic|struct\s+timespec|struct\s+timeval|timespec_sub|timespec_to_ns)\b)");
+  static const std::set<std::string_view> k_functions = {"getnstimeofday", "do_gettimeofday", "getrawmonotonic",
+                                                         "timespec_sub", "timespec_to_ns"};
+  static const std::set<std::string_view> k_structs = {"timespec", "timeval"};
   std::vector<std::string> found;
-  for (std::sregex_iterator it(source_text.begin(), source_text.end(), k_removed), end; it != end; ++it) {
-    std::string name = std::regex_replace((*it)[1].str(), std::regex(R"(\s+)"), " ");
+  auto add = [&](std::string name) {
     if (std::find(found.begin(), found.end(), name) == found.end()) {
-      found.push_back(name);
+      found.push_back(std::move(name));
     }
-  }
+  };
+  const std::string_view text = source_text;
+  std::size_t struct_end = std::string_view::npos; // just past the last "struct", if only spaces follow it
+  util::for_each_word(text, [&](std::string_view word, std::size_t end) {
+    if (k_functions.count(word)) {
+      add(std::string(word));
+    } else if (k_structs.count(word) && struct_end != std::string_view::npos &&
+               util::skip_space(text, struct_end) == end - word.size() && struct_end < end - word.size()) {
+      add("struct " + std::string(word));
+    }
+    struct_end = word == "struct" ? end : std::string_view::npos;
+  });
   return found;
 }
 

@@ -1,5 +1,7 @@
 #include "evaluate/checks.h"
 
+#include "observe/numbers.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <map>
@@ -128,9 +130,7 @@ std::optional<Verdict> crashed(const RunView& view)
   using observe::KernelTrouble;
   std::optional<Verdict> v;
   for (const auto& t : view.troubles()) {
-    if (t.from_module && (t.kind == KernelTrouble::oops || t.kind == KernelTrouble::bug ||
-                          t.kind == KernelTrouble::soft_lockup || t.kind == KernelTrouble::hung_task ||
-                          t.kind == KernelTrouble::rcu_stall)) {
+    if (t.from_module && (t.kind == KernelTrouble::oops || t.kind == KernelTrouble::bug || observe::is_stall(t.kind))) {
       if (!v) {
         v = error("the module crashed the kernel during the load with " + view.label() + " (" +
                   observe::to_string(t.kind) + "), so this could not be observed; see clean-unload");
@@ -640,7 +640,8 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
       continue;
     }
     const auto& ev = view.events()[allocs.front()].event;
-    unsigned got = static_cast<unsigned>(std::stoul(ev.field("order").empty() ? "0" : ev.field("order")));
+    // The kernel prints the order as a number; anything else reads as 0, as a missing field does.
+    unsigned got = observe::parse_number<unsigned>(ev.field("order")).value_or(0);
     if (got != want && bad.message.empty()) {
       const unsigned long per_page = static_cast<unsigned long>(facts.page_size) / facts.struct_size;
       bad = fail(objnum + ": alloc_pages order " + std::to_string(got) + ", expected " + std::to_string(want) + " (" +

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "build/module_build.h"
+#include "evaluate/printed_text.h"
 #include "observe/observation.h"
 
 #include <cstdint>
@@ -65,16 +66,8 @@ public:
   std::vector<const observe::TraceEvent*> thread_messages() const;
   std::vector<const observe::TraceEvent*> other_messages() const;
 
-  // A report of kernel trouble in this load's log: its lines, and whether they name the
-  // module, its threads or the task that loaded it (under emulation on a loaded host the
-  // kernel may report stalls that are nobody's fault).
-  struct Trouble
-  {
-    observe::KernelTrouble kind;
-    std::vector<std::string> lines;
-    bool from_module = false;
-    bool ended = false; // its "---[ end trace ]---" was seen
-  };
+  // The load's kernel trouble reports (observe::trouble_reports).
+  using Trouble = observe::TroubleReport;
   std::vector<Trouble> troubles() const;
 
   // The first line of each trouble report that is the module's (Oops, WARNING, ...).
@@ -89,14 +82,6 @@ private:
 
 // Text of a console event without its "[  1.234]" stamp or trailing newline.
 std::string message_text(const observe::TraceEvent& ev);
-
-// Does `text` contain `number` as a whole number (not part of a longer one)?
-bool mentions_number(const std::string& text, unsigned long long number);
-
-// A time a module printed, in nanoseconds: "took 1234 ns", "3.5 us", "elapsed: 12 ms".
-// A number with no unit counts as ns only when `bare_is_ns` and the message speaks of time
-// ("took", "elapsed", ...): a bare jiffies stamp is not an elapsed time.
-std::optional<std::uint64_t> parse_reported_ns(const std::string& text, bool bare_is_ns);
 
 // The page order the lab asks for: ceil(log2(ceil(objnum / (page_size / struct_size)))).
 unsigned expected_order(unsigned objnum, long page_size, unsigned struct_size);

@@ -4,10 +4,10 @@
 #include "util/error.h"
 #include "util/files.h"
 #include "util/sha256.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -46,12 +46,14 @@ bool shallow_first(const fs::path& a, const fs::path& b)
 // Does `text` call every one of `calls` ("name(" with optional spaces)?
 bool calls_all(const std::string& text, const std::vector<std::string>& calls)
 {
-  for (const auto& c : calls) {
-    if (!std::regex_search(text, std::regex("\\b" + c + "\\s*\\("))) {
-      return false;
+  std::set<std::string_view> called;
+  util::for_each_word(text, [&](std::string_view word, std::size_t end) {
+    const std::size_t next = util::skip_space(text, end);
+    if (next < text.size() && text[next] == '(') {
+      called.insert(word);
     }
-  }
-  return true;
+  });
+  return std::all_of(calls.begin(), calls.end(), [&](const std::string& c) { return called.count(c) > 0; });
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "observe/event_stream.h"
 
+#include "observe/head_and_tail.h"
+
 #include <unordered_map>
 
 namespace kmgrade::observe {
@@ -96,13 +98,7 @@ EventStream reduce_events(const std::vector<TraceEvent>& events, std::size_t max
     i += best_period * best_repeat;
   }
 
-  if (out.segments.size() > max_segments) {
-    std::size_t head = max_segments * 3 / 4;
-    std::size_t tail = max_segments - head;
-    out.omitted_segments = out.segments.size() - max_segments;
-    out.segments.erase(out.segments.begin() + static_cast<std::ptrdiff_t>(head),
-                       out.segments.end() - static_cast<std::ptrdiff_t>(tail));
-  }
+  out.omitted_segments = HeadAndTail{max_segments, max_segments * 3 / 4}.cap(out.segments);
   return out;
 }
 

@@ -81,6 +81,12 @@ KernelTrouble classify_log_line(std::string_view text)
   return KernelTrouble::none;
 }
 
+bool is_stall(KernelTrouble trouble)
+{
+  return trouble == KernelTrouble::soft_lockup || trouble == KernelTrouble::hung_task ||
+         trouble == KernelTrouble::rcu_stall;
+}
+
 const char* to_string(KernelTrouble trouble)
 {
   switch (trouble) {
@@ -94,18 +100,6 @@ const char* to_string(KernelTrouble trouble)
   case KernelTrouble::slab_leak: return "slab cache still has objects";
   }
   return "none";
-}
-
-std::size_t keep_head_and_tail(std::vector<LogRecord>& lines, std::size_t max_lines)
-{
-  if (lines.size() <= max_lines) {
-    return 0;
-  }
-  std::size_t head = max_lines / 2;
-  std::size_t tail = max_lines - head;
-  std::size_t dropped = lines.size() - max_lines;
-  lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(head), lines.end() - static_cast<std::ptrdiff_t>(tail));
-  return dropped;
 }
 
 } // namespace kmgrade::observe

@@ -34,10 +34,9 @@ enum class KernelTrouble {
 };
 
 KernelTrouble classify_log_line(std::string_view text);
-const char* to_string(KernelTrouble trouble);
 
-// Caps a list of lines at `max_lines`, keeping the head and the tail; returns how many
-// lines were dropped from the middle.
-std::size_t keep_head_and_tail(std::vector<LogRecord>& lines, std::size_t max_lines);
+// A soft lockup, hung task or RCU stall: a CPU or a task that made no progress.
+bool is_stall(KernelTrouble trouble);
+const char* to_string(KernelTrouble trouble);
 
 } // namespace kmgrade::observe

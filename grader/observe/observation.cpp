@@ -69,23 +69,59 @@ std::vector<std::string> task_marks(const LoadTask& task)
   return {"[" + name + "]", "task " + name + " "};
 }
 
-std::string module_stall(const ModuleRun& run)
+std::string channel_prefix(const std::string& secret)
 {
-  std::vector<std::string> marks;
+  return "KMG " + secret + " ";
+}
+
+std::vector<TroubleReport> trouble_reports(const ModuleRun& run)
+{
+  // A report runs from its first line to the next report: the task ("PID: 99", "Comm:
+  // lab5", "[lab5:99]") and the call trace ("fn+0x1/0x2 [lab5_page_alloc]") are in it.
+  // The agent's threads that ran insmod and rmmod count too: a hang or lockup in init or
+  // exit names them.
+  std::vector<std::string> marks = {"[" + run.request.module_name + "]"};
   for (const auto& task : load_tasks(run)) {
+    marks.push_back("PID: " + std::to_string(task.pid) + " ");
+    if (task.module_thread) {
+      marks.push_back("Comm: " + task.comm);
+    }
     for (auto& mark : task_marks(task)) {
       marks.push_back(std::move(mark));
     }
   }
+  std::vector<TroubleReport> out;
   for (const auto& rec : run.log) {
-    const auto kind = classify_log_line(rec.text);
-    if (kind != KernelTrouble::soft_lockup && kind != KernelTrouble::hung_task) {
+    auto kind = classify_log_line(rec.text);
+    // "BUG: ...", "#PF: ...", "Oops: ..." open one report: a trouble line right at the start
+    // of an open report continues it.
+    const bool continues = !out.empty() && out.back().lines.size() < 5 && !out.back().ended;
+    if (rec.text.find("---[ end trace") != std::string::npos && !out.empty()) {
+      out.back().ended = true;
+    }
+    if (kind != KernelTrouble::none && !continues) {
+      // A slab cache with objects left is reported by name: always the module's own cache.
+      out.push_back({kind, {rec.text}, kind == KernelTrouble::slab_leak});
+    } else if (out.empty()) {
       continue;
+    } else {
+      out.back().lines.push_back(rec.text);
+      out.back().from_module = out.back().from_module || kind == KernelTrouble::slab_leak;
     }
     for (const auto& mark : marks) {
       if (rec.text.find(mark) != std::string::npos) {
-        return rec.text;
+        out.back().from_module = true;
       }
+    }
+  }
+  return out;
+}
+
+std::string module_stall(const ModuleRun& run)
+{
+  for (const auto& t : trouble_reports(run)) {
+    if (t.from_module && is_stall(t.kind)) {
+      return t.lines.front();
     }
   }
   return "";

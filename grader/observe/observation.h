@@ -22,6 +22,10 @@ struct LoadRequest
   int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
 };
 
+// What starts every line of the agent's results channel: "KMG <secret> ", then the kind of
+// line and its JSON. A line without it is not the agent's.
+std::string channel_prefix(const std::string& secret);
+
 // What the agent does in one boot: every load in order, with the same tracing set-up.
 struct Plan
 {
@@ -100,10 +104,6 @@ struct GuestReport
 // module left behind), or "" when it is clean.
 std::string dirty_reason(const ModuleRun& run);
 
-// The kernel's report that the module's own code stalled a CPU or a task during this load (a
-// soft lockup or hung task naming one of its threads, or the agent's insmod or rmmod thread),
-// or "" when there is none. Such a module stalls again on every load.
-std::string module_stall(const ModuleRun& run);
 
 // The agent's threads that run insmod and rmmod: kernel reports name them so.
 inline constexpr const char* k_insmod_thread = "kmg-insmod";
@@ -121,6 +121,23 @@ std::vector<LoadTask> load_tasks(const ModuleRun& run);
 
 // How kernel reports name a task: "[comm:pid]" (soft lockup) and "task comm:pid " (hung task).
 std::vector<std::string> task_marks(const LoadTask& task);
+
+// A report of kernel trouble in a load's log: its lines, and whether they name the module,
+// its threads or the agent's task that loaded or unloaded it (under emulation on a loaded
+// host the kernel may report stalls that are nobody's fault).
+struct TroubleReport
+{
+  KernelTrouble kind;
+  std::vector<std::string> lines;
+  bool from_module = false;
+  bool ended = false; // its "---[ end trace ]---" was seen
+};
+std::vector<TroubleReport> trouble_reports(const ModuleRun& run);
+
+// The first line of the kernel's report that the module stalled a CPU or a task during this
+// load (a soft lockup, hung task or RCU stall that is the module's, see trouble_reports), or
+// "" when there is none. Such a module stalls again on every load.
+std::string module_stall(const ModuleRun& run);
 
 nlohmann::json to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j);

@@ -32,6 +32,23 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
 // The files the rubric's lab asks for, in the order that settles a file fitting several.
 std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric);
 
+// What a report's verdicts rest on besides the submission and the rubric. A report whose
+// identity is not the current one is stale.
+struct GraderIdentity
+{
+  std::string build_sha256;     // of the running kmgrade executable and the kmgrade-agent it starts
+  std::string reference_sha256; // of the reference sources the rubric's modules build from
+  std::string kernel_sha256;    // of the sandbox kernel: its version, image and headers' Module.symvers
+
+  bool operator==(const GraderIdentity&) const = default;
+};
+
+// The identity of this grader with `options`. The executables and the kernel are hashed once
+// per process and remembered; the reference sources are read every time. Throws Error when the
+// reference solution lacks a file of the rubric.
+GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric& rubric,
+                               const run::SandboxKernel& kernel);
+
 // Grades one submission end to end: intake, build, sandbox run (student and reference
 // modules in one boot), checks, score. Problems of the submission become verdicts; throws
 // Error only when grading itself cannot go on (no sandbox kernel, the VM never started,

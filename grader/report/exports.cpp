@@ -1,12 +1,15 @@
 #include "report/exports.h"
 
+#include "observe/numbers.h"
 #include "report/report.h"
 
 #include "util/error.h"
+#include "util/text.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace kmgrade::report {
@@ -145,18 +148,18 @@ std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std:
       throw Error("the manual points file " + origin + ", line " + std::to_string(i + 1) + ": expected 4 fields, got " +
                   std::to_string(r.size()));
     }
-    ManualPoints m{r[0], r[1], 0, r[3]};
-    try {
-      std::size_t used = 0;
-      m.points = std::stod(r[2], &used);
-      if (used != r[2].size()) {
-        throw std::invalid_argument(r[2]);
-      }
-    } catch (const std::exception&) {
+    // "nan", "inf" and 1e400 are no points: they would poison every total they reach.
+    std::string_view text = r[2];
+    text.remove_prefix(util::skip_space(text, 0));
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+      text.remove_suffix(1);
+    }
+    const auto points = observe::parse_number<double>(text);
+    if (!points || !std::isfinite(*points)) {
       throw Error("the manual points file " + origin + ", line " + std::to_string(i + 1) + ": points '" + r[2] +
                   "' is not a number");
     }
-    out.push_back(std::move(m));
+    out.push_back({r[0], r[1], *points, r[3]});
   }
   return out;
 }

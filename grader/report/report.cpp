@@ -77,10 +77,16 @@ nlohmann::json to_json(const Report& r)
                             {"reference_ns", optional_ns(m.reference_ns)}});
   }
   return {{"schema", k_schema},
-          {"grader", {{"version", r.grader_version}, {"rubric", r.rubric_id}, {"rubric_sha256", r.rubric_sha256}}},
+          {"grader",
+           {{"version", r.grader_version},
+            {"rubric", r.rubric_id},
+            {"rubric_sha256", r.rubric_sha256},
+            {"build_sha256", r.build_sha256},
+            {"reference_sha256", r.reference_sha256}}},
           {"submission", {{"path", r.submission_path}, {"sha256", r.submission_sha256}, {"files", r.files}}},
           {"environment",
            {{"kernel", r.kernel},
+            {"kernel_sha256", r.kernel_sha256},
             {"accel", r.accel},
             {"cpus", r.cpus},
             {"page_size", r.page_size},

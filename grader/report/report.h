@@ -19,6 +19,9 @@ struct Report
   std::string grader_version;
   std::string rubric_id;
   std::string rubric_sha256;
+  std::string build_sha256;     // the grader's executables (pipeline::GraderIdentity)
+  std::string reference_sha256; // the reference sources
+  std::string kernel_sha256;    // the sandbox kernel's image and headers
   std::string submission_path;
   std::string submission_sha256;
   std::map<std::string, std::string> files; // lab file name -> path inside the submission

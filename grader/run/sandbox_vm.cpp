@@ -55,8 +55,14 @@ bool version_less(const std::string& a, const std::string& b)
       std::size_t je = j;
       while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
       while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
-      auto na = std::stoull(a.substr(i, ie - i));
-      auto nb = std::stoull(b.substr(j, je - j));
+      // Compared as digit strings, without leading zeros: any length, nothing to overflow.
+      auto na = std::string_view(a).substr(i, ie - i);
+      auto nb = std::string_view(b).substr(j, je - j);
+      na.remove_prefix(std::min(na.find_first_not_of('0'), na.size()));
+      nb.remove_prefix(std::min(nb.find_first_not_of('0'), nb.size()));
+      if (na.size() != nb.size()) {
+        return na.size() < nb.size();
+      }
       if (na != nb) {
         return na < nb;
       }
@@ -104,7 +110,7 @@ class ChannelWatch
 {
 public:
   ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load)
-    : m_channel(std::move(channel)), m_prefix("KMG " + secret + " "), m_per_load(per_load),
+    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
       m_last_line(std::chrono::steady_clock::now()), m_last_result(m_last_line)
   {
   }
@@ -228,7 +234,7 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
 {
   observe::GuestReport report;
   completed = false;
-  const std::string prefix = "KMG " + secret + " ";
+  const std::string prefix = observe::channel_prefix(secret);
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
@@ -378,6 +384,21 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   return outcome;
 }
 
+std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
+                                                                              std::vector<observe::ModuleRun> runs)
+{
+  std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> out;
+  for (auto& run : runs) {
+    auto it = std::find_if(pending.begin(), pending.end(),
+                           [&](const observe::LoadRequest& load) { return load.id == run.request.id; });
+    if (it != pending.end()) {
+      out.emplace_back(std::move(*it), std::move(run));
+      pending.erase(it);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // What a dying kernel said about why: its first Oops/BUG/lockup line and its panic line,
@@ -462,17 +483,23 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       out.report.page_size = o.report.page_size;
       out.report.clocksource = o.report.clocksource;
     }
-    for (auto& r : o.report.runs) {
+    auto claimed = claim_results(pending, std::move(o.report.runs));
+    for (auto& [load, r] : claimed) {
       if (r.insmod.hung || r.rmmod.hung) {
-        give_up(pending.front(), std::string(r.insmod.hung ? "never returned from insmod" : "never returned from rmmod"));
+        give_up(load, std::string(r.insmod.hung ? "never returned from insmod" : "never returned from rmmod"));
       } else if (const auto stall = observe::module_stall(r); !stall.empty()) {
-        give_up(pending.front(), "stalled the kernel (" + stall + ")");
+        give_up(load, "stalled the kernel (" + stall + ")");
       }
-      pending.pop_front();
       out.report.runs.push_back(std::move(r));
     }
     if (pending.empty()) {
       break;
+    }
+    if (o.completed && claimed.empty()) {
+      // Booting again for a load the agent finished without answering would never end.
+      out.failures[pending.front().id] = "the sandbox agent finished its boot without a result for this load";
+      pending.pop_front();
+      continue;
     }
     if (o.completed) {
       const auto& last = out.report.runs.back();

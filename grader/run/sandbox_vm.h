@@ -4,6 +4,7 @@
 #include "run/initramfs.h"
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -82,6 +83,12 @@ struct PlanOutcome
 // the agent (the sandbox itself is broken).
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
                      const std::function<void(const std::string&)>& progress);
+
+// One boot's runs paired with the pending loads they answer, by load id, in the order the
+// runs came; each answered load leaves `pending`. A run that answers no pending load (an id
+// the plan does not have, or one answered already) is dropped.
+std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
+                                                                              std::vector<observe::ModuleRun> runs);
 
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.

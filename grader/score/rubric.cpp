@@ -1,5 +1,6 @@
 #include "score/rubric.h"
 
+#include "evaluate/checks.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -123,6 +124,11 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       if ((owner == "manual") != c.manual) {
         throw Error("invalid rubric " + origin + ": check " + c.id +
                     " must be marked manual exactly when its id starts with 'manual.'");
+      }
+      // Found now, not after the sandbox ran for every student of a class.
+      if (!c.manual && !evaluate::find_check(owner, c.id.substr(dot + 1))) {
+        throw Error("invalid rubric " + origin + ": check " + c.id + " is not a check kmgrade has for module " +
+                    owner + " (see lab5-checks.md for the check ids)");
       }
       total += c.points;
     }

@@ -67,8 +67,8 @@ struct Rubric
   double manual_max() const;
 };
 
-// Parses and validates a rubric: unknown modules in check ids, points that do not add up to
-// max_score and duplicate ids are errors. Throws Error naming `origin` and what is wrong.
+// Parses and validates a rubric: unknown modules in check ids, automatic checks kmgrade does
+// not have, points that do not add up to max_score and duplicate ids are errors. Throws Error naming `origin` and what is wrong.
 Rubric parse_rubric(const std::string& text, const std::string& origin);
 
 // Reads a rubric file; throws Error when it cannot be read or is invalid.

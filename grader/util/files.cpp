@@ -2,7 +2,6 @@
 
 #include "util/error.h"
 
-#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -27,7 +26,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
 {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  std::string tmp = (path.parent_path() / fmt::format(".{}.XXXXXX", path.filename().string())).string();
+  // A fixed, short temporary name: a file whose name is NAME_MAX bytes long can still be written.
+  std::string tmp = (path.parent_path() / ".kmgrade-write.XXXXXX").string();
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) {
     throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
@@ -46,8 +46,15 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
     }
     off += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+  // The descriptor is closed whatever fsync says; the first failure is the one reported.
+  int err = ::fsync(fd) == 0 ? 0 : errno;
+  if (::close(fd) != 0 && err == 0) {
+    err = errno;
+  }
+  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+  }
+  if (err != 0) {
     ::unlink(tmp.c_str());
     throw Error("cannot write " + path.string() + ": " + std::strerror(err));
   }

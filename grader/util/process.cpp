@@ -1,5 +1,6 @@
 #include "util/process.h"
 
+#include "observe/head_and_tail.h"
 #include "util/error.h"
 
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace kmgrade::util {
 
@@ -57,7 +59,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
-    throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(errno));
+    const int err = errno;
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    throw Error(std::string("cannot run ") + argv[0] + ": fork: " + std::strerror(err));
   }
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -91,10 +96,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
   ProcessResult result;
   // The head says how it started and the tail how it ended (a tool's last words as it was killed).
-  const std::size_t tail_cap = options.max_output / 4;
-  const std::size_t head_cap = options.max_output - tail_cap;
-  std::string tail;
-  std::size_t cut = 0;
+  observe::HeadAndTailKeeper<std::string> output({options.max_output, options.max_output - options.max_output / 4});
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   char buf[65536];
   for (;;) {
@@ -128,30 +130,36 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (n <= 0) {
       break;
     }
-    std::size_t room = head_cap > result.output.size() ? head_cap - result.output.size() : 0;
-    const std::size_t to_head = std::min(room, static_cast<std::size_t>(n));
-    result.output.append(buf, to_head);
-    if (to_head < static_cast<std::size_t>(n)) {
-      tail.append(buf + to_head, static_cast<std::size_t>(n) - to_head);
-      cut += static_cast<std::size_t>(n) - to_head;
-      if (tail.size() > 2 * tail_cap) {
-        tail.erase(0, tail.size() - tail_cap);
+    output.append(buf, buf + n);
+  }
+  result.output = output.take_head();
+  result.output_cut = output.cut() > 0;
+  if (result.output_cut) {
+    result.output += "\n[... " + std::to_string(output.cut()) + " bytes of output cut ...]\n";
+  }
+  result.output += output.take_tail();
+  ::close(pipefd[0]);
+  // A program may close its output and go on running: the same time limit and keep_going
+  // apply until it exits.
+  int status = 0;
+  std::chrono::milliseconds pause(1);
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) {
+      break;
+    }
+    if (done == 0 && !result.timed_out && !result.stopped) {
+      if (options.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+        result.timed_out = true;
+        ::kill(-pid, SIGKILL);
+      } else if (options.keep_going && !options.keep_going()) {
+        result.stopped = true;
+        ::kill(-pid, SIGKILL);
       }
     }
-  }
-  if (cut > 0) {
-    if (tail.size() > tail_cap) {
-      tail.erase(0, tail.size() - tail_cap);
-    }
-    result.output_cut = cut > tail.size();
-    if (result.output_cut) {
-      result.output += "\n[... " + std::to_string(cut - tail.size()) + " bytes of output cut ...]\n";
-    }
-    result.output += tail;
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    // Most programs are reaped at once; one that lingers is polled less and less often.
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
   // Children the program left behind in its group must not outlive it.
   ::kill(-pid, SIGKILL);

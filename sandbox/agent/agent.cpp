@@ -2,6 +2,8 @@
 // machine), loads each module of a plan with libkmod, records what the kernel did, and
 // writes the observations to a channel of its own.
 
+#include "observe/head_and_tail.h"
+#include "observe/numbers.h"
 #include "observe/observation.h"
 #include "observe/trace_line.h"
 
@@ -24,7 +26,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <dirent.h>
 #include <fstream>
 #include <functional>
@@ -207,10 +208,9 @@ public:
     const std::uint64_t seq = current_kmsg_seq();
     std::lock_guard lock(m_mutex);
     m_after_seq = seq;
-    m_max_lines = max_lines;
-    m_head.clear();
-    m_tail.clear();
-    m_dropped = 0;
+    m_keeping = true;
+    m_kept = HeadAndTailKeeper<std::vector<LogRecord>>({max_lines, max_lines / 2});
+    m_lost = 0;
     m_trouble = false;
     m_stall = false;
   }
@@ -235,12 +235,11 @@ public:
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     std::lock_guard lock(m_mutex);
-    std::vector<LogRecord> out = std::move(m_head);
-    out.insert(out.end(), std::make_move_iterator(m_tail.begin()), std::make_move_iterator(m_tail.end()));
-    dropped = m_dropped;
-    m_head.clear();
-    m_tail.clear();
-    m_max_lines = 0;
+    std::vector<LogRecord> out = m_kept.take_head();
+    auto tail = m_kept.take_tail();
+    out.insert(out.end(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
+    dropped = m_lost + m_kept.cut();
+    m_keeping = false;
     return out;
   }
 
@@ -269,24 +268,15 @@ private:
   void keep(LogRecord rec)
   {
     const std::uint64_t seq = rec.seq;
-    if (m_max_lines > 0 && seq > m_after_seq) {
+    if (m_keeping && seq > m_after_seq) {
       const std::uint64_t first = std::max(m_last_seq, m_after_seq) + 1;
       if (seq > first) {
-        m_dropped += seq - first; // lost to the ring buffer
+        m_lost += seq - first; // lost to the ring buffer
       }
       const auto kind = classify_log_line(rec.text);
       m_trouble = m_trouble || kind != KernelTrouble::none;
-      m_stall = m_stall || kind == KernelTrouble::soft_lockup || kind == KernelTrouble::rcu_stall ||
-                kind == KernelTrouble::hung_task;
-      if (m_head.size() < m_max_lines / 2) {
-        m_head.push_back(std::move(rec));
-      } else {
-        m_tail.push_back(std::move(rec));
-        if (m_tail.size() > m_max_lines - m_max_lines / 2) {
-          m_tail.pop_front();
-          ++m_dropped;
-        }
-      }
+      m_stall = m_stall || is_stall(kind);
+      m_kept.push_back(std::move(rec));
     }
     m_last_seq = std::max(m_last_seq, seq);
   }
@@ -295,10 +285,9 @@ private:
   std::mutex m_mutex;
   std::uint64_t m_after_seq = 0;
   std::uint64_t m_last_seq = 0;
-  std::size_t m_max_lines = 0; // 0: between loads, records are not kept
-  std::vector<LogRecord> m_head;
-  std::deque<LogRecord> m_tail;
-  std::size_t m_dropped = 0;
+  bool m_keeping = false; // between loads, records are not kept
+  HeadAndTailKeeper<std::vector<LogRecord>> m_kept;
+  std::size_t m_lost = 0; // records the ring buffer overwrote before they were read
   std::atomic<bool> m_trouble{false};
   std::atomic<bool> m_stall{false};
 };
@@ -466,19 +455,9 @@ void cap_console_events(std::vector<TraceEvent>& events, std::size_t max_lines)
 {
   const auto total = static_cast<std::size_t>(
     std::count_if(events.begin(), events.end(), [](const TraceEvent& ev) { return ev.name == "console"; }));
-  if (total <= max_lines) {
-    return;
-  }
-  const std::size_t head = max_lines / 2;
-  const std::size_t tail_from = total - (max_lines - head);
+  const HeadAndTail cap{max_lines, max_lines / 2};
   std::size_t seen = 0;
-  std::erase_if(events, [&](const TraceEvent& ev) {
-    if (ev.name != "console") {
-      return false;
-    }
-    const std::size_t i = seen++;
-    return i >= head && i < tail_from;
-  });
+  std::erase_if(events, [&](const TraceEvent& ev) { return ev.name == "console" && !cap.keeps(seen++, total); });
 }
 
 class Agent
@@ -646,8 +625,11 @@ private:
   {
     std::map<int, std::string> renamed;
     for (const auto& ev : events) {
-      if (ev.name == "task_rename") {
-        renamed[std::atoi(ev.field("pid").c_str())] = ev.field("newcomm");
+      // A thread's name is the module's choice and may read like more fields ("x pid=1e99"):
+      // a pid that is not a plain int is not a pid.
+      auto pid = parse_number<int>(ev.field("pid"));
+      if (ev.name == "task_rename" && pid) {
+        renamed[*pid] = ev.field("newcomm");
       }
     }
     for (const auto& ev : events) {
@@ -655,7 +637,11 @@ private:
       if (ev.name != "sched_process_fork" || ev.field("pid") != "2") {
         continue;
       }
-      int child = std::atoi(ev.field("child_pid").c_str());
+      auto parsed = parse_number<int>(ev.field("child_pid"));
+      if (!parsed) {
+        continue;
+      }
+      const int child = *parsed;
       std::string comm = renamed.count(child) ? renamed[child] : ev.field("child_comm");
       if (is_worker_name(comm) || comm == "kthreadd" || threads.count(child)) {
         continue;
@@ -699,7 +685,7 @@ public:
 
   void send(const std::string& kind, const nlohmann::json& body)
   {
-    std::string line = "KMG " + m_secret + " " + kind + " " +
+    std::string line = channel_prefix(m_secret) + kind + " " +
                        body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(m_write_mutex);
     std::size_t off = 0;

@@ -2,6 +2,7 @@
 // console lines as the grader classifies them.
 
 #include "check.h"
+#include "observe/head_and_tail.h"
 #include "observe/kernel_log.h"
 
 #include <algorithm>
@@ -36,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::size_t before = lines.size();
   const std::size_t max_lines = size > 0 ? data[0] % 16 : 0;
-  const std::size_t dropped = keep_head_and_tail(lines, max_lines);
+  const std::size_t dropped = HeadAndTail{max_lines, max_lines / 2}.cap(lines);
   check(lines.size() == std::min(before, max_lines), "kept the wrong number of lines");
   check(dropped == before - lines.size(), "dropped count does not add up");
   return 0;

@@ -255,29 +255,6 @@ TEST(Checks, ExpectedOrderMatchesTheLab)
   EXPECT_EQ(evaluate::expected_order(1000, 16384, 32), 1u);
 }
 
-TEST(Checks, ReportedTimeUnits)
-{
-  using evaluate::parse_reported_ns;
-  EXPECT_EQ(parse_reported_ns("alloc_pages/__free_pages of order 3 took 1234 ns", false), 1234u);
-  EXPECT_EQ(parse_reported_ns("took 12.345 us", false), 12345u);
-  EXPECT_EQ(parse_reported_ns("elapsed: 3 ms", false), 3000000u);
-  EXPECT_EQ(parse_reported_ns("Time taken: 42 nsec", false), 42u);
-  EXPECT_EQ(parse_reported_ns("took 2 seconds", false), 2000000000u);
-  EXPECT_EQ(parse_reported_ns("allocated 1000 objects", false), std::nullopt);
-  EXPECT_EQ(parse_reported_ns("time: 5678", true), 5678u);
-  EXPECT_EQ(parse_reported_ns("After Freeing pages..jiffies in milliseconds - 4295123", true), std::nullopt);
-  EXPECT_EQ(parse_reported_ns("32 structs per page", false), std::nullopt);
-}
-
-TEST(Checks, WholeNumbersOnly)
-{
-  EXPECT_TRUE(evaluate::mentions_number("objnum = 2000", 2000));
-  EXPECT_TRUE(evaluate::mentions_number("size of struct: 32", 32));
-  EXPECT_FALSE(evaluate::mentions_number("objnum = 12000", 2000));
-  EXPECT_FALSE(evaluate::mentions_number("took 320 ns", 32));
-  EXPECT_FALSE(evaluate::mentions_number("took 0.32 ms", 32));
-}
-
 TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
 {
   observe::ModuleRun run;
@@ -326,4 +303,29 @@ TEST(Channel, ARunWithANumberNoIntegerFieldCanHoldIsSkipped)
     run["core_base"] = nlohmann::json::parse(too_large);
     EXPECT_TRUE(run::parse_channel(agent + run.dump() + "\n", "0f0f", completed).runs.empty()) << too_large;
   }
+}
+
+TEST(Channel, ResultsPairWithTheirLoadsByIdNotByPosition)
+{
+  auto load = [](const std::string& id) {
+    observe::LoadRequest r;
+    r.id = id;
+    return r;
+  };
+  auto result = [](const std::string& id, std::uint64_t settle_ns) {
+    observe::ModuleRun r;
+    r.request.id = id;
+    r.settle_ns = settle_ns;
+    return r;
+  };
+  std::deque<observe::LoadRequest> pending = {load("a"), load("b"), load("c")};
+  // b's answer before a's, one for a load the plan does not have, a second one for b.
+  const auto claimed = run::claim_results(pending, {result("b", 1), result("x", 2), result("a", 3), result("b", 4)});
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].first.id, "b");
+  EXPECT_EQ(claimed[0].second.settle_ns, 1u);
+  EXPECT_EQ(claimed[1].first.id, "a");
+  EXPECT_EQ(claimed[1].second.settle_ns, 3u);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending.front().id, "c");
 }

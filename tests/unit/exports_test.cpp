@@ -100,6 +100,17 @@ TEST(Exports, ManualPointsFileErrorsNameTheLine)
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].comment, "good, clear");
   EXPECT_DOUBLE_EQ(m[0].points, 0.5);
+  for (const std::string points : {"nan", "inf", "1e400", "0.5x"}) {
+    try {
+      report::parse_manual_points("participant_id,exercise,points,comment\n7,ex0," + points + ",\n", "m.csv");
+      FAIL() << points;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.what(), "the manual points file m.csv, line 2: points '" + points + "' is not a number");
+    }
+  }
+  m = report::parse_manual_points("participant_id,exercise,points,comment\n7,ex0, 0.25 ,\n", "m.csv");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_DOUBLE_EQ(m[0].points, 0.25);
 }
 
 TEST(Exports, CsvRoundTripsQuotesCommasAndNewlines)

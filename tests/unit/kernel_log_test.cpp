@@ -48,21 +48,6 @@ TEST(KernelLog, ClassifiesTrouble)
   EXPECT_EQ(classify_log_line("lab5: loading out-of-tree module taints kernel."), KernelTrouble::none);
 }
 
-TEST(KernelLog, KeepsHeadAndTail)
-{
-  std::vector<LogRecord> lines;
-  for (int i = 0; i < 10; ++i) {
-    lines.push_back({6, static_cast<std::uint64_t>(i), 0, std::to_string(i)});
-  }
-  EXPECT_EQ(keep_head_and_tail(lines, 4), 6u);
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0].text, "0");
-  EXPECT_EQ(lines[1].text, "1");
-  EXPECT_EQ(lines[2].text, "8");
-  EXPECT_EQ(lines[3].text, "9");
-  EXPECT_EQ(keep_head_and_tail(lines, 4), 0u);
-}
-
 TEST(KernelLog, AStallCountsAgainstTheModuleOnlyWhenItNamesOneOfItsTasks)
 {
   kmgrade::observe::ModuleRun run;
@@ -79,4 +64,26 @@ TEST(KernelLog, AStallCountsAgainstTheModuleOnlyWhenItNamesOneOfItsTasks)
   EXPECT_EQ(with("INFO: task khugepaged:36 blocked for more than 10 seconds."), "");
   EXPECT_EQ(with("watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [page_alloc/0:1250]"), "");
   EXPECT_EQ(with("BUG kmalloc-32 (Tainted: G OE): Object already free"), "");
+}
+
+TEST(KernelLog, AnRcuStallIsTheModulesWhenItsReportNamesTheModule)
+{
+  kmgrade::observe::ModuleRun run;
+  run.request.module_name = "lab5_page_alloc";
+  run.threads.push_back({125, "page_alloc/0", "0", false});
+  const std::vector<std::string> stall = {"rcu: INFO: rcu_sched self-detected stall on CPU",
+                                          "rcu: \t0-....: (5250 ticks this GP) idle=0b4/1/0x4000000000000000",
+                                          "\t(t=5251 jiffies g=2397 q=51 ncpus=2)"};
+  auto with = [&](const std::string& task_line) {
+    run.log.clear();
+    for (const auto& line : stall) {
+      run.log.push_back({4, 1, 0, line});
+    }
+    run.log.push_back({4, 2, 0, task_line});
+    return kmgrade::observe::module_stall(run);
+  };
+  // The stall's own line names no task: the CPU and call trace lines after it do.
+  EXPECT_EQ(with("CPU: 0 PID: 125 Comm: page_alloc/0 Tainted: G OE 6.1.0-56-amd64 #1"), stall.front());
+  EXPECT_EQ(with(" spin+0x12/0x30 [lab5_page_alloc]"), stall.front());
+  EXPECT_EQ(with("CPU: 1 PID: 36 Comm: khugepaged Not tainted 6.1.0-56-amd64 #1"), "");
 }

@@ -37,6 +37,25 @@ TEST(ModuleBuild, FindsRemovedTimeApis)
   EXPECT_TRUE(find_removed_apis("u64 t = ktime_get_ns(); struct timespec64 ts;").empty());
 }
 
+TEST(ModuleBuild, HostileCompilerOutputParsesWithoutCrashing)
+{
+  // A 200k-character source line, echoed by the compiler, overflowed the stack of the
+  // regex that read diagnostics; a #line directive makes any line number.
+  const std::string long_line(200000, 'x');
+  const std::string out = "/b/lab5.c:99999999999999999999:3: error: '" + long_line + "' undeclared\n" +
+                          "  12 | " + long_line + "\n" + "/b/dir:with/lab5.c:7:1: warning: w\n";
+  auto d = parse_diagnostics(out, "lab5.c");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].line, 0);
+  EXPECT_EQ(d[0].column, 3);
+  EXPECT_EQ(d[0].message, "'" + long_line + "' undeclared");
+  EXPECT_EQ(d[1].line, 7);
+  EXPECT_EQ(d[1].severity, "warning");
+  auto found = find_removed_apis("struct" + std::string(200000, ' ') + "timeval tv; struct\n\ttimespec ts;"
+                                 "struct x timespec; my_getnstimeofday();");
+  EXPECT_EQ(found, (std::vector<std::string>{"struct timeval", "struct timespec"}));
+}
+
 // Real builds of hostile files inside the build sandbox, against the sandbox kernel's headers.
 class BuildSandboxTest : public ::testing::Test
 {

@@ -52,6 +52,23 @@ TEST(Rubric, RejectsACheckOfAnUnknownModule)
   EXPECT_THROW(score::parse_rubric(text, "typo.json"), Error);
 }
 
+TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
+{
+  std::string text = rubric_text();
+  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_alloc.ordr\"");
+  try {
+    score::parse_rubric(text, "typo.json");
+    FAIL() << "accepted a rubric with a check kmgrade does not have";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "invalid rubric typo.json: check page_alloc.ordr is not a check kmgrade has for module "
+                           "page_alloc (see lab5-checks.md for the check ids)");
+  }
+  // A check of one module is not a check of another.
+  text = rubric_text();
+  text.replace(text.find("\"kmem_alloc.loop\""), 17, "\"kmem_alloc.order\"");
+  EXPECT_THROW(score::parse_rubric(text, "moved.json"), Error);
+}
+
 TEST(Score, PointsFollowVerdictsAndSumUp)
 {
   auto r = score::load_rubric(KMGRADE_RUBRIC);

@@ -51,6 +51,16 @@ TEST_F(SubmissionTest, RenamedFilesAreRecognisedByWhatTheyCall)
   EXPECT_EQ(s.notes, notes);
 }
 
+TEST_F(SubmissionTest, ACallAfterAHugeRunOfSpacesIsRecognised)
+{
+  // Matched with a regex, the spaces overflowed its matcher's stack.
+  write("a/one.c", "p = alloc_pages" + std::string(200000, ' ') + "(GFP_KERNEL, 0);");
+  write("b/two.c", "my_kmalloc(32); kmalloc" + std::string(200000, ' ') + ";");
+  auto s = intake::locate_files(m_dir, k_lab5);
+  EXPECT_EQ(fs::relative(s.files.at("page_alloc.c"), s.root), fs::path("a/one.c"));
+  EXPECT_EQ(s.files.count("kmem_alloc.c"), 0u);
+}
+
 TEST_F(SubmissionTest, NamesWinOverCallsAndCaseDoesNotMatter)
 {
   write("LAB5/Page_Alloc.c", "alloc_pages(");

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cctype>
+#include <cstddef>
+#include <string_view>
+
+// Scanning text a student wrote, or a tool printed about it, in one linear pass. std::regex
+// is not used on such text: libstdc++'s matcher recurses once per character, and a line of
+// 100k characters overflows the stack.
+namespace kmgrade::util {
+
+// A character of a C identifier or of a \w word.
+inline bool is_word_char(char c)
+{
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// The index of the first character at or after `i` that is not white space.
+inline std::size_t skip_space(std::string_view text, std::size_t i)
+{
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
+    ++i;
+  }
+  return i;
+}
+
+// Calls visit(word, end) for every maximal run of word characters, in order; `end` is the
+// index just past the word.
+template<typename F>
+void for_each_word(std::string_view text, F&& visit)
+{
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_word_char(text[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t from = i;
+    while (i < text.size() && is_word_char(text[i])) {
+      ++i;
+    }
+    visit(text.substr(from, i - from), i);
+  }
+}
+
+} // namespace kmgrade::util

@@ -1,0 +1,135 @@
+// A class batch's bookkeeping without the sandbox VM: which reports are reused, and a
+// student whose grading throws something other than Error.
+
+#include "batch/batch.h"
+#include "report/report.h"
+#include "score/score.h"
+#include "util/files.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+
+namespace fs = std::filesystem;
+using namespace kmgrade;
+
+namespace {
+
+pipeline::GradeOptions grade_options(const fs::path& cache)
+{
+  pipeline::GradeOptions o;
+  o.rubric = KMGRADE_RUBRIC;
+  o.reference_dir = KMGRADE_REFERENCE;
+  o.agent = KMGRADE_AGENT;
+  o.cache_dir = cache;
+  return o;
+}
+
+batch::ResumeKey some_key()
+{
+  return {"0.1.0", "rubric", "submission", {"build", "reference", "kernel"}};
+}
+
+// A report as `kmgrade grade` writes it, with `key` in it and every automatic check failed.
+nlohmann::json report_with(const batch::ResumeKey& key, const score::Rubric& rubric)
+{
+  report::Report rep;
+  rep.grader_version = key.grader_version;
+  rep.rubric_id = rubric.id;
+  rep.rubric_sha256 = key.rubric_sha256;
+  rep.submission_sha256 = key.submission_sha256;
+  rep.build_sha256 = key.identity.build_sha256;
+  rep.reference_sha256 = key.identity.reference_sha256;
+  rep.kernel_sha256 = key.identity.kernel_sha256;
+  std::map<std::string, evaluate::Verdict> verdicts;
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      verdicts[c.id] = {evaluate::Status::fail, "not graded in this test", {}, false};
+    }
+  }
+  rep.score = score::apply_rubric(rubric, verdicts);
+  return report::to_json(rep);
+}
+
+} // namespace
+
+TEST(Batch, AReportIsReusedOnlyWhenEveryPartOfItsKeyIsCurrent)
+{
+  const auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  const auto key = some_key();
+  const auto j = report_with(key, rubric);
+  ASSERT_EQ(batch::resume_key(j), key);
+
+  using Change = std::function<void(batch::ResumeKey&)>;
+  const std::vector<std::pair<std::string, Change>> changes = {
+    {"grader version", [](auto& k) { k.grader_version = "0.1.1"; }},
+    {"rubric", [](auto& k) { k.rubric_sha256 = "other"; }},
+    {"submission", [](auto& k) { k.submission_sha256 = "other"; }},
+    {"grader build", [](auto& k) { k.identity.build_sha256 = "other"; }},
+    {"reference solution", [](auto& k) { k.identity.reference_sha256 = "other"; }},
+    {"sandbox kernel", [](auto& k) { k.identity.kernel_sha256 = "other"; }},
+  };
+  for (const auto& [what, change] : changes) {
+    auto other = key;
+    change(other);
+    EXPECT_NE(batch::resume_key(j), other) << "a new " << what << " reused the report";
+    EXPECT_EQ(batch::resume_key(report_with(other, rubric)), other) << what << " is not recorded in the report";
+  }
+
+  // A report of a kmgrade that did not record its build: graded again.
+  auto old = j;
+  old["grader"].erase("build_sha256");
+  EXPECT_EQ(batch::resume_key(old), std::nullopt);
+  EXPECT_EQ(batch::resume_key(nlohmann::json::parse("[1, 2]")), std::nullopt);
+}
+
+TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
+{
+  const fs::path dir = fs::temp_directory_path() / ("kmgrade-batch-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  // Students whose folder names, 250 bytes, leave no room for their scratch folder
+  // "grade-<id>": creating it throws std::filesystem::filesystem_error, not Error. So nothing
+  // here boots the sandbox VM.
+  const std::string ada = std::string(249, 'a') + "1";
+  const std::string bob = std::string(249, 'b') + "2";
+  for (const auto& id : {ada, bob}) {
+    fs::create_directories(dir / "class" / id);
+    std::ofstream(dir / "class" / id / "page_alloc.c") << "int x;\n";
+  }
+  batch::BatchOptions options;
+  options.input = dir / "class";
+  options.out_dir = dir / "out";
+  options.grade = grade_options(dir / "cache");
+
+  // Ada's report is current.
+  const auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  batch::ResumeKey current{
+    KMGRADE_VERSION, rubric.sha256,
+    intake::open_submission(dir / "class" / ada, pipeline::wanted_files(rubric), dir / "hash-scratch").sha256,
+    pipeline::grader_identity(options.grade, rubric, run::find_sandbox_kernel())};
+  auto j = report_with(current, rubric);
+  j["student"] = {{"id", ada}, {"full_name", ada}};
+  util::write_file_atomically(dir / "out" / "reports" / (ada + ".json"), report::to_json_text(j));
+
+  const std::string why = ": an internal error of kmgrade (filesystem error: cannot create directories: File name "
+                          "too long";
+  auto result = batch::run_batch(options);
+  EXPECT_EQ(result.students, 2u);
+  EXPECT_EQ(result.unchanged, 1u);
+  EXPECT_EQ(result.graded, 0u);
+  ASSERT_EQ(result.failed.size(), 1u);
+  EXPECT_EQ(result.failed[0].substr(0, 2 * bob.size() + 3 + why.size()), bob + " (" + bob + ")" + why);
+  // The class files are written, with the student who has a report.
+  EXPECT_NE(util::read_file(dir / "out" / "summary.csv").find("\n" + ada + ","), std::string::npos);
+
+  options.regrade = true;
+  result = batch::run_batch(options);
+  EXPECT_EQ(result.unchanged, 0u);
+  ASSERT_EQ(result.failed.size(), 2u);
+  EXPECT_EQ(result.failed[0].substr(0, 2 * ada.size() + 3 + why.size()), ada + " (" + ada + ")" + why);
+  EXPECT_EQ(result.failed[1].substr(0, 2 * bob.size() + 3 + why.size()), bob + " (" + bob + ")" + why);
+  fs::remove_all(dir);
+}
