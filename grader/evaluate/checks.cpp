@@ -380,6 +380,58 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
   return v;
 }
 
+// A call that binds a thread to CPUs, made by the task that loaded the module (for a thread
+// not yet started) or by the module's thread itself.
+struct Binding
+{
+  const TraceEvent* call;
+  bool by_loader;
+};
+
+std::vector<Binding> binding_calls(const RunView& view)
+{
+  static const std::set<std::string> k_binders = {"kthread_bind", "kthread_bind_mask", "kthread_create_on_cpu"};
+  std::vector<Binding> out;
+  for (const auto& se : view.events()) {
+    const auto& ev = se.event;
+    const bool by_loader = ev.pid == view.run().loader_pid;
+    if (ev.name != "function" || !(by_loader || view.is_module_thread(ev.pid))) {
+      continue;
+    }
+    const auto& func = ev.field("func");
+    // kthread() itself resets every new thread's mask before the module can bind it.
+    if (k_binders.count(func) || (func == "set_cpus_allowed_ptr" && ev.field("parent") != "kthread")) {
+      out.push_back({&ev, by_loader});
+    }
+  }
+  return out;
+}
+
+// The first wake-up of thread `pid` after `after_ns`, preferring one by `waker` (0: anyone).
+const TraceEvent* first_waking(const RunView& view, int pid, std::uint64_t after_ns, int waker)
+{
+  const TraceEvent* any = nullptr;
+  for (const auto& se : view.events()) {
+    const auto& ev = se.event;
+    if (ev.name != "sched_waking" || ev.field("pid") != std::to_string(pid) || ev.ts_ns <= after_ns) {
+      continue;
+    }
+    if (waker == 0 || ev.pid == waker) {
+      return &ev;
+    }
+    any = any ? any : &ev;
+  }
+  return any;
+}
+
+// Whether the thread is bound rests on the binding call and on the thread's events once the
+// binding has taken effect, never on where the thread happened to run before. A new thread
+// first runs kthread()'s own set-up on whichever CPU kthreadd started it (and takes
+// interrupts there); a binding made before the module wakes it (kthread_bind,
+// kthread_create_on_cpu) holds from that wake-up on. A thread that binds itself with
+// set_cpus_allowed_ptr() sleeps while it is moved and is woken on its new CPU. Wake-ups are
+// traced in the waker's context, so a binding call and the wake-up that follows it in the
+// same task are ordered whatever the CPUs; the trace clock is global for the rest.
 Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
 {
   auto got = default_view(e, facts);
@@ -390,25 +442,6 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
   if (!view.has_threads()) {
     return fail("no kernel thread was created, so none is pinned");
   }
-  static const std::set<std::string> k_binders = {"kthread_bind", "kthread_bind_mask", "kthread_create_on_cpu"};
-  std::vector<std::string> bindings;
-  std::set<int> cpus;
-  for (const auto& se : view.events()) {
-    const auto& ev = se.event;
-    const bool by_module = ev.pid == view.run().loader_pid || view.is_module_thread(ev.pid);
-    if (ev.name == "function" && by_module) {
-      const auto& func = ev.field("func");
-      // kthread() itself resets every new thread's mask before the module can bind it.
-      if (k_binders.count(func) || (func == "set_cpus_allowed_ptr" && ev.field("parent") != "kthread")) {
-        bindings.push_back(func + " called from " + ev.field("parent") + " by " + ev.comm + "-" +
-                           std::to_string(ev.pid));
-      }
-      continue;
-    }
-    if (view.is_module_thread(ev.pid)) {
-      cpus.insert(ev.cpu);
-    }
-  }
   for (const auto& rec : view.run().log) {
     if (rec.text.rfind("WARNING:", 0) == 0 && rec.text.find("kthread") != std::string::npos) {
       Verdict v = fail("kthread_bind was called after the thread had started: the kernel warned and did not bind "
@@ -417,38 +450,80 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
       return v;
     }
   }
+  const auto bindings = binding_calls(view);
+  std::vector<std::string> evidence;
+  for (const auto& b : bindings) {
+    evidence.push_back(b.call->field("func") + " called from " + b.call->field("parent") + " by " + b.call->comm +
+                       "-" + std::to_string(b.call->pid));
+  }
+  std::vector<std::string> wide_masks;
+  for (const auto& t : view.run().threads) {
+    if (!t.cpus_allowed.empty()) {
+      evidence.push_back(t.comm + " may run on CPUs " + t.cpus_allowed);
+      if (t.cpus_allowed.find_first_of(",-") != std::string::npos) {
+        wide_masks.push_back(t.cpus_allowed);
+      }
+    }
+  }
+  auto with_evidence = [&](Verdict v) {
+    for (const auto& line : evidence) {
+      add_evidence(v, line);
+    }
+    return v;
+  };
+  if (bindings.empty()) {
+    return with_evidence(fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
+                              "set_cpus_allowed_ptr() call was seen"));
+  }
+  if (!wide_masks.empty()) {
+    return with_evidence(fail("a binding call was seen, but the thread may still run on CPUs " + wide_masks.front() +
+                              ": bind it to one CPU"));
+  }
+  std::set<int> cpus;
+  std::vector<std::string> first_on_cpu;
+  for (const auto& t : view.run().threads) {
+    const auto* started = first_waking(view, t.pid, 0, view.run().loader_pid);
+    if (!started) {
+      continue; // never woken: it never ran the module's code
+    }
+    std::uint64_t from = started->ts_ns;
+    bool bound_itself = false;
+    for (const auto& b : bindings) {
+      if (b.by_loader && b.call->ts_ns > started->ts_ns) {
+        Verdict v = fail("the thread was bound (" + b.call->field("func") + " from " + b.call->field("parent") +
+                         ") only after wake_up_process() had started it, so until then it ran on any CPU. Bind "
+                         "between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
+        add_evidence(v, describe(*started));
+        return with_evidence(v);
+      }
+      if (!b.by_loader && b.call->pid == t.pid && !bound_itself) {
+        const auto* moved = first_waking(view, t.pid, b.call->ts_ns, 0);
+        from = std::max(from, moved ? moved->ts_ns : b.call->ts_ns);
+        bound_itself = true;
+      }
+    }
+    for (const auto& se : view.events()) {
+      const auto& ev = se.event;
+      if (ev.pid == t.pid && ev.ts_ns > from && cpus.insert(ev.cpu).second) {
+        first_on_cpu.push_back(describe(ev));
+      }
+    }
+  }
   std::vector<std::string> cpu_list;
   for (int c : cpus) {
     cpu_list.push_back(std::to_string(c));
   }
-  std::vector<std::string> masks;
-  for (const auto& t : view.run().threads) {
-    if (!t.cpus_allowed.empty()) {
-      masks.push_back(t.comm + " may run on CPUs " + t.cpus_allowed);
+  if (cpus.size() > 1) {
+    Verdict v = fail("a binding call was seen, but after it took effect the thread still ran on CPUs " +
+                     join(cpu_list, ", "));
+    for (const auto& line : first_on_cpu) {
+      add_evidence(v, line);
     }
+    return with_evidence(v);
   }
-  const bool single_mask = std::all_of(view.run().threads.begin(), view.run().threads.end(), [](const auto& t) {
-    return t.cpus_allowed.empty() ||
-           t.cpus_allowed.find_first_of(",-") == std::string::npos;
-  });
-  if (bindings.empty()) {
-    Verdict v = fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
-                     "set_cpus_allowed_ptr() call was seen; its events ran on CPU(s) " + join(cpu_list, ", "));
-    for (const auto& m : masks) {
-      add_evidence(v, m);
-    }
-    return v;
-  }
-  Verdict v = cpus.size() <= 1 && single_mask
-                ? pass("the thread is bound to one CPU; all its events ran on CPU " + join(cpu_list, ", "))
-                : fail("a binding call was seen, but the thread ran on CPUs " + join(cpu_list, ", "));
-  for (const auto& b : bindings) {
-    add_evidence(v, b);
-  }
-  for (const auto& m : masks) {
-    add_evidence(v, m);
-  }
-  return v;
+  return with_evidence(pass(cpus.empty() ? "the thread is bound to one CPU"
+                                         : "the thread is bound to one CPU; from the moment the binding took effect "
+                                           "all its events ran on CPU " + join(cpu_list, ", ")));
 }
 
 Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)

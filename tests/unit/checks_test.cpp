@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 using namespace kmgrade;
 using evaluate::Status;
@@ -158,6 +159,86 @@ TEST(RecordedUnpinned, ThreadsAreNotPinned)
   }
   EXPECT_EQ(rec.verdict("page_alloc.thread").status, Status::pass);
   EXPECT_EQ(rec.verdict("page_alloc.order").status, Status::pass);
+}
+
+// A recording of the reference where each new thread, before the module woke it, ran
+// kthread()'s set-up on CPU 1 and took interrupts there (RCU callbacks freeing objects in its
+// context), once before kthread_bind() and once while kthread_bind() waited for it to sleep.
+// Where those land is scheduling luck; the binding holds from the wake-up on.
+TEST(RecordedEarlyEvents, EventsBeforeTheBindingTookEffectDoNotCount)
+{
+  Recorded rec("early-events");
+  for (const char* id : {"page_alloc.pinned", "kmem_alloc.pinned", "cache_alloc.pinned"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+    EXPECT_EQ(v.message, "the thread is bound to one CPU; from the moment the binding took effect all its events ran "
+                         "on CPU 0")
+      << id;
+  }
+}
+
+namespace {
+
+// The events of the default load's thread, to move them in time or CPU.
+std::vector<observe::TraceEvent*> thread_events(observe::ModuleRun& run)
+{
+  std::vector<observe::TraceEvent*> out;
+  for (auto& seg : run.events.segments) {
+    for (auto& se : seg.block) {
+      if (se.event.pid == run.threads.front().pid && se.event.name != "function") {
+        out.push_back(&se.event);
+      }
+    }
+  }
+  return out;
+}
+
+observe::ModuleRun& default_run(Recorded& rec, const std::string& module)
+{
+  for (auto& run : rec.evidence(module).runs) {
+    if (run.request.params.empty()) {
+      return run;
+    }
+  }
+  throw std::runtime_error("no default load of " + module);
+}
+
+} // namespace
+
+TEST(RecordedEarlyEvents, AThreadThatRunsOnTwoCpusOnceBoundFails)
+{
+  Recorded rec("early-events");
+  auto events = thread_events(default_run(rec, "page_alloc"));
+  ASSERT_FALSE(events.empty());
+  events.back()->cpu = 1; // its last event, long after the wake-up
+  auto v = rec.verdict("page_alloc.pinned");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_EQ(v.message, "a binding call was seen, but after it took effect the thread still ran on CPUs 0, 1");
+}
+
+TEST(RecordedEarlyEvents, ABindingAfterTheWakeUpFails)
+{
+  Recorded rec("early-events");
+  auto& run = default_run(rec, "kmem_alloc");
+  // Single events of the loader: the wake-up of the thread and the binding call.
+  const observe::Segment* waking = nullptr;
+  observe::Segment* bind = nullptr;
+  for (auto& seg : run.events.segments) {
+    const auto& ev = seg.block.front().event;
+    if (ev.name == "sched_waking" && ev.pid == run.loader_pid) {
+      waking = &seg;
+    } else if (ev.name == "function" && ev.pid == run.loader_pid) {
+      bind = &seg;
+    }
+  }
+  ASSERT_TRUE(waking && bind);
+  bind->block.front().event.fields["func"] = "set_cpus_allowed_ptr"; // no WARNING: the kernel moves a running thread
+  bind->first_ts_ns = bind->last_ts_ns = waking->first_ts_ns + 1000;
+  auto v = rec.verdict("kmem_alloc.pinned");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_EQ(v.message, "the thread was bound (set_cpus_allowed_ptr from kmem_alloc_init) only after wake_up_process() "
+                       "had started it, so until then it ran on any CPU. Bind between kthread_create() and "
+                       "wake_up_process(), or use kthread_create_on_cpu()");
 }
 
 TEST(RecordedWrongOrder, HardCodedOrderIsCaughtOnUnnamedValues)
