@@ -178,6 +178,25 @@ std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e
   return views;
 }
 
+// Every load, for a check that watches the work of the module's thread: in a load where the
+// module started none there is nothing for it to see, and that fault is thread's and pinned's.
+std::variant<std::vector<RunView>, Verdict> thread_views(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto loaded = loaded_views(e, facts);
+  if (auto* views = std::get_if<std::vector<RunView>>(&loaded)) {
+    for (const auto& view : *views) {
+      if (!view.has_threads()) {
+        return Verdict{Status::not_run,
+                       "not run: with " + view.label() +
+                         " the module started no kernel thread, whose work this check watches (see thread)",
+                       {},
+                       false};
+      }
+    }
+  }
+  return loaded;
+}
+
 // Why a load did less or more work than its objnum asked: the module never saw the value.
 std::string ignored_param_note(const RunView& view)
 {
@@ -291,7 +310,30 @@ Verdict check_param(const ModuleEvidence& e, const LabFacts&)
   return v;
 }
 
-// The thread reports `expected` when loaded with `params`.
+// The first message of the module that mentions `number`: one of its thread's, else one its
+// init function printed (in the context of the task that ran insmod).
+const TraceEvent* module_message_with(const RunView& view, unsigned long long number)
+{
+  for (const auto& messages : {view.thread_messages(), view.init_messages()}) {
+    for (const auto* ev : messages) {
+      if (mentions_number(message_text(*ev), number)) {
+        return ev;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void add_module_messages(Verdict& v, const RunView& view)
+{
+  for (const auto& messages : {view.thread_messages(), view.init_messages()}) {
+    for (const auto* ev : messages) {
+      add_evidence(v, quote_message(*ev));
+    }
+  }
+}
+
+// The module reports `expected` when loaded with `params`.
 Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params, unsigned expected)
 {
   const auto* run = find_run(e, params);
@@ -309,26 +351,15 @@ Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params,
       return v;
     }
   }
-  for (const auto* ev : view.thread_messages()) {
-    if (mentions_number(message_text(*ev), expected)) {
-      Verdict v = pass("loaded with " + view.label() + ", the thread reported " + std::to_string(expected));
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  for (const auto* ev : view.other_messages()) {
-    if (mentions_number(message_text(*ev), expected)) {
-      Verdict v = fail("loaded with " + view.label() + ", " + std::to_string(expected) +
-                       " was printed by insmod's context (the init function), not by the module's thread");
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  Verdict v = fail("loaded with " + view.label() + ", no message from the module's thread contains " +
-                   std::to_string(expected));
-  for (const auto* ev : view.thread_messages()) {
+  // Whether the value arrived, wherever the module printed it: where is thread's to judge.
+  if (const auto* ev = module_message_with(view, expected)) {
+    Verdict v = pass("loaded with " + view.label() + ", the module reported " + std::to_string(expected) +
+                     (view.is_module_thread(ev->pid) ? "" : " (from its init function, see thread)"));
     add_evidence(v, quote_message(*ev));
+    return v;
   }
+  Verdict v = fail("loaded with " + view.label() + ", no message of the module contains " + std::to_string(expected));
+  add_module_messages(v, view);
   return v;
 }
 
@@ -356,6 +387,8 @@ std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFa
   return view;
 }
 
+// Where the messages and the work happen; whether they say the right thing is for the
+// checks that read them.
 Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
 {
   auto got = default_view(e, facts);
@@ -363,19 +396,40 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   const auto& view = std::get<RunView>(got);
-  auto messages = view.thread_messages();
-  if (!messages.empty()) {
-    Verdict v = pass("the messages come from kernel thread " + messages.front()->comm + " (pid " +
-                     std::to_string(messages.front()->pid) + "), created by the module");
-    add_evidence(v, quote_message(*messages.front()));
+  if (!view.has_threads()) {
+    Verdict v = fail("the module started no kernel thread: create one with kthread_create() in the init function, "
+                     "and print and do the work there");
+    add_module_messages(v, view);
     return v;
   }
-  Verdict v = view.has_threads()
-                ? fail("the module started kernel thread " + view.run().threads.front().comm +
-                       " but it printed nothing")
-                : fail("the module started no kernel thread: create one with kthread_create() in the init function");
-  for (const auto* ev : view.other_messages()) {
-    add_evidence(v, quote_message(*ev));
+  std::vector<std::string> from_init;
+  Verdict v;
+  for (const auto& [what, number] : {std::pair{std::string("objnum"), facts.default_objnum},
+                                     std::pair{std::string("the struct size"), facts.struct_size}}) {
+    const auto* ev = module_message_with(view, number);
+    if (ev && !view.is_module_thread(ev->pid)) {
+      from_init.push_back(what + " " + std::to_string(number));
+      add_evidence(v, quote_message(*ev));
+    }
+  }
+  const auto& thread = view.run().threads.front();
+  if (!from_init.empty()) {
+    v.status = Status::fail;
+    v.message = join(from_init, " and ") + (from_init.size() > 1 ? " are" : " is") +
+                " printed by the init function (insmod's context), not by the module's thread " + thread.comm +
+                ": print from the thread";
+    return v;
+  }
+  const auto messages = view.thread_messages();
+  const bool worked = std::any_of(view.events().begin(), view.events().end(),
+                                  [&](const StreamEvent& se) { return is_work_event(view, se.event, facts); });
+  if (messages.empty() && !worked) {
+    return fail("the module started kernel thread " + thread.comm + " but it neither printed nor allocated anything");
+  }
+  v = pass("the messages and the work come from kernel thread " + thread.comm + " (pid " +
+           std::to_string(thread.pid) + "), created by the module");
+  if (!messages.empty()) {
+    add_evidence(v, quote_message(*messages.front()));
   }
   return v;
 }
@@ -533,19 +587,15 @@ Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   const auto& view = std::get<RunView>(got);
-  auto messages = view.thread_messages();
-  for (const auto* ev : messages) {
-    if (mentions_number(message_text(*ev), facts.struct_size)) {
-      Verdict v = pass("the thread reported the struct size, " + std::to_string(facts.struct_size) + " bytes");
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  Verdict v = fail("no message from the thread contains the struct size " + std::to_string(facts.struct_size) +
-                   " (8 unsigned ints): print sizeof(struct ...) from the thread");
-  for (const auto* ev : messages) {
+  if (const auto* ev = module_message_with(view, facts.struct_size)) {
+    Verdict v = pass("the module reported the struct size, " + std::to_string(facts.struct_size) + " bytes" +
+                     (view.is_module_thread(ev->pid) ? "" : " (from its init function, see thread)"));
     add_evidence(v, quote_message(*ev));
+    return v;
   }
+  Verdict v = fail("no message of the module contains the struct size " + std::to_string(facts.struct_size) +
+                   " (8 unsigned ints): print sizeof(struct ...) from the thread");
+  add_module_messages(v, view);
   return v;
 }
 
@@ -589,7 +639,7 @@ Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
@@ -685,7 +735,7 @@ std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, cons
 
 Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
@@ -746,7 +796,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
@@ -818,7 +868,7 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
 Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::string& alloc_name,
                    const std::string& free_name, const std::string& what)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }

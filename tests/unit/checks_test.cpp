@@ -241,6 +241,65 @@ TEST(RecordedEarlyEvents, ABindingAfterTheWakeUpFails)
                        "wake_up_process(), or use kthread_create_on_cpu()");
 }
 
+// One mistake costs once: where the module prints is thread's to judge, whether the value
+// arrived is the parameter checks'.
+TEST(RecordedReference, ObjnumPrintedFromInitCostsOnlyThread)
+{
+  Recorded rec("reference");
+  for (auto& run : rec.evidence("page_alloc").runs) {
+    for (auto& seg : run.events.segments) {
+      for (auto& se : seg.block) {
+        if (se.event.name == "console" && se.event.text.find("objnum") != std::string::npos) {
+          se.event.pid = run.loader_pid;
+          se.event.comm = "kmg-insmod";
+        }
+      }
+    }
+  }
+  for (const char* id : {"page_alloc.default", "page_alloc.param-100"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+    EXPECT_NE(v.message.find("(from its init function, see thread)"), std::string::npos) << v.message;
+  }
+  EXPECT_EQ(rec.verdict("page_alloc.struct-size").status, Status::pass);
+  auto thread = rec.verdict("page_alloc.thread");
+  EXPECT_EQ(thread.status, Status::fail);
+  EXPECT_EQ(thread.message, "objnum 2000 is printed by the init function (insmod's context), not by the module's "
+                            "thread page_alloc: print from the thread");
+}
+
+TEST(RecordedReference, NoThreadCostsThreadAndPinnedAndHidesTheThreadsWork)
+{
+  Recorded rec("reference");
+  for (auto& run : rec.evidence("kmem_alloc").runs) {
+    const int thread = run.threads.front().pid;
+    run.threads.clear();
+    for (auto& seg : run.events.segments) {
+      for (auto& se : seg.block) {
+        if (se.event.pid == thread) {
+          se.event.pid = run.loader_pid;
+          se.event.comm = "kmg-insmod";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(rec.verdict("kmem_alloc.thread").message,
+            "the module started no kernel thread: create one with kthread_create() in the init function, and print "
+            "and do the work there");
+  EXPECT_EQ(rec.verdict("kmem_alloc.pinned").message, "no kernel thread was created, so none is pinned");
+  for (const char* id : {"kmem_alloc.default", "kmem_alloc.param-100", "kmem_alloc.struct-size",
+                         "kmem_alloc.approach", "kmem_alloc.clean-unload"}) {
+    EXPECT_EQ(rec.verdict(id).status, Status::pass) << id << ": " << rec.verdict(id).message;
+  }
+  for (const char* id : {"kmem_alloc.loop", "kmem_alloc.timing"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::not_run) << id;
+    EXPECT_EQ(v.message, "not run: with no parameter the module started no kernel thread, whose work this check "
+                         "watches (see thread)")
+      << id;
+  }
+}
+
 TEST(RecordedWrongOrder, HardCodedOrderIsCaughtOnUnnamedValues)
 {
   Recorded rec("wrong-order");
