@@ -197,15 +197,25 @@ std::variant<std::vector<RunView>, Verdict> thread_views(const ModuleEvidence& e
   return loaded;
 }
 
-// Why a load did less or more work than its objnum asked: the module never saw the value.
-std::string ignored_param_note(const RunView& view)
+// The kernel's line saying it ignored the load's objnum=N (the module has no parameter of
+// that name), or nullptr.
+const observe::LogRecord* ignored_param(const RunView& view)
 {
   for (const auto& rec : view.run().log) {
     if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
-      return " (the kernel ignored " + view.run().request.params + ": the module has no parameter named objnum)";
+      return &rec;
     }
   }
-  return "";
+  return nullptr;
+}
+
+// A load whose objnum the kernel ignored shows what the module does with its default, not
+// how it handles the value: param-100 takes that fault, the work checks leave the load out.
+std::string ungraded_note(const std::vector<std::string>& ignored)
+{
+  return ignored.empty() ? std::string()
+                         : "; not graded: the loads with " + join(ignored, ", ") +
+                             ", whose objnum the kernel ignored (see param-100)";
 }
 
 // slub_debug records who allocated each object in its stack depot, which grows by order-2
@@ -224,11 +234,21 @@ bool module_page_alloc(const RunView& view, const TraceEvent& ev)
   return ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid) && !stack_depot_page(ev);
 }
 
-bool is_work_event(const RunView& view, const TraceEvent& ev, const LabFacts& facts)
+// The event at index i is the work of the module's thread. A page free counts only when it
+// returns pages the thread allocated: RCU callbacks that run in the thread's context on an
+// interrupt, at any moment of its life, free the kernel's slab pages under its name.
+bool is_work_event(const RunView& view, std::size_t i, const LabFacts& facts)
 {
-  return view.is_module_thread(ev.pid) && !stack_depot_page(ev) &&
-         std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) != facts.work_events.end() &&
-         (ev.field("call_site").empty() || view.from_module(ev));
+  const auto& ev = view.events()[i].event;
+  if (!view.is_module_thread(ev.pid) || stack_depot_page(ev) ||
+      std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) == facts.work_events.end()) {
+    return false;
+  }
+  if (ev.name == "mm_page_free") {
+    const auto* alloc = view.referenced(i, "pfn");
+    return alloc && module_page_alloc(view, alloc->event);
+  }
+  return ev.field("call_site").empty() || view.from_module(ev);
 }
 
 // ---- per-module checks -------------------------------------------------------------
@@ -344,12 +364,10 @@ Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params,
   if (auto v = unusable(view, CrashGate::error)) {
     return *v;
   }
-  for (const auto& rec : run->log) {
-    if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
-      Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
-      add_evidence(v, rec.text);
-      return v;
-    }
+  if (const auto* rec = ignored_param(view)) {
+    Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
+    add_evidence(v, rec->text);
+    return v;
   }
   // Whether the value arrived, wherever the module printed it: where is thread's to judge.
   if (const auto* ev = module_message_with(view, expected)) {
@@ -421,8 +439,10 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
     return v;
   }
   const auto messages = view.thread_messages();
-  const bool worked = std::any_of(view.events().begin(), view.events().end(),
-                                  [&](const StreamEvent& se) { return is_work_event(view, se.event, facts); });
+  bool worked = false;
+  for (std::size_t i = 0; i < view.events().size() && !worked; ++i) {
+    worked = is_work_event(view, i, facts);
+  }
   if (messages.empty() && !worked) {
     return fail("the module started kernel thread " + thread.comm + " but it neither printed nor allocated anything");
   }
@@ -740,8 +760,13 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   std::vector<std::string> seen;
+  std::vector<std::string> ignored;
   Verdict bad;
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      ignored.push_back(view.label());
+      continue;
+    }
     const auto& run = view.run();
     unsigned want = expected_order(view.objnum(), facts.page_size, facts.struct_size);
     auto allocs = thread_page_allocs(view);
@@ -771,7 +796,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
       bad = fail(objnum + ": alloc_pages order " + std::to_string(got) + ", expected " + std::to_string(want) + " (" +
                  std::to_string(view.objnum()) + " structs of " + std::to_string(facts.struct_size) +
                  " bytes need " + std::to_string((view.objnum() + per_page - 1) / per_page) +
-                 " page(s)): compute the order from objnum and PAGE_SIZE" + ignored_param_note(view));
+                 " page(s)): compute the order from objnum and PAGE_SIZE");
     }
     if (got != want) {
       add_evidence(bad, objnum + ": " + describe(ev));
@@ -785,8 +810,11 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
   if (!bad.message.empty()) {
     return bad;
   }
-  Verdict v = pass(join(seen, "; "));
+  Verdict v = pass(join(seen, "; ") + ungraded_note(ignored));
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      continue;
+    }
     for (auto i : thread_page_allocs(view)) {
       add_evidence(v, describe(view.events()[i].event));
     }
@@ -873,7 +901,12 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     return *v;
   }
   std::vector<std::string> seen;
+  std::vector<std::string> ignored;
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      ignored.push_back(view.label());
+      continue;
+    }
     const auto& run = view.run();
     std::string cache_name = run.slab_created.empty() ? "" : run.slab_created.front().name;
     std::size_t allocs = 0;
@@ -931,7 +964,6 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
                       " objects were not freed right after being allocated";
     }
     if (first_problem) {
-      *first_problem += ignored_param_note(view);
       if (run.events.omitted_segments) {
         *first_problem += " (of the events the sandbox kept: the trace was too irregular to keep whole)";
       }
@@ -943,7 +975,7 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     }
     seen.push_back(std::to_string(allocs) + " for objnum " + std::to_string(view.objnum()));
   }
-  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", "));
+  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", ") + ungraded_note(ignored));
 }
 
 Verdict check_kmalloc_loop(const ModuleEvidence& e, const LabFacts& facts)
@@ -1132,10 +1164,10 @@ std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& fact
 {
   std::optional<std::uint64_t> first;
   std::optional<std::uint64_t> last;
-  for (const auto& se : view.events()) {
-    if (is_work_event(view, se.event, facts)) {
-      first = first ? *first : se.event.ts_ns;
-      last = se.event.ts_ns;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      first = first ? *first : view.events()[i].event.ts_ns;
+      last = view.events()[i].event.ts_ns;
     }
   }
   if (!first) {
@@ -1147,9 +1179,9 @@ std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& fact
 std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& facts)
 {
   std::uint64_t last_work = 0;
-  for (const auto& se : view.events()) {
-    if (is_work_event(view, se.event, facts)) {
-      last_work = se.event.ts_ns;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      last_work = view.events()[i].event.ts_ns;
     }
   }
   // The first message after the work that carries a time; a bare number counts as ns.

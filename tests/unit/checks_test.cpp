@@ -149,6 +149,64 @@ TEST(RecordedReference, StackDepotPagesAreTheKernelsNotTheModules)
   }
 }
 
+// An RCU callback that runs in the thread's context frees a slab page under the thread's
+// name, at any moment: here long after the work, as the thread exits.
+TEST(RecordedReference, PagesTheKernelFreesInTheThreadAreNotItsWork)
+{
+  Recorded rec("reference");
+  for (const char* module : {"page_alloc", "kmem_alloc", "cache_alloc"}) {
+    for (auto& run : rec.evidence(module).runs) {
+      observe::TraceEvent ev;
+      ev.name = "mm_page_free";
+      ev.pid = run.threads.front().pid;
+      ev.comm = run.threads.front().comm;
+      ev.cpu = 0;
+      ev.fields = {{"order", "0"}, {"pfn", "0x2200"}, {"page", "fffffa9bc0088000"}};
+      observe::Segment segment;
+      segment.block.push_back({ev, {}});
+      segment.first_ts_ns = segment.last_ts_ns = run.events.segments.back().last_ts_ns + 1'000'000'000;
+      run.events.segments.push_back(segment);
+    }
+  }
+  for (const char* id : {"page_alloc.timing", "kmem_alloc.timing", "cache_alloc.timing", "page_alloc.pinned"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+  }
+}
+
+// A parameter under another name costs at param and param-100: a load whose objnum the
+// kernel ignored ran with the module's default, and the work checks leave it out.
+TEST(RecordedReference, AnIgnoredParameterCostsOnlyTheParameterChecks)
+{
+  Recorded rec("reference");
+  for (const char* module : {"page_alloc", "kmem_alloc"}) {
+    for (auto& run : rec.evidence(module).runs) {
+      if (run.request.params != "objnum=100") {
+        continue;
+      }
+      run.log.push_back({4, 1, 0, std::string("lab5_") + module + ": unknown parameter 'objnum' ignored"});
+      for (auto& seg : run.events.segments) {
+        for (auto& se : seg.block) {
+          if (se.event.name == "mm_page_alloc") {
+            se.event.fields["order"] = "4"; // what the module computes for its default, 2000
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(rec.verdict("page_alloc.param-100").message,
+            "the module has no parameter named objnum: the kernel ignored objnum=100");
+  auto order = rec.verdict("page_alloc.order");
+  EXPECT_EQ(order.status, Status::pass) << order.message;
+  EXPECT_NE(order.message.find("; not graded: the loads with objnum=100, whose objnum the kernel ignored (see "
+                               "param-100)"),
+            std::string::npos)
+    << order.message;
+  auto loop = rec.verdict("kmem_alloc.loop");
+  EXPECT_EQ(loop.status, Status::pass) << loop.message;
+  EXPECT_NE(loop.message.find("not graded: the loads with objnum=100"), std::string::npos) << loop.message;
+}
+
 TEST(RecordedUnpinned, ThreadsAreNotPinned)
 {
   Recorded rec("unpinned");
