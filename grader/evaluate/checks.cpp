@@ -178,15 +178,44 @@ std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e
   return views;
 }
 
-// Why a load did less or more work than its objnum asked: the module never saw the value.
-std::string ignored_param_note(const RunView& view)
+// Every load, for a check that watches the work of the module's thread: in a load where the
+// module started none there is nothing for it to see, and that fault is thread's and pinned's.
+std::variant<std::vector<RunView>, Verdict> thread_views(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto loaded = loaded_views(e, facts);
+  if (auto* views = std::get_if<std::vector<RunView>>(&loaded)) {
+    for (const auto& view : *views) {
+      if (!view.has_threads()) {
+        return Verdict{Status::not_run,
+                       "not run: with " + view.label() +
+                         " the module started no kernel thread, whose work this check watches (see thread)",
+                       {},
+                       false};
+      }
+    }
+  }
+  return loaded;
+}
+
+// The kernel's line saying it ignored the load's objnum=N (the module has no parameter of
+// that name), or nullptr.
+const observe::LogRecord* ignored_param(const RunView& view)
 {
   for (const auto& rec : view.run().log) {
     if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
-      return " (the kernel ignored " + view.run().request.params + ": the module has no parameter named objnum)";
+      return &rec;
     }
   }
-  return "";
+  return nullptr;
+}
+
+// A load whose objnum the kernel ignored shows what the module does with its default, not
+// how it handles the value: param-100 takes that fault, the work checks leave the load out.
+std::string ungraded_note(const std::vector<std::string>& ignored)
+{
+  return ignored.empty() ? std::string()
+                         : "; not graded: the loads with " + join(ignored, ", ") +
+                             ", whose objnum the kernel ignored (see param-100)";
 }
 
 // slub_debug records who allocated each object in its stack depot, which grows by order-2
@@ -205,11 +234,21 @@ bool module_page_alloc(const RunView& view, const TraceEvent& ev)
   return ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid) && !stack_depot_page(ev);
 }
 
-bool is_work_event(const RunView& view, const TraceEvent& ev, const LabFacts& facts)
+// The event at index i is the work of the module's thread. A page free counts only when it
+// returns pages the thread allocated: RCU callbacks that run in the thread's context on an
+// interrupt, at any moment of its life, free the kernel's slab pages under its name.
+bool is_work_event(const RunView& view, std::size_t i, const LabFacts& facts)
 {
-  return view.is_module_thread(ev.pid) && !stack_depot_page(ev) &&
-         std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) != facts.work_events.end() &&
-         (ev.field("call_site").empty() || view.from_module(ev));
+  const auto& ev = view.events()[i].event;
+  if (!view.is_module_thread(ev.pid) || stack_depot_page(ev) ||
+      std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) == facts.work_events.end()) {
+    return false;
+  }
+  if (ev.name == "mm_page_free") {
+    const auto* alloc = view.referenced(i, "pfn");
+    return alloc && module_page_alloc(view, alloc->event);
+  }
+  return ev.field("call_site").empty() || view.from_module(ev);
 }
 
 // ---- per-module checks -------------------------------------------------------------
@@ -291,7 +330,30 @@ Verdict check_param(const ModuleEvidence& e, const LabFacts&)
   return v;
 }
 
-// The thread reports `expected` when loaded with `params`.
+// The first message of the module that mentions `number`: one of its thread's, else one its
+// init function printed (in the context of the task that ran insmod).
+const TraceEvent* module_message_with(const RunView& view, unsigned long long number)
+{
+  for (const auto& messages : {view.thread_messages(), view.init_messages()}) {
+    for (const auto* ev : messages) {
+      if (mentions_number(message_text(*ev), number)) {
+        return ev;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void add_module_messages(Verdict& v, const RunView& view)
+{
+  for (const auto& messages : {view.thread_messages(), view.init_messages()}) {
+    for (const auto* ev : messages) {
+      add_evidence(v, quote_message(*ev));
+    }
+  }
+}
+
+// The module reports `expected` when loaded with `params`.
 Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params, unsigned expected)
 {
   const auto* run = find_run(e, params);
@@ -302,33 +364,20 @@ Verdict check_reports_objnum(const ModuleEvidence& e, const std::string& params,
   if (auto v = unusable(view, CrashGate::error)) {
     return *v;
   }
-  for (const auto& rec : run->log) {
-    if (rec.text.find("unknown parameter 'objnum' ignored") != std::string::npos) {
-      Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
-      add_evidence(v, rec.text);
-      return v;
-    }
+  if (const auto* rec = ignored_param(view)) {
+    Verdict v = fail("the module has no parameter named objnum: the kernel ignored " + params);
+    add_evidence(v, rec->text);
+    return v;
   }
-  for (const auto* ev : view.thread_messages()) {
-    if (mentions_number(message_text(*ev), expected)) {
-      Verdict v = pass("loaded with " + view.label() + ", the thread reported " + std::to_string(expected));
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  for (const auto* ev : view.other_messages()) {
-    if (mentions_number(message_text(*ev), expected)) {
-      Verdict v = fail("loaded with " + view.label() + ", " + std::to_string(expected) +
-                       " was printed by insmod's context (the init function), not by the module's thread");
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  Verdict v = fail("loaded with " + view.label() + ", no message from the module's thread contains " +
-                   std::to_string(expected));
-  for (const auto* ev : view.thread_messages()) {
+  // Whether the value arrived, wherever the module printed it: where is thread's to judge.
+  if (const auto* ev = module_message_with(view, expected)) {
+    Verdict v = pass("loaded with " + view.label() + ", the module reported " + std::to_string(expected) +
+                     (view.is_module_thread(ev->pid) ? "" : " (from its init function, see thread)"));
     add_evidence(v, quote_message(*ev));
+    return v;
   }
+  Verdict v = fail("loaded with " + view.label() + ", no message of the module contains " + std::to_string(expected));
+  add_module_messages(v, view);
   return v;
 }
 
@@ -356,6 +405,8 @@ std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFa
   return view;
 }
 
+// Where the messages and the work happen; whether they say the right thing is for the
+// checks that read them.
 Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
 {
   auto got = default_view(e, facts);
@@ -363,23 +414,98 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   const auto& view = std::get<RunView>(got);
-  auto messages = view.thread_messages();
-  if (!messages.empty()) {
-    Verdict v = pass("the messages come from kernel thread " + messages.front()->comm + " (pid " +
-                     std::to_string(messages.front()->pid) + "), created by the module");
-    add_evidence(v, quote_message(*messages.front()));
+  if (!view.has_threads()) {
+    Verdict v = fail("the module started no kernel thread: create one with kthread_create() in the init function, "
+                     "and print and do the work there");
+    add_module_messages(v, view);
     return v;
   }
-  Verdict v = view.has_threads()
-                ? fail("the module started kernel thread " + view.run().threads.front().comm +
-                       " but it printed nothing")
-                : fail("the module started no kernel thread: create one with kthread_create() in the init function");
-  for (const auto* ev : view.other_messages()) {
-    add_evidence(v, quote_message(*ev));
+  std::vector<std::string> from_init;
+  Verdict v;
+  for (const auto& [what, number] : {std::pair{std::string("objnum"), facts.default_objnum},
+                                     std::pair{std::string("the struct size"), facts.struct_size}}) {
+    const auto* ev = module_message_with(view, number);
+    if (ev && !view.is_module_thread(ev->pid)) {
+      from_init.push_back(what + " " + std::to_string(number));
+      add_evidence(v, quote_message(*ev));
+    }
+  }
+  const auto& thread = view.run().threads.front();
+  if (!from_init.empty()) {
+    v.status = Status::fail;
+    v.message = join(from_init, " and ") + (from_init.size() > 1 ? " are" : " is") +
+                " printed by the init function (insmod's context), not by the module's thread " + thread.comm +
+                ": print from the thread";
+    return v;
+  }
+  const auto messages = view.thread_messages();
+  bool worked = false;
+  for (std::size_t i = 0; i < view.events().size() && !worked; ++i) {
+    worked = is_work_event(view, i, facts);
+  }
+  if (messages.empty() && !worked) {
+    return fail("the module started kernel thread " + thread.comm + " but it neither printed nor allocated anything");
+  }
+  v = pass("the messages and the work come from kernel thread " + thread.comm + " (pid " +
+           std::to_string(thread.pid) + "), created by the module");
+  if (!messages.empty()) {
+    add_evidence(v, quote_message(*messages.front()));
   }
   return v;
 }
 
+// A call that binds a thread to CPUs, made by the task that loaded the module (for a thread
+// not yet started) or by the module's thread itself.
+struct Binding
+{
+  const TraceEvent* call;
+  bool by_loader;
+};
+
+std::vector<Binding> binding_calls(const RunView& view)
+{
+  static const std::set<std::string> k_binders = {"kthread_bind", "kthread_bind_mask", "kthread_create_on_cpu"};
+  std::vector<Binding> out;
+  for (const auto& se : view.events()) {
+    const auto& ev = se.event;
+    const bool by_loader = ev.pid == view.run().loader_pid;
+    if (ev.name != "function" || !(by_loader || view.is_module_thread(ev.pid))) {
+      continue;
+    }
+    const auto& func = ev.field("func");
+    // kthread() itself resets every new thread's mask before the module can bind it.
+    if (k_binders.count(func) || (func == "set_cpus_allowed_ptr" && ev.field("parent") != "kthread")) {
+      out.push_back({&ev, by_loader});
+    }
+  }
+  return out;
+}
+
+// The first wake-up of thread `pid` after `after_ns`, preferring one by `waker` (0: anyone).
+const TraceEvent* first_waking(const RunView& view, int pid, std::uint64_t after_ns, int waker)
+{
+  const TraceEvent* any = nullptr;
+  for (const auto& se : view.events()) {
+    const auto& ev = se.event;
+    if (ev.name != "sched_waking" || ev.field("pid") != std::to_string(pid) || ev.ts_ns <= after_ns) {
+      continue;
+    }
+    if (waker == 0 || ev.pid == waker) {
+      return &ev;
+    }
+    any = any ? any : &ev;
+  }
+  return any;
+}
+
+// Whether the thread is bound rests on the binding call and on the thread's events once the
+// binding has taken effect, never on where the thread happened to run before. A new thread
+// first runs kthread()'s own set-up on whichever CPU kthreadd started it (and takes
+// interrupts there); a binding made before the module wakes it (kthread_bind,
+// kthread_create_on_cpu) holds from that wake-up on. A thread that binds itself with
+// set_cpus_allowed_ptr() sleeps while it is moved and is woken on its new CPU. Wake-ups are
+// traced in the waker's context, so a binding call and the wake-up that follows it in the
+// same task are ordered whatever the CPUs; the trace clock is global for the rest.
 Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
 {
   auto got = default_view(e, facts);
@@ -390,25 +516,6 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
   if (!view.has_threads()) {
     return fail("no kernel thread was created, so none is pinned");
   }
-  static const std::set<std::string> k_binders = {"kthread_bind", "kthread_bind_mask", "kthread_create_on_cpu"};
-  std::vector<std::string> bindings;
-  std::set<int> cpus;
-  for (const auto& se : view.events()) {
-    const auto& ev = se.event;
-    const bool by_module = ev.pid == view.run().loader_pid || view.is_module_thread(ev.pid);
-    if (ev.name == "function" && by_module) {
-      const auto& func = ev.field("func");
-      // kthread() itself resets every new thread's mask before the module can bind it.
-      if (k_binders.count(func) || (func == "set_cpus_allowed_ptr" && ev.field("parent") != "kthread")) {
-        bindings.push_back(func + " called from " + ev.field("parent") + " by " + ev.comm + "-" +
-                           std::to_string(ev.pid));
-      }
-      continue;
-    }
-    if (view.is_module_thread(ev.pid)) {
-      cpus.insert(ev.cpu);
-    }
-  }
   for (const auto& rec : view.run().log) {
     if (rec.text.rfind("WARNING:", 0) == 0 && rec.text.find("kthread") != std::string::npos) {
       Verdict v = fail("kthread_bind was called after the thread had started: the kernel warned and did not bind "
@@ -417,38 +524,80 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
       return v;
     }
   }
+  const auto bindings = binding_calls(view);
+  std::vector<std::string> evidence;
+  for (const auto& b : bindings) {
+    evidence.push_back(b.call->field("func") + " called from " + b.call->field("parent") + " by " + b.call->comm +
+                       "-" + std::to_string(b.call->pid));
+  }
+  std::vector<std::string> wide_masks;
+  for (const auto& t : view.run().threads) {
+    if (!t.cpus_allowed.empty()) {
+      evidence.push_back(t.comm + " may run on CPUs " + t.cpus_allowed);
+      if (t.cpus_allowed.find_first_of(",-") != std::string::npos) {
+        wide_masks.push_back(t.cpus_allowed);
+      }
+    }
+  }
+  auto with_evidence = [&](Verdict v) {
+    for (const auto& line : evidence) {
+      add_evidence(v, line);
+    }
+    return v;
+  };
+  if (bindings.empty()) {
+    return with_evidence(fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
+                              "set_cpus_allowed_ptr() call was seen"));
+  }
+  if (!wide_masks.empty()) {
+    return with_evidence(fail("a binding call was seen, but the thread may still run on CPUs " + wide_masks.front() +
+                              ": bind it to one CPU"));
+  }
+  std::set<int> cpus;
+  std::vector<std::string> first_on_cpu;
+  for (const auto& t : view.run().threads) {
+    const auto* started = first_waking(view, t.pid, 0, view.run().loader_pid);
+    if (!started) {
+      continue; // never woken: it never ran the module's code
+    }
+    std::uint64_t from = started->ts_ns;
+    bool bound_itself = false;
+    for (const auto& b : bindings) {
+      if (b.by_loader && b.call->ts_ns > started->ts_ns) {
+        Verdict v = fail("the thread was bound (" + b.call->field("func") + " from " + b.call->field("parent") +
+                         ") only after wake_up_process() had started it, so until then it ran on any CPU. Bind "
+                         "between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
+        add_evidence(v, describe(*started));
+        return with_evidence(v);
+      }
+      if (!b.by_loader && b.call->pid == t.pid && !bound_itself) {
+        const auto* moved = first_waking(view, t.pid, b.call->ts_ns, 0);
+        from = std::max(from, moved ? moved->ts_ns : b.call->ts_ns);
+        bound_itself = true;
+      }
+    }
+    for (const auto& se : view.events()) {
+      const auto& ev = se.event;
+      if (ev.pid == t.pid && ev.ts_ns > from && cpus.insert(ev.cpu).second) {
+        first_on_cpu.push_back(describe(ev));
+      }
+    }
+  }
   std::vector<std::string> cpu_list;
   for (int c : cpus) {
     cpu_list.push_back(std::to_string(c));
   }
-  std::vector<std::string> masks;
-  for (const auto& t : view.run().threads) {
-    if (!t.cpus_allowed.empty()) {
-      masks.push_back(t.comm + " may run on CPUs " + t.cpus_allowed);
+  if (cpus.size() > 1) {
+    Verdict v = fail("a binding call was seen, but after it took effect the thread still ran on CPUs " +
+                     join(cpu_list, ", "));
+    for (const auto& line : first_on_cpu) {
+      add_evidence(v, line);
     }
+    return with_evidence(v);
   }
-  const bool single_mask = std::all_of(view.run().threads.begin(), view.run().threads.end(), [](const auto& t) {
-    return t.cpus_allowed.empty() ||
-           t.cpus_allowed.find_first_of(",-") == std::string::npos;
-  });
-  if (bindings.empty()) {
-    Verdict v = fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
-                     "set_cpus_allowed_ptr() call was seen; its events ran on CPU(s) " + join(cpu_list, ", "));
-    for (const auto& m : masks) {
-      add_evidence(v, m);
-    }
-    return v;
-  }
-  Verdict v = cpus.size() <= 1 && single_mask
-                ? pass("the thread is bound to one CPU; all its events ran on CPU " + join(cpu_list, ", "))
-                : fail("a binding call was seen, but the thread ran on CPUs " + join(cpu_list, ", "));
-  for (const auto& b : bindings) {
-    add_evidence(v, b);
-  }
-  for (const auto& m : masks) {
-    add_evidence(v, m);
-  }
-  return v;
+  return with_evidence(pass(cpus.empty() ? "the thread is bound to one CPU"
+                                         : "the thread is bound to one CPU; from the moment the binding took effect "
+                                           "all its events ran on CPU " + join(cpu_list, ", ")));
 }
 
 Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
@@ -458,19 +607,15 @@ Verdict check_struct_size(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   const auto& view = std::get<RunView>(got);
-  auto messages = view.thread_messages();
-  for (const auto* ev : messages) {
-    if (mentions_number(message_text(*ev), facts.struct_size)) {
-      Verdict v = pass("the thread reported the struct size, " + std::to_string(facts.struct_size) + " bytes");
-      add_evidence(v, quote_message(*ev));
-      return v;
-    }
-  }
-  Verdict v = fail("no message from the thread contains the struct size " + std::to_string(facts.struct_size) +
-                   " (8 unsigned ints): print sizeof(struct ...) from the thread");
-  for (const auto* ev : messages) {
+  if (const auto* ev = module_message_with(view, facts.struct_size)) {
+    Verdict v = pass("the module reported the struct size, " + std::to_string(facts.struct_size) + " bytes" +
+                     (view.is_module_thread(ev->pid) ? "" : " (from its init function, see thread)"));
     add_evidence(v, quote_message(*ev));
+    return v;
   }
+  Verdict v = fail("no message of the module contains the struct size " + std::to_string(facts.struct_size) +
+                   " (8 unsigned ints): print sizeof(struct ...) from the thread");
+  add_module_messages(v, view);
   return v;
 }
 
@@ -514,7 +659,7 @@ Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
@@ -610,13 +755,18 @@ std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, cons
 
 Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
   std::vector<std::string> seen;
+  std::vector<std::string> ignored;
   Verdict bad;
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      ignored.push_back(view.label());
+      continue;
+    }
     const auto& run = view.run();
     unsigned want = expected_order(view.objnum(), facts.page_size, facts.struct_size);
     auto allocs = thread_page_allocs(view);
@@ -647,7 +797,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
       bad = fail(objnum + ": alloc_pages order " + std::to_string(got) + ", expected " + std::to_string(want) + " (" +
                  std::to_string(view.objnum()) + " structs of " + std::to_string(facts.struct_size) +
                  " bytes need " + std::to_string((view.objnum() + per_page - 1) / per_page) +
-                 " page(s)): compute the order from objnum and PAGE_SIZE" + ignored_param_note(view));
+                 " page(s)): compute the order from objnum and PAGE_SIZE");
     }
     if (got != want) {
       add_evidence(bad, objnum + ": " + describe(ev));
@@ -661,8 +811,11 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
   if (!bad.message.empty()) {
     return bad;
   }
-  Verdict v = pass(join(seen, "; "));
+  Verdict v = pass(join(seen, "; ") + ungraded_note(ignored));
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      continue;
+    }
     for (auto i : thread_page_allocs(view)) {
       add_evidence(v, describe(view.events()[i].event));
     }
@@ -672,7 +825,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
 
 Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
@@ -744,12 +897,17 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
 Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::string& alloc_name,
                    const std::string& free_name, const std::string& what)
 {
-  auto loaded = loaded_views(e, facts);
+  auto loaded = thread_views(e, facts);
   if (auto* v = std::get_if<Verdict>(&loaded)) {
     return *v;
   }
   std::vector<std::string> seen;
+  std::vector<std::string> ignored;
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    if (ignored_param(view)) {
+      ignored.push_back(view.label());
+      continue;
+    }
     const auto& run = view.run();
     std::string cache_name = run.slab_created.empty() ? "" : run.slab_created.front().name;
     std::size_t allocs = 0;
@@ -807,7 +965,6 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
                       " objects were not freed right after being allocated";
     }
     if (first_problem) {
-      *first_problem += ignored_param_note(view);
       if (run.events.omitted_segments) {
         *first_problem += " (of the events the sandbox kept: the trace was too irregular to keep whole)";
       }
@@ -819,7 +976,7 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     }
     seen.push_back(std::to_string(allocs) + " for objnum " + std::to_string(view.objnum()));
   }
-  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", "));
+  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", ") + ungraded_note(ignored));
 }
 
 Verdict check_kmalloc_loop(const ModuleEvidence& e, const LabFacts& facts)
@@ -1008,10 +1165,10 @@ std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& fact
 {
   std::optional<std::uint64_t> first;
   std::optional<std::uint64_t> last;
-  for (const auto& se : view.events()) {
-    if (is_work_event(view, se.event, facts)) {
-      first = first ? *first : se.event.ts_ns;
-      last = se.event.ts_ns;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      first = first ? *first : view.events()[i].event.ts_ns;
+      last = view.events()[i].event.ts_ns;
     }
   }
   if (!first) {
@@ -1023,9 +1180,9 @@ std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& fact
 std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& facts)
 {
   std::uint64_t last_work = 0;
-  for (const auto& se : view.events()) {
-    if (is_work_event(view, se.event, facts)) {
-      last_work = se.event.ts_ns;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      last_work = view.events()[i].event.ts_ns;
     }
   }
   // The first message after the work that carries a time; a bare number counts as ns.

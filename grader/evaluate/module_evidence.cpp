@@ -88,11 +88,11 @@ std::vector<const TraceEvent*> RunView::thread_messages() const
   return out;
 }
 
-std::vector<const TraceEvent*> RunView::other_messages() const
+std::vector<const TraceEvent*> RunView::init_messages() const
 {
   std::vector<const TraceEvent*> out;
   for (const auto& se : m_events) {
-    if (se.event.name == "console" && !is_module_thread(se.event.pid)) {
+    if (se.event.name == "console" && se.event.pid == m_run.loader_pid) {
       out.push_back(&se.event);
     }
   }

@@ -62,9 +62,10 @@ public:
   // Does a call_site (or any field) point into the module's code?
   bool from_module(const observe::TraceEvent& ev) const;
 
-  // Console messages: from the module's threads, or from anyone else (insmod's context).
+  // Console messages: from the module's threads, or from its init function (printed in the
+  // context of the task that ran insmod).
   std::vector<const observe::TraceEvent*> thread_messages() const;
-  std::vector<const observe::TraceEvent*> other_messages() const;
+  std::vector<const observe::TraceEvent*> init_messages() const;
 
   // The load's kernel trouble reports (observe::trouble_reports).
   using Trouble = observe::TroubleReport;

@@ -2,7 +2,6 @@
 
 #include "util/error.h"
 
-
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>

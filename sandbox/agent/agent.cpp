@@ -366,6 +366,10 @@ public:
     write_file(k_tracing + "/tracing_on", "0");
     write_file(k_tracing + "/current_tracer", "nop");
     write_file(k_tracing + "/buffer_size_kb", std::to_string(m_plan.trace_buffer_kb));
+    // The default clock ("local") is per CPU and need not agree across CPUs; checks order a
+    // thread's events against calls made on another CPU, and compare spans with what the
+    // module measured with ktime_get_ns(), which is this clock.
+    write_file(k_tracing + "/trace_clock", "mono");
     for (const auto& ev : m_plan.events) {
       auto colon = ev.find(':');
       std::string path = k_tracing + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
@@ -561,7 +565,10 @@ public:
     }
     std::vector<TraceEvent> kept;
     for (auto& ev : events) {
-      if (threads.count(ev.pid) || ev.name == "console" || ev.name == "function" ||
+      // A wake-up of a module thread is recorded in the waker's context: it marks when the
+      // thread was started, which is when a binding made before then takes effect.
+      const bool thread_woken = ev.name == "sched_waking" && threads.count(std::atoi(ev.field("pid").c_str()));
+      if (threads.count(ev.pid) || thread_woken || ev.name == "console" || ev.name == "function" ||
           refers_to_module(ev, req.module_name, range)) {
         kept.push_back(std::move(ev));
       }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 using namespace kmgrade;
 using evaluate::Status;
@@ -148,6 +149,64 @@ TEST(RecordedReference, StackDepotPagesAreTheKernelsNotTheModules)
   }
 }
 
+// An RCU callback that runs in the thread's context frees a slab page under the thread's
+// name, at any moment: here long after the work, as the thread exits.
+TEST(RecordedReference, PagesTheKernelFreesInTheThreadAreNotItsWork)
+{
+  Recorded rec("reference");
+  for (const char* module : {"page_alloc", "kmem_alloc", "cache_alloc"}) {
+    for (auto& run : rec.evidence(module).runs) {
+      observe::TraceEvent ev;
+      ev.name = "mm_page_free";
+      ev.pid = run.threads.front().pid;
+      ev.comm = run.threads.front().comm;
+      ev.cpu = 0;
+      ev.fields = {{"order", "0"}, {"pfn", "0x2200"}, {"page", "fffffa9bc0088000"}};
+      observe::Segment segment;
+      segment.block.push_back({ev, {}});
+      segment.first_ts_ns = segment.last_ts_ns = run.events.segments.back().last_ts_ns + 1'000'000'000;
+      run.events.segments.push_back(segment);
+    }
+  }
+  for (const char* id : {"page_alloc.timing", "kmem_alloc.timing", "cache_alloc.timing", "page_alloc.pinned"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+  }
+}
+
+// A parameter under another name costs at param and param-100: a load whose objnum the
+// kernel ignored ran with the module's default, and the work checks leave it out.
+TEST(RecordedReference, AnIgnoredParameterCostsOnlyTheParameterChecks)
+{
+  Recorded rec("reference");
+  for (const char* module : {"page_alloc", "kmem_alloc"}) {
+    for (auto& run : rec.evidence(module).runs) {
+      if (run.request.params != "objnum=100") {
+        continue;
+      }
+      run.log.push_back({4, 1, 0, std::string("lab5_") + module + ": unknown parameter 'objnum' ignored"});
+      for (auto& seg : run.events.segments) {
+        for (auto& se : seg.block) {
+          if (se.event.name == "mm_page_alloc") {
+            se.event.fields["order"] = "4"; // what the module computes for its default, 2000
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(rec.verdict("page_alloc.param-100").message,
+            "the module has no parameter named objnum: the kernel ignored objnum=100");
+  auto order = rec.verdict("page_alloc.order");
+  EXPECT_EQ(order.status, Status::pass) << order.message;
+  EXPECT_NE(order.message.find("; not graded: the loads with objnum=100, whose objnum the kernel ignored (see "
+                               "param-100)"),
+            std::string::npos)
+    << order.message;
+  auto loop = rec.verdict("kmem_alloc.loop");
+  EXPECT_EQ(loop.status, Status::pass) << loop.message;
+  EXPECT_NE(loop.message.find("not graded: the loads with objnum=100"), std::string::npos) << loop.message;
+}
+
 TEST(RecordedUnpinned, ThreadsAreNotPinned)
 {
   Recorded rec("unpinned");
@@ -158,6 +217,145 @@ TEST(RecordedUnpinned, ThreadsAreNotPinned)
   }
   EXPECT_EQ(rec.verdict("page_alloc.thread").status, Status::pass);
   EXPECT_EQ(rec.verdict("page_alloc.order").status, Status::pass);
+}
+
+// A recording of the reference where each new thread, before the module woke it, ran
+// kthread()'s set-up on CPU 1 and took interrupts there (RCU callbacks freeing objects in its
+// context), once before kthread_bind() and once while kthread_bind() waited for it to sleep.
+// Where those land is scheduling luck; the binding holds from the wake-up on.
+TEST(RecordedEarlyEvents, EventsBeforeTheBindingTookEffectDoNotCount)
+{
+  Recorded rec("early-events");
+  for (const char* id : {"page_alloc.pinned", "kmem_alloc.pinned", "cache_alloc.pinned"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+    EXPECT_EQ(v.message, "the thread is bound to one CPU; from the moment the binding took effect all its events ran "
+                         "on CPU 0")
+      << id;
+  }
+}
+
+namespace {
+
+// The events of the default load's thread, to move them in time or CPU.
+std::vector<observe::TraceEvent*> thread_events(observe::ModuleRun& run)
+{
+  std::vector<observe::TraceEvent*> out;
+  for (auto& seg : run.events.segments) {
+    for (auto& se : seg.block) {
+      if (se.event.pid == run.threads.front().pid && se.event.name != "function") {
+        out.push_back(&se.event);
+      }
+    }
+  }
+  return out;
+}
+
+observe::ModuleRun& default_run(Recorded& rec, const std::string& module)
+{
+  for (auto& run : rec.evidence(module).runs) {
+    if (run.request.params.empty()) {
+      return run;
+    }
+  }
+  throw std::runtime_error("no default load of " + module);
+}
+
+} // namespace
+
+TEST(RecordedEarlyEvents, AThreadThatRunsOnTwoCpusOnceBoundFails)
+{
+  Recorded rec("early-events");
+  auto events = thread_events(default_run(rec, "page_alloc"));
+  ASSERT_FALSE(events.empty());
+  events.back()->cpu = 1; // its last event, long after the wake-up
+  auto v = rec.verdict("page_alloc.pinned");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_EQ(v.message, "a binding call was seen, but after it took effect the thread still ran on CPUs 0, 1");
+}
+
+TEST(RecordedEarlyEvents, ABindingAfterTheWakeUpFails)
+{
+  Recorded rec("early-events");
+  auto& run = default_run(rec, "kmem_alloc");
+  // Single events of the loader: the wake-up of the thread and the binding call.
+  const observe::Segment* waking = nullptr;
+  observe::Segment* bind = nullptr;
+  for (auto& seg : run.events.segments) {
+    const auto& ev = seg.block.front().event;
+    if (ev.name == "sched_waking" && ev.pid == run.loader_pid) {
+      waking = &seg;
+    } else if (ev.name == "function" && ev.pid == run.loader_pid) {
+      bind = &seg;
+    }
+  }
+  ASSERT_TRUE(waking && bind);
+  bind->block.front().event.fields["func"] = "set_cpus_allowed_ptr"; // no WARNING: the kernel moves a running thread
+  bind->first_ts_ns = bind->last_ts_ns = waking->first_ts_ns + 1000;
+  auto v = rec.verdict("kmem_alloc.pinned");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_EQ(v.message, "the thread was bound (set_cpus_allowed_ptr from kmem_alloc_init) only after wake_up_process() "
+                       "had started it, so until then it ran on any CPU. Bind between kthread_create() and "
+                       "wake_up_process(), or use kthread_create_on_cpu()");
+}
+
+// One mistake costs once: where the module prints is thread's to judge, whether the value
+// arrived is the parameter checks'.
+TEST(RecordedReference, ObjnumPrintedFromInitCostsOnlyThread)
+{
+  Recorded rec("reference");
+  for (auto& run : rec.evidence("page_alloc").runs) {
+    for (auto& seg : run.events.segments) {
+      for (auto& se : seg.block) {
+        if (se.event.name == "console" && se.event.text.find("objnum") != std::string::npos) {
+          se.event.pid = run.loader_pid;
+          se.event.comm = "kmg-insmod";
+        }
+      }
+    }
+  }
+  for (const char* id : {"page_alloc.default", "page_alloc.param-100"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::pass) << id << ": " << v.message;
+    EXPECT_NE(v.message.find("(from its init function, see thread)"), std::string::npos) << v.message;
+  }
+  EXPECT_EQ(rec.verdict("page_alloc.struct-size").status, Status::pass);
+  auto thread = rec.verdict("page_alloc.thread");
+  EXPECT_EQ(thread.status, Status::fail);
+  EXPECT_EQ(thread.message, "objnum 2000 is printed by the init function (insmod's context), not by the module's "
+                            "thread page_alloc: print from the thread");
+}
+
+TEST(RecordedReference, NoThreadCostsThreadAndPinnedAndHidesTheThreadsWork)
+{
+  Recorded rec("reference");
+  for (auto& run : rec.evidence("kmem_alloc").runs) {
+    const int thread = run.threads.front().pid;
+    run.threads.clear();
+    for (auto& seg : run.events.segments) {
+      for (auto& se : seg.block) {
+        if (se.event.pid == thread) {
+          se.event.pid = run.loader_pid;
+          se.event.comm = "kmg-insmod";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(rec.verdict("kmem_alloc.thread").message,
+            "the module started no kernel thread: create one with kthread_create() in the init function, and print "
+            "and do the work there");
+  EXPECT_EQ(rec.verdict("kmem_alloc.pinned").message, "no kernel thread was created, so none is pinned");
+  for (const char* id : {"kmem_alloc.default", "kmem_alloc.param-100", "kmem_alloc.struct-size",
+                         "kmem_alloc.approach", "kmem_alloc.clean-unload"}) {
+    EXPECT_EQ(rec.verdict(id).status, Status::pass) << id << ": " << rec.verdict(id).message;
+  }
+  for (const char* id : {"kmem_alloc.loop", "kmem_alloc.timing"}) {
+    auto v = rec.verdict(id);
+    EXPECT_EQ(v.status, Status::not_run) << id;
+    EXPECT_EQ(v.message, "not run: with no parameter the module started no kernel thread, whose work this check "
+                         "watches (see thread)")
+      << id;
+  }
 }
 
 TEST(RecordedWrongOrder, HardCodedOrderIsCaughtOnUnnamedValues)
