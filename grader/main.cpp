@@ -85,7 +85,7 @@ int main(int argc, char** argv)
   grade->add_option("--rubric", rubric, "Rubric file (points, objnum values, tolerances)")->capture_default_str();
   grade->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
   grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
-  grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 60 s plus 10 s per load it runs")->capture_default_str();
+  grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 180 s to start plus 10 s per load it runs")->capture_default_str();
   grade->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
                 "usage error.");

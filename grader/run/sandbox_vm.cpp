@@ -97,7 +97,7 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
   if (options.timeout.count() > 0) {
     return options.timeout;
   }
-  return std::chrono::seconds(k_boot_seconds + k_load_seconds * static_cast<long>(plan.loads.size())) +
+  return std::chrono::seconds(k_agent_start_seconds + k_load_seconds * static_cast<long>(plan.loads.size())) +
          load_limit(plan);
 }
 
@@ -123,8 +123,8 @@ public:
       return now - m_done_at < std::chrono::seconds(10);
     }
     if (!m_answered) {
-      if (now - m_last_line >= std::chrono::seconds(k_boot_seconds)) {
-        m_stall = "its agent did not start within " + std::to_string(k_boot_seconds) + " s";
+      if (now - m_last_line >= std::chrono::seconds(k_agent_start_seconds)) {
+        m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
       }
     } else if (now - m_last_line >= std::chrono::seconds(k_silent_seconds)) {
       m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";

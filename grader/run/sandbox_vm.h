@@ -13,10 +13,14 @@
 
 namespace kmgrade::run {
 
-// A boot's time limit when none is given: generous under emulation on a loaded machine
-// (a load takes about 2 s there), short enough that a hung module does not stall a class.
-// Behind it, a load that makes no progress for its own worst case stops the VM sooner.
-inline constexpr int k_boot_seconds = 60;
+// How long the guest may take to boot to its agent. No student code runs before the agent
+// answers, so nothing hostile is waited for: a bare boot takes about 4 s under emulation, but
+// a machine busy with other work can starve the VM many times over, and a student must not
+// lose a grade to that.
+inline constexpr int k_agent_start_seconds = 180;
+// A boot's time limit when none is given is the start plus this much per load (a load takes
+// about 2 s under emulation): short enough that a hung module does not stall a class. Behind
+// it, a load that makes no progress for its own worst case stops the VM sooner.
 inline constexpr int k_load_seconds = 10;
 // The agent's heartbeat comes every 2 s: this long without it, the guest is wedged.
 inline constexpr int k_silent_seconds = 20;
@@ -44,7 +48,7 @@ struct VmOptions
   Accel accel = Accel::automatic;
   int cpus = 2;
   int memory_mb = 1024;
-  std::chrono::seconds timeout{0}; // per boot; 0: k_boot_seconds plus k_load_seconds per load, plus one load's worst case
+  std::chrono::seconds timeout{0}; // per boot; 0: k_agent_start_seconds plus k_load_seconds per load, plus one load's worst case
   std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
   std::filesystem::path work_dir;    // scratch: image, console and channel files
   std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered

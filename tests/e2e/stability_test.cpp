@@ -39,7 +39,7 @@ std::string read_text(const fs::path& path)
 // One process spinning per core for as long as it lives, at nice 10: it takes CPU time from
 // the VMs' vCPU threads whenever they run, so the guests' threads are preempted and moved at
 // other moments on every run, but it does not starve QEMU past the sandbox's wall-clock
-// limits (60 s to boot), which would test those limits instead of the verdicts.
+// limits, which would test those limits instead of the verdicts.
 class CpuLoad
 {
 public:
