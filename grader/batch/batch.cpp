@@ -89,6 +89,25 @@ std::string failure_reason(const std::exception_ptr& failure)
   }
 }
 
+// The work folder of a student whose grading failed, moved out of the scratch folder (which
+// is cleared) to out_dir/failed/<id>, so the files the failure message names (the VM's
+// console log) are there for the TA to read; its path in `why` is rewritten to match.
+void keep_failed_work(const fs::path& out_dir, const std::string& id, const fs::path& work_dir, std::string& why)
+{
+  const fs::path kept = out_dir / "failed" / id;
+  std::error_code ec;
+  fs::remove_all(kept, ec);
+  fs::create_directories(kept.parent_path(), ec);
+  fs::rename(work_dir, kept, ec);
+  if (ec) {
+    return;
+  }
+  const std::string from = work_dir.string();
+  for (auto at = why.find(from); at != std::string::npos; at = why.find(from, at + kept.string().size())) {
+    why.replace(at, from.size(), kept.string());
+  }
+}
+
 std::string now_for_moodle()
 {
   std::time_t t = std::time(nullptr);
@@ -341,6 +360,8 @@ BatchResult run_batch(const BatchOptions& options)
         j["student"] = {{"id", student.id}, {"full_name", student.full_name}};
         j["submission"]["path"] = (options.input.filename() / student.folder.filename()).string();
         util::write_file_atomically(report_path(options.out_dir, student.id), report::to_json_text(j));
+        std::error_code gone;
+        fs::remove_all(options.out_dir / "failed" / student.id, gone);
         line = fmt::format("{} ({}): {} / {} automatic points in {}", student.full_name, student.id,
                            rep.score.score, rep.score.auto_max,
                            format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
@@ -348,7 +369,8 @@ BatchResult run_batch(const BatchOptions& options)
         ++result.graded;
       } catch (...) {
         failed = true;
-        const std::string why = failure_reason(std::current_exception());
+        std::string why = failure_reason(std::current_exception());
+        keep_failed_work(options.out_dir, student.id, grade.work_dir, why);
         line = fmt::format("{} ({}): grading failed: {}", student.full_name, student.id, why);
         std::lock_guard lock(mutex);
         result.failed.push_back(student.id + " (" + student.full_name + "): " + why);
@@ -368,6 +390,7 @@ BatchResult run_batch(const BatchOptions& options)
   progress.end();
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  fs::remove(options.out_dir / "failed", ec); // only when no student's failure is kept there
 
   std::vector<std::string> ids;
   for (const auto& s : students) {

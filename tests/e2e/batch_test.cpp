@@ -1,7 +1,8 @@
 // Grades the sample class download with the real kmgrade binary: killed mid-batch, then
-// resumed, then rerun; every report exactly once, none corrupt, the worksheet exact.
+// resumed, then rerun; every report exactly once, none corrupt, the worksheet exact. And a
+// student whose grade fails keeps what the failure message names.
 //
-//   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json
+//   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER
 
 #include "report/exports.h"
 #include "util/process.h"
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_kmgrade, g_class, g_manual, g_expected;
+std::string g_kmgrade, g_class, g_manual, g_expected, g_student;
 
 std::string read_text(const fs::path& path)
 {
@@ -159,16 +160,43 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
 
 } // namespace
 
+// A grade that fails (here: a VM allowed 2 s, too short to boot) keeps the work folder its
+// message names, outside the scratch folder the batch clears, until the student is graded.
+TEST(EndToEndBatch, AFailedGradeKeepsTheConsoleLogItsMessageNames)
+{
+  const fs::path base = fs::temp_directory_path() / ("kmgrade-e2e-failed-" + std::to_string(::getpid()));
+  const fs::path out = base / "out";
+  fs::remove_all(base);
+  fs::create_directories(base / "class" / "Ada Lovelace_101_assignsubmission_file_");
+  fs::copy(g_student, base / "class" / "Ada Lovelace_101_assignsubmission_file_", fs::copy_options::recursive);
+  kmgrade::util::ProcessOptions opts;
+  opts.max_output = 16 << 20;
+  auto r = kmgrade::util::run_process(
+    {g_kmgrade, "batch", (base / "class").string(), "--out", out.string(), "--vm-timeout", "2"}, opts);
+  ASSERT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_FALSE(fs::exists(out / ".scratch"));
+  const std::string said = "the end of its console is in ";
+  const auto at = r.output.find(said);
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const auto from = at + said.size();
+  const fs::path console = r.output.substr(from, r.output.find('\n', from) - from);
+  EXPECT_EQ(console.string().rfind((out / "failed").string() + "/", 0), 0u) << console;
+  EXPECT_EQ(console.filename(), "console.log");
+  EXPECT_TRUE(fs::is_regular_file(console)) << console;
+  fs::remove_all(base);
+}
+
 int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json\n");
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER\n");
     return 2;
   }
   g_kmgrade = argv[1];
   g_class = argv[2];
   g_manual = argv[3];
   g_expected = argv[4];
+  g_student = argv[5];
   return RUN_ALL_TESTS();
 }
