@@ -567,7 +567,7 @@ public:
     for (auto& ev : events) {
       // A wake-up of a module thread is recorded in the waker's context: it marks when the
       // thread was started, which is when a binding made before then takes effect.
-      const bool thread_woken = ev.name == "sched_waking" && threads.count(std::atoi(ev.field("pid").c_str()));
+      const bool thread_woken = ev.name == "sched_waking" && threads.count(parse_number<int>(ev.field("pid")).value_or(0));
       if (threads.count(ev.pid) || thread_woken || ev.name == "console" || ev.name == "function" ||
           refers_to_module(ev, req.module_name, range)) {
         kept.push_back(std::move(ev));

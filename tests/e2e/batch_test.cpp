@@ -40,12 +40,12 @@ std::vector<std::string> batch_args(const fs::path& out)
   return {g_kmgrade, "batch", g_class, "--out", out.string(), "--jobs", "2", "--manual", g_manual};
 }
 
-// Scratch folders of grades (kmgrade-XXXXXX) in the system's temporary folder.
-std::set<std::string> grade_folders_in_tmp()
+// Scratch folders of grades (kmgrade-XXXXXX) in a temporary folder.
+std::set<std::string> grade_folders_in(const fs::path& tmpdir)
 {
   std::set<std::string> names;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+  for (const auto& e : fs::directory_iterator(tmpdir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.rfind("kmgrade-", 0) == 0 && name.size() == 14) {
       names.insert(name);
@@ -65,7 +65,9 @@ std::size_t reports_in(const fs::path& out)
 }
 
 // Starts a batch and kills it (and so its VMs) with SIGKILL once the first report is written.
-void run_and_kill_after_first_report(const fs::path& out)
+// The batch gets a temporary folder of its own, so what it leaves there is told apart from
+// what other programs on the machine make.
+void run_and_kill_after_first_report(const fs::path& out, const fs::path& tmpdir)
 {
   auto args = batch_args(out);
   std::vector<char*> argv;
@@ -73,12 +75,23 @@ void run_and_kill_after_first_report(const fs::path& out)
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
+  std::vector<std::string> env = {"TMPDIR=" + tmpdir.string()};
+  for (char** e = environ; *e; ++e) {
+    if (std::string(*e).rfind("TMPDIR=", 0) != 0) {
+      env.emplace_back(*e);
+    }
+  }
+  std::vector<char*> envp;
+  for (auto& e : env) {
+    envp.push_back(e.data());
+  }
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::freopen("/dev/null", "w", stdout);
     ::freopen("/dev/null", "w", stderr);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
@@ -99,10 +112,13 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   const auto expected = nlohmann::json::parse(read_text(g_expected));
   const std::size_t students = expected.at("students").size();
 
-  const auto tmp_before = grade_folders_in_tmp();
-  run_and_kill_after_first_report(out);
+  const fs::path tmpdir = out.string() + "-tmp";
+  fs::remove_all(tmpdir);
+  fs::create_directories(tmpdir);
+  run_and_kill_after_first_report(out, tmpdir);
   // A killed batch leaves its scratch under --out, where the next run clears it.
-  EXPECT_EQ(grade_folders_in_tmp(), tmp_before);
+  EXPECT_EQ(grade_folders_in(tmpdir), std::set<std::string>{});
+  fs::remove_all(tmpdir);
   const std::size_t before = reports_in(out);
   ASSERT_LT(before, students) << "the whole class was graded before the kill: nothing to resume";
   for (const auto& e : fs::directory_iterator(out / "reports")) {
@@ -110,9 +126,9 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
       EXPECT_NO_THROW(nlohmann::json::parse(read_text(e.path()))) << e.path() << " is corrupt";
     }
   }
-  // No VM of the killed batch is left running (this test runs alone).
+  // No VM of the killed batch is left running: their command lines name files under --out.
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  auto pgrep = kmgrade::util::run_process({"pgrep", "-f", "qemu-system-x86_64"});
+  auto pgrep = kmgrade::util::run_process({"pgrep", "-f", "qemu-system-x86_64.*" + out.string()});
   EXPECT_NE(pgrep.exit_code, 0) << "processes of the killed batch are still running:\n" << pgrep.output;
 
   kmgrade::util::ProcessOptions opts;
