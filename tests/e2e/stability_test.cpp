@@ -4,6 +4,7 @@
 //
 //   e2e_stability KMGRADE REFERENCE_DIR CORRECT_DIR ROUNDS
 
+#include "util/files.h"
 #include "util/process.h"
 
 #include <gtest/gtest.h>
@@ -16,9 +17,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -27,14 +26,6 @@ namespace {
 
 std::string g_kmgrade, g_reference, g_correct;
 int g_rounds = 3;
-
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // One process spinning per core for as long as it lives, at nice 10: it takes CPU time from
 // the VMs' vCPU threads whenever they run, so the guests' threads are preempted and moved at
@@ -130,7 +121,7 @@ TEST(EndToEndStability, SameFullVerdictsUnderCpuLoad)
                 load.size());
     ASSERT_EQ(r.exit_code, 0) << "round " << round << ":\n" << r.output;
     for (const auto& [id, source] : students) {
-      const auto report = nlohmann::json::parse(read_text(out / "reports" / (id + ".json")));
+      const auto report = nlohmann::json::parse(kmgrade::util::read_file(out / "reports" / (id + ".json")));
       const auto seen = verdicts(report);
       for (const auto& [check, verdict] : seen) {
         EXPECT_EQ(verdict.rfind("pass: ", 0), 0u) << "round " << round << ", " << source << ": " << check << " "
