@@ -106,6 +106,10 @@ int main(int argc, char** argv)
     ->capture_default_str();
   batch->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment");
   batch->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope");
+  std::string worksheet;
+  batch->add_option("--worksheet", worksheet, "Moodle's grading worksheet of the assignment (View all submissions > "
+                                              "Grading action > Download grading worksheet): moodle-grades.csv is "
+                                              "then this file filled in, grades scaled to its maximum grade");
   batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -143,6 +147,7 @@ int main(int argc, char** argv)
       b.grade = opts;
       b.manual_points = from_user(manual);
       b.gradescope_dir = from_user(gradescope);
+      b.worksheet = from_user(worksheet);
       b.regrade = regrade;
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;

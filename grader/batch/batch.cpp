@@ -4,6 +4,7 @@
 #include "intake/moodle.h"
 #include "intake/submission.h"
 #include "report/exports.h"
+#include "report/moodle_worksheet.h"
 #include "score/rubric.h"
 #include "util/files.h"
 #include "util/error.h"
@@ -195,9 +196,10 @@ private:
   std::size_t m_skipped_before = 0;
 };
 
-void print_class_summary(const BatchOptions& options, const BatchResult& result,
-                         const std::vector<nlohmann::json>& reports, double seconds)
+void print_class_summary(const BatchOptions& options, const BatchResult& result, const ClassFiles& files,
+                         double seconds)
 {
+  const auto& reports = files.reports;
   if (!options.summary) {
     return;
   }
@@ -247,6 +249,35 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
   }
   out << fmt::format("wrote {}/reports/, {}/summary.csv and {}/moodle-grades.csv\n", options.out_dir.string(),
                      options.out_dir.string(), options.out_dir.string());
+  if (!options.worksheet.empty()) {
+    out << fmt::format("moodle-grades.csv is your worksheet {} with grades out of its maximum grade {}",
+                       options.worksheet.string(), files.worksheet_maximum);
+    if (!files.worksheet_unfilled.empty()) {
+      const auto n = files.worksheet_unfilled.size();
+      out << fmt::format("; {} participant{} without a report keep{} the row as it was", n, n == 1 ? "" : "s",
+                         n == 1 ? "s" : "");
+    }
+    out << ". Upload it in the assignment: View all submissions > Grading action > Upload grading worksheet\n";
+  } else {
+    out << fmt::format("moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own "
+                       "maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum "
+                       "grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades "
+                       "scaled to its maximum\n",
+                       files.worksheet_maximum);
+  }
+}
+
+// The TA's worksheet, read and checked against the class before any grading starts.
+std::optional<report::Worksheet> read_worksheet(const BatchOptions& options)
+{
+  if (options.worksheet.empty()) {
+    return std::nullopt;
+  }
+  if (!fs::is_regular_file(options.worksheet)) {
+    throw Error("the grading worksheet " + options.worksheet.string() + " does not exist: download it from the "
+                "assignment (View all submissions > Grading action > Download grading worksheet)");
+  }
+  return report::parse_worksheet(util::read_file(options.worksheet), options.worksheet.string());
 }
 
 } // namespace
@@ -268,7 +299,7 @@ std::optional<ResumeKey> resume_key(const nlohmann::json& report)
   }
 }
 
-std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
+ClassFiles write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
 {
   std::vector<report::ManualPoints> manual;
   if (!options.manual_points.empty()) {
@@ -277,7 +308,9 @@ std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const
     }
     manual = report::parse_manual_points(util::read_file(options.manual_points), options.manual_points.string());
   }
-  std::vector<nlohmann::json> reports;
+  const auto worksheet = read_worksheet(options);
+  ClassFiles files;
+  auto& reports = files.reports;
   for (const auto& id : ids) {
     const auto path = report_path(options.out_dir, id);
     if (fs::exists(path)) {
@@ -285,8 +318,16 @@ std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const
     }
   }
   util::write_file_atomically(options.out_dir / "summary.csv", report::summary_csv(reports, manual));
-  util::write_file_atomically(options.out_dir / "moodle-grades.csv",
-                              report::moodle_worksheet(reports, manual, now_for_moodle()));
+  if (worksheet) {
+    auto filled = report::fill_worksheet(*worksheet, reports, manual);
+    util::write_file_atomically(options.out_dir / "moodle-grades.csv", filled.csv);
+    files.worksheet_maximum = filled.maximum;
+    files.worksheet_unfilled = filled.unfilled;
+  } else {
+    util::write_file_atomically(options.out_dir / "moodle-grades.csv",
+                                report::moodle_worksheet(reports, manual, now_for_moodle()));
+    files.worksheet_maximum = report::format_points(score::load_rubric(options.grade.rubric).max_score);
+  }
   if (!options.gradescope_dir.empty()) {
     for (const auto& r : reports) {
       util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() /
@@ -294,7 +335,7 @@ std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const
                                   report::to_json_text(report::gradescope_results(r, manual)));
     }
   }
-  return reports;
+  return files;
 }
 
 BatchResult run_batch(const BatchOptions& options)
@@ -311,6 +352,13 @@ BatchResult run_batch(const BatchOptions& options)
   std::error_code scratch_ec;
   fs::remove_all(scratch, scratch_ec);
   const auto students = intake::split_class(options.input, scratch / "class");
+  if (const auto worksheet = read_worksheet(options)) {
+    std::vector<report::ClassMember> members;
+    for (const auto& s : students) {
+      members.push_back({s.id, s.full_name});
+    }
+    report::check_worksheet_covers(*worksheet, members);
+  }
 
   BatchResult result;
   result.students = students.size();
@@ -396,8 +444,8 @@ BatchResult run_batch(const BatchOptions& options)
   for (const auto& s : students) {
     ids.push_back(s.id);
   }
-  const auto reports = write_class_files(options, ids);
-  print_class_summary(options, result, reports,
+  const auto files = write_class_files(options, ids);
+  print_class_summary(options, result, files,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;
 }

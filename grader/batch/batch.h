@@ -20,6 +20,7 @@ struct BatchOptions
   pipeline::GradeOptions grade;  // everything but the submission and the progress
   std::filesystem::path manual_points;  // optional CSV: participant_id,exercise,points,comment
   std::filesystem::path gradescope_dir; // optional: <dir>/<id>/results.json
+  std::filesystem::path worksheet;      // optional: Moodle's grading worksheet to fill in
   bool regrade = false;                 // grade every student, even one whose report is current
   bool live_progress = false;           // redraw one status line (a terminal)
   std::ostream* log = nullptr;          // progress lines
@@ -55,13 +56,23 @@ std::optional<ResumeKey> resume_key(const nlohmann::json& report);
 // again (unless `regrade`), so an interrupted batch resumes. Any failure to grade one student,
 // whatever its kind, is that student's: listed in `failed` with its reason, the others are
 // graded. Then writes the class files (see write_class_files). Throws Error when the class
-// cannot be read or out_dir cannot be written (checked before any grading).
+// cannot be read, out_dir cannot be written, or the worksheet does not match the class
+// (checked before any grading).
 BatchResult run_batch(const BatchOptions& options);
 
+struct ClassFiles
+{
+  std::vector<nlohmann::json> reports; // of the students with a report
+  // moodle-grades.csv: the TA's worksheet filled in, or one of kmgrade's own (grades out of
+  // the rubric's maximum).
+  std::string worksheet_maximum; // the maximum the grades in it are out of, as written there
+  std::vector<std::string> worksheet_unfilled; // participants of the TA's worksheet left as they were
+};
+
 // From the reports in out_dir/reports of `ids`: summary.csv, moodle-grades.csv (Moodle's
-// offline grading worksheet) and, when asked, Gradescope results. Manual points, when given,
-// are added to the totals and the feedback; the automatic points never change. Returns the
-// reports it read (students without one are left out).
-std::vector<nlohmann::json> write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
+// offline grading worksheet: the TA's filled in when given, else one of kmgrade's own) and,
+// when asked, Gradescope results. Manual points, when given, are added to the totals and the
+// feedback; the automatic points never change.
+ClassFiles write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
 
 } // namespace kmgrade::batch

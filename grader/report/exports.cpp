@@ -49,6 +49,8 @@ std::map<std::string, std::pair<double, std::string>> manual_for(const nlohmann:
   return out;
 }
 
+} // namespace
+
 double manual_total(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
 {
   double sum = 0;
@@ -57,8 +59,6 @@ double manual_total(const nlohmann::json& report, const std::vector<ManualPoints
   }
   return sum;
 }
-
-} // namespace
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text)
 {
@@ -164,43 +164,123 @@ std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std:
   return out;
 }
 
-std::string feedback_text(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
+namespace {
+
+// What one exercise tells a student: its points and the checks that cost points.
+struct ExerciseFeedback
+{
+  std::string head; // "ex3 Page-level allocation: 1 / 1.5"
+  struct Lost
+  {
+    std::string check;
+    std::string status;
+    std::string message;
+  };
+  std::vector<Lost> lost;
+};
+
+std::vector<ExerciseFeedback> exercise_feedback(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
 {
   auto given = manual_for(report, manual);
-  std::vector<std::string> lines;
+  std::vector<ExerciseFeedback> out;
   for (const auto& ex : report.at("exercises")) {
     const std::string id = ex.at("id").get<std::string>();
-    double score = ex.at("score").get<double>();
     double manual_max = 0;
-    std::vector<std::string> lost;
+    ExerciseFeedback f;
     for (const auto& c : ex.at("checks")) {
       const std::string status = c.at("status").get<std::string>();
       if (status == "manual") {
         manual_max += c.at("max_points").get<double>();
       } else if (status != "pass" && c.at("max_points").get<double>() > 0) {
-        lost.push_back("  - " + c.at("id").get<std::string>() + " (" + status + "): " +
-                       c.at("message").get<std::string>());
+        f.lost.push_back({c.at("id").get<std::string>(), status, c.at("message").get<std::string>()});
       }
     }
-    std::string head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), format_points(score));
+    f.head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), format_points(ex.at("score").get<double>()));
     if (manual_max > 0) {
       auto it = given.find(id);
       if (it != given.end()) {
-        head += fmt::format(" + {} graded by hand{}", format_points(it->second.first),
-                            it->second.second.empty() ? "" : " (" + it->second.second + ")");
+        f.head += fmt::format(" + {} graded by hand{}", format_points(it->second.first),
+                              it->second.second.empty() ? "" : " (" + it->second.second + ")");
       } else {
-        head += " + manual part pending";
+        f.head += " + manual part pending";
       }
     }
-    head += " / " + format_points(ex.at("max_score").get<double>());
-    lines.push_back(head);
-    lines.insert(lines.end(), lost.begin(), lost.end());
-  }
-  std::string out;
-  for (const auto& l : lines) {
-    out += (out.empty() ? "" : "\n") + l;
+    f.head += " / " + format_points(ex.at("max_score").get<double>());
+    out.push_back(std::move(f));
   }
   return out;
+}
+
+// At most `limit` bytes of `text`, cut at a character boundary, "…" marking the cut.
+std::string shortened(const std::string& text, std::size_t limit)
+{
+  if (text.size() <= limit) {
+    return text;
+  }
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return text.substr(0, cut) + "\u2026";
+}
+
+} // namespace
+
+std::string html_escaped(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    case '\'': out += "&#39;"; break;
+    case '\n': out += "<br>"; break;
+    default:
+      // Other control characters (a terminal's escape codes in a log line) show as a space.
+      out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+std::string feedback_text(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
+{
+  std::string out;
+  for (const auto& ex : exercise_feedback(report, manual)) {
+    out += (out.empty() ? "" : "\n") + ex.head;
+    for (const auto& l : ex.lost) {
+      out += "\n  - " + l.check + " (" + l.status + "): " + l.message;
+    }
+  }
+  return out;
+}
+
+std::string feedback_html(const nlohmann::json& report, const std::vector<ManualPoints>& manual,
+                          const std::string& grade_in_assignment)
+{
+  const double total = report.at("score").get<double>() + manual_total(report, manual);
+  std::string out = fmt::format("<p><strong>{} of {} points</strong>", format_points(total),
+                                format_points(report.at("max_score").get<double>()));
+  if (!grade_in_assignment.empty()) {
+    out += ", " + html_escaped(grade_in_assignment) + " in this assignment";
+  }
+  out += " (" + std::string(k_feedback_signature) + ")</p><ul>";
+  for (const auto& ex : exercise_feedback(report, manual)) {
+    out += "<li>" + html_escaped(ex.head);
+    if (!ex.lost.empty()) {
+      out += "<ul>";
+      for (const auto& l : ex.lost) {
+        out += "<li><strong>" + html_escaped(l.check) + "</strong> (" + html_escaped(l.status) +
+               "): " + html_escaped(shortened(l.message, 400)) + "</li>";
+      }
+      out += "</ul>";
+    }
+    out += "</li>";
+  }
+  return out + "</ul>";
 }
 
 std::string summary_csv(const std::vector<nlohmann::json>& reports, const std::vector<ManualPoints>& manual)
@@ -242,7 +322,7 @@ std::string moodle_worksheet(const std::vector<nlohmann::json>& reports, const s
   for (const auto& r : reports) {
     rows.push_back({"Participant " + student_id(r), r.at("student").at("full_name").get<std::string>(),
                     format_points(r.at("score").get<double>() + manual_total(r, manual)),
-                    format_points(r.at("max_score").get<double>()), last_modified, feedback_text(r, manual)});
+                    format_points(r.at("max_score").get<double>()), last_modified, feedback_html(r, manual)});
   }
   return to_csv(rows);
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kmgrade::report {
@@ -20,6 +21,9 @@ struct ManualPoints
 // Throws Error naming `origin`, the line and what is wrong.
 std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std::string& origin);
 
+// The student's manual points, each exercise's capped at what the rubric gives it by hand.
+double manual_total(const nlohmann::json& report, const std::vector<ManualPoints>& manual);
+
 // RFC 4180 CSV: rows of fields; quoted fields may hold commas, quotes and newlines.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string to_csv(const std::vector<std::vector<std::string>>& rows);
@@ -32,7 +36,21 @@ std::string moodle_worksheet(const std::vector<nlohmann::json>& reports, const s
                              const std::string& last_modified);
 nlohmann::json gradescope_results(const nlohmann::json& report, const std::vector<ManualPoints>& manual);
 
-// The feedback a student reads in Moodle: per exercise the points, what was lost and why.
+// The feedback a student reads: per exercise the points, and each check that lost points
+// with its message. Plain text (Gradescope's output), one line per exercise and lost check.
 std::string feedback_text(const nlohmann::json& report, const std::vector<ManualPoints>& manual);
+
+// Names kmgrade in the feedback it writes, so a later fill of the worksheet knows which
+// feedback it may replace.
+inline constexpr const char* k_feedback_signature = "graded by kmgrade";
+
+// The same feedback as HTML, which Moodle stores the feedback comment as: a list per
+// exercise, every message escaped and cut to a length Moodle's grading page shows.
+// `grade_in_assignment`, when given, is the grade as the assignment counts it ("78.13 of 100").
+std::string feedback_html(const nlohmann::json& report, const std::vector<ManualPoints>& manual,
+                          const std::string& grade_in_assignment = "");
+
+// Text as HTML shows it: markup characters escaped, line breaks as <br>.
+std::string html_escaped(std::string_view text);
 
 } // namespace kmgrade::report

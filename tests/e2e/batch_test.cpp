@@ -1,10 +1,12 @@
 // Grades the sample class download with the real kmgrade binary: killed mid-batch, then
 // resumed, then rerun; every report exactly once, none corrupt, the worksheet exact. And a
-// student whose grade fails keeps what the failure message names.
+// student whose grade fails keeps what the failure message names. Then Moodle's own worksheet
+// of the class filled in, and one of another class refused before any grading.
 //
-//   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER
+//   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER WORKSHEET.csv
 
 #include "report/exports.h"
+#include "report/moodle_worksheet.h"
 #include "util/process.h"
 
 #include <gtest/gtest.h>
@@ -25,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_kmgrade, g_class, g_manual, g_expected, g_student;
+std::string g_kmgrade, g_class, g_manual, g_expected, g_student, g_worksheet;
 
 std::string read_text(const fs::path& path)
 {
@@ -171,7 +173,68 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
   EXPECT_NE(rerun.output.find("0 graded now, " + std::to_string(students) + " unchanged"), std::string::npos)
     << rerun.output;
+  EXPECT_NE(rerun.output.find("moodle-grades.csv gives grades out of 8: "), std::string::npos) << rerun.output;
+
+  // The TA's worksheet from Moodle, filled in from the same reports.
+  auto args = batch_args(out);
+  args.insert(args.end(), {"--worksheet", g_worksheet});
+  auto filled = kmgrade::util::run_process(args, opts);
+  ASSERT_EQ(filled.exit_code, 0) << filled.output;
+  EXPECT_NE(filled.output.find("grades out of its maximum grade 100.00; 1 participant without a report keeps the row "
+                               "as it was"),
+            std::string::npos)
+    << filled.output;
+  const std::string original = read_text(g_worksheet);
+  const std::string written = read_text(out / "moodle-grades.csv");
+  EXPECT_EQ(written.substr(0, written.find('\n')), original.substr(0, original.find('\n')));
+  const auto sheet = kmgrade::report::parse_worksheet(written, "moodle-grades.csv");
+  const auto before_fill = kmgrade::report::parse_worksheet(original, g_worksheet);
+  ASSERT_EQ(sheet.rows.size(), before_fill.rows.size());
+  for (std::size_t i = 0; i < sheet.rows.size(); ++i) {
+    const auto& row = sheet.rows[i];
+    const auto want = expected.at("worksheet_grades").find(row.participant);
+    if (want == expected.at("worksheet_grades").end()) {
+      EXPECT_EQ(row.text, before_fill.rows[i].text) << "participant " << row.participant << " has no submission";
+      continue;
+    }
+    EXPECT_EQ(row.fields[sheet.grade], want->get<std::string>()) << row.participant;
+    const std::string& feedback = row.fields[*sheet.feedback];
+    EXPECT_NE(feedback.find("<ul><li>ex0 Team members: "), std::string::npos) << feedback;
+    EXPECT_EQ(feedback.find('\n'), std::string::npos) << feedback;
+    if (row.participant == "103") {
+      EXPECT_EQ(feedback.rfind("<p>See me about pinning the thread.</p><hr><p><strong>6 of 8 points</strong>", 0), 0u)
+        << "the TA's own feedback must be kept: " << feedback;
+    }
+    EXPECT_EQ(row.fields[sheet.columns.size() - 2], before_fill.rows[i].fields[sheet.columns.size() - 2])
+      << "Last modified (grade) of " << row.participant << " must stay as Moodle wrote it";
+  }
   fs::remove_all(out);
+}
+
+// A worksheet missing a student of the class is refused before anything is graded.
+TEST(EndToEndBatch, AWorksheetOfAnotherClassIsRefusedBeforeGrading)
+{
+  const fs::path base = fs::temp_directory_path() / ("kmgrade-e2e-sheet-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base);
+  std::string sheet = read_text(g_worksheet);
+  const auto row = sheet.find("\"Participant 105\"");
+  ASSERT_NE(row, std::string::npos);
+  sheet.erase(row, sheet.find('\n', row) + 1 - row);
+  std::ofstream(base / "other.csv", std::ios::binary) << sheet;
+  kmgrade::util::ProcessOptions opts;
+  opts.max_output = 16 << 20;
+  auto r = kmgrade::util::run_process({g_kmgrade, "batch", g_class, "--out", (base / "out").string(), "--worksheet",
+                                       (base / "other.csv").string()},
+                                      opts);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("kmgrade: error: the grading worksheet " + (base / "other.csv").string() +
+                          " has no row for 1 of the 6 students of the class: Barbara Liskov (105). Download the "
+                          "worksheet and the submissions from the same assignment"),
+            std::string::npos)
+    << r.output;
+  EXPECT_FALSE(fs::exists(base / "out" / "reports" / "101.json"));
+  fs::remove_all(base);
 }
 
 } // namespace
@@ -205,8 +268,8 @@ TEST(EndToEndBatch, AFailedGradeKeepsTheConsoleLogItsMessageNames)
 int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
-  if (argc < 6) {
-    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER\n");
+  if (argc < 7) {
+    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER WORKSHEET.csv\n");
     return 2;
   }
   g_kmgrade = argv[1];
@@ -214,5 +277,6 @@ int main(int argc, char** argv)
   g_manual = argv[3];
   g_expected = argv[4];
   g_student = argv[5];
+  g_worksheet = argv[6];
   return RUN_ALL_TESTS();
 }

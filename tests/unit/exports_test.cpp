@@ -58,11 +58,14 @@ TEST(Exports, WorksheetHasMoodlesColumnsAndAddsManualPoints)
   EXPECT_EQ(rows[1][1], "Ada, Countess");
   EXPECT_EQ(rows[1][2], "1.5");
   EXPECT_EQ(rows[1][3], "8");
-  EXPECT_EQ(rows[1][5], "ex0 Team members: 0 + 0.5 graded by hand (names listed; twice) / 0.5\n"
-                        "ex3 Page-level allocation: 1 / 1.5\n"
-                        "  - page_alloc.order (fail): objnum 100: alloc_pages order 3, expected 0");
+  EXPECT_EQ(rows[1][5], "<p><strong>1.5 of 8 points</strong> (graded by kmgrade)</p><ul>"
+                        "<li>ex0 Team members: 0 + 0.5 graded by hand (names listed; twice) / 0.5</li>"
+                        "<li>ex3 Page-level allocation: 1 / 1.5<ul><li><strong>page_alloc.order</strong> (fail): "
+                        "objnum 100: alloc_pages order 3, expected 0</li></ul></li></ul>");
   EXPECT_EQ(rows[2][2], "1.5");
-  EXPECT_EQ(rows[2][5], "ex0 Team members: 0 + manual part pending / 0.5\nex3 Page-level allocation: 1.5 / 1.5");
+  EXPECT_EQ(rows[2][5], "<p><strong>1.5 of 8 points</strong> (graded by kmgrade)</p><ul>"
+                        "<li>ex0 Team members: 0 + manual part pending / 0.5</li>"
+                        "<li>ex3 Page-level allocation: 1.5 / 1.5</li></ul>");
 }
 
 TEST(Exports, SummaryKeepsAutomaticAndManualApart)
@@ -84,6 +87,9 @@ TEST(Exports, GradescopeResults)
   EXPECT_EQ(t.at("status"), "failed");
   EXPECT_DOUBLE_EQ(t.at("max_score").get<double>(), 1.5);
   EXPECT_EQ(t.at("output"), "objnum 100: alloc_pages order 3, expected 0\n  mm_page_alloc order=3");
+  // Gradescope shows the output as text: no HTML there.
+  EXPECT_EQ(j.at("output"), "ex0 Team members: 0 + manual part pending / 0.5\nex3 Page-level allocation: 1 / 1.5\n"
+                            "  - page_alloc.order (fail): objnum 100: alloc_pages order 3, expected 0");
 }
 
 TEST(Exports, ManualPointsFileErrorsNameTheLine)
