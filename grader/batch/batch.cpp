@@ -351,13 +351,19 @@ BatchResult run_batch(const BatchOptions& options)
   const fs::path scratch = options.out_dir / ".scratch";
   std::error_code scratch_ec;
   fs::remove_all(scratch, scratch_ec);
+  const auto worksheet = read_worksheet(options);
   const auto students = intake::split_class(options.input, scratch / "class");
-  if (const auto worksheet = read_worksheet(options)) {
+  if (worksheet) {
     std::vector<report::ClassMember> members;
     for (const auto& s : students) {
       members.push_back({s.id, s.full_name});
     }
-    report::check_worksheet_covers(*worksheet, members);
+    try {
+      report::check_worksheet_covers(*worksheet, members);
+    } catch (const Error&) {
+      fs::remove_all(scratch, scratch_ec);
+      throw;
+    }
   }
 
   BatchResult result;

@@ -189,8 +189,9 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
   const auto maximum = column_of_any_case(w.columns, language->maximum_grade);
   if (!maximum) {
     throw Error("the grading worksheet " + origin + " has no \"" + language->maximum_grade +
-                "\" column, which kmgrade scales grades to: download the worksheet again from the assignment, "
-                "unchanged");
+                "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with "
+                "a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the "
+                "worksheet again");
   }
   w.maximum_grade = *maximum;
   w.feedback = column_of(w.columns, {language->feedback_comments});

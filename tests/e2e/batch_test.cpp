@@ -234,6 +234,7 @@ TEST(EndToEndBatch, AWorksheetOfAnotherClassIsRefusedBeforeGrading)
             std::string::npos)
     << r.output;
   EXPECT_FALSE(fs::exists(base / "out" / "reports" / "101.json"));
+  EXPECT_FALSE(fs::exists(base / "out" / ".scratch")) << "the refused batch left the class unpacked";
   fs::remove_all(base);
 }
 

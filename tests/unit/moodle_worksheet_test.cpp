@@ -224,8 +224,9 @@ TEST(MoodleWorksheet, RefusesWhatIsNotMoodlesWorksheetSayingWhy)
               "are \"participant_id\", \"exercise\", \"points\", \"comment\". Switch your Moodle language (user menu "
               "> Language) to one of these, download the worksheet again and import it in the same language");
   EXPECT_EQ(error_of("Identifier,Grade,\"Last modified (grade)\"\n\"Participant 1\",,-\n"),
-            "the grading worksheet sheet.csv has no \"Maximum Grade\" column, which kmgrade scales grades to: "
-            "download the worksheet again from the assignment, unchanged");
+            "the grading worksheet sheet.csv has no \"Maximum Grade\" column, which kmgrade scales grades to. Moodle "
+            "leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point "
+            "(Edit settings > Grade > Type) and download the worksheet again");
   const std::string header = "Identifier,Grade,\"Maximum Grade\",\"Last modified (grade)\"\n";
   EXPECT_EQ(error_of(header + "\"Participant 1\",,100.00\n"),
             "the grading worksheet sheet.csv, row 2 has 3 fields where the header has 4");
