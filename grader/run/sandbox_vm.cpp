@@ -4,6 +4,8 @@
 #include "util/error.h"
 #include "util/process.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -109,9 +111,11 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
 class ChannelWatch
 {
 public:
-  ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load)
+  ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
+               std::function<void(const std::string&)> progress)
     : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_last_line(std::chrono::steady_clock::now()), m_last_result(m_last_line)
+      m_progress(std::move(progress)), m_started(std::chrono::steady_clock::now()), m_last_line(m_started),
+      m_last_result(m_started)
   {
   }
 
@@ -153,6 +157,9 @@ private:
       if (auto at = line.find(m_prefix); at != std::string_view::npos) {
         const auto now = std::chrono::steady_clock::now();
         const auto kind = line.substr(at + m_prefix.size());
+        if (!m_answered) {
+          tell("the sandbox agent is up");
+        }
         m_answered = true;
         m_last_line = now;
         if (kind.substr(0, 6) != "alive ") {
@@ -161,6 +168,7 @@ private:
         if (!m_done && kind.substr(0, 5) == "done ") {
           m_done = true;
           m_done_at = now;
+          tell("the sandbox ran its loads");
         }
       }
       start = nl + 1;
@@ -168,9 +176,19 @@ private:
     m_partial.erase(0, start);
   }
 
+  void tell(const std::string& what) const
+  {
+    if (m_progress) {
+      m_progress(fmt::format("{} after {:.1f} s", what,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count()));
+    }
+  }
+
   fs::path m_channel;
   std::string m_prefix;
   std::chrono::seconds m_per_load;
+  std::function<void(const std::string&)> m_progress;
+  std::chrono::steady_clock::time_point m_started;
   std::chrono::steady_clock::time_point m_last_line;
   std::chrono::steady_clock::time_point m_last_result;
   std::chrono::steady_clock::time_point m_done_at;
@@ -316,7 +334,10 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   if (accel == Accel::kvm) {
     argv.insert(argv.begin() + 5, {"-cpu", "host,-arch-capabilities"});
   }
-  ChannelWatch watch(channel, plan.secret, load_limit(plan));
+  if (options.progress) {
+    options.progress("starting the sandbox VM");
+  }
+  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress);
   util::ProcessOptions popts;
   popts.timeout = boot_timeout(options, plan);
   popts.keep_going = [&watch] { return watch.keep_going(); };
@@ -357,6 +378,7 @@ Accel resolve_accel(const VmOptions& options)
   VmOptions probe = options;
   probe.timeout = std::chrono::seconds(20);
   probe.work_dir = options.work_dir / "kvm-probe";
+  probe.progress = nullptr;
   Accel verdict = Accel::tcg;
   try {
     auto outcome = boot(probe, Accel::kvm, observe::Plan{}, {});
@@ -464,6 +486,11 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     VmOptions boot_options = options;
     boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
+    if (progress) {
+      boot_options.progress = [&progress, n = out.boots + 1](const std::string& line) {
+        progress("boot " + std::to_string(n) + ": " + line);
+      };
+    }
     VmOutcome o;
     try {
       o = run_in_vm(boot_options, part, files);

@@ -52,6 +52,9 @@ struct VmOptions
   std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
   std::filesystem::path work_dir;    // scratch: image, console and channel files
   std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered
+  // Told when the VM starts, when its agent answers and when it has run every load, with
+  // the seconds since the VM started.
+  std::function<void(const std::string&)> progress;
 };
 
 // What came back from one boot.
