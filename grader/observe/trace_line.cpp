@@ -1,22 +1,15 @@
 #include "observe/trace_line.h"
 
+#include "util/text.h"
+
 #include <cctype>
 #include <charconv>
 
 namespace kmgrade::observe {
 
-namespace {
+using util::trim;
 
-std::string_view trim(std::string_view s)
-{
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+namespace {
 
 template<typename T>
 bool to_number(std::string_view s, T& out)
