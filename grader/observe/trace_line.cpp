@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 namespace kmgrade::observe {
 
@@ -129,6 +130,23 @@ std::optional<TraceEvent> parse_trace_line(std::string_view line)
     open = s.find(" [", open + 1);
   }
   return std::nullopt;
+}
+
+bool refers_to_module(const TraceEvent& ev, const std::string& name, const ModuleRange& range)
+{
+  const std::string tag = "[" + name + "]";
+  for (const auto& [key, value] : ev.fields) {
+    if (value.find(tag) != std::string::npos) {
+      return true;
+    }
+    if (range.size && value.rfind("0x", 0) == 0) {
+      std::uint64_t addr = std::strtoull(value.c_str(), nullptr, 16);
+      if (addr >= range.base && addr < range.base + range.size) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 } // namespace kmgrade::observe
