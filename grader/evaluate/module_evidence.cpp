@@ -62,19 +62,7 @@ const StreamEvent* RunView::referenced(std::size_t i, const std::string& field) 
 
 bool RunView::from_module(const TraceEvent& ev) const
 {
-  const std::string tag = "[" + m_run.request.module_name + "]";
-  for (const auto& [key, value] : ev.fields) {
-    if (value.find(tag) != std::string::npos) {
-      return true;
-    }
-    if (m_run.core_size && value.rfind("0x", 0) == 0) {
-      std::uint64_t addr = std::strtoull(value.c_str(), nullptr, 16);
-      if (addr >= m_run.core_base && addr < m_run.core_base + m_run.core_size) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return observe::refers_to_module(ev, m_run.request.module_name, {m_run.core_base, m_run.core_size});
 }
 
 std::vector<const TraceEvent*> RunView::thread_messages() const

@@ -1,22 +1,16 @@
 #include "observe/trace_line.h"
 
+#include "util/text.h"
+
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 namespace kmgrade::observe {
 
-namespace {
+using util::trim;
 
-std::string_view trim(std::string_view s)
-{
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+namespace {
 
 template<typename T>
 bool to_number(std::string_view s, T& out)
@@ -136,6 +130,23 @@ std::optional<TraceEvent> parse_trace_line(std::string_view line)
     open = s.find(" [", open + 1);
   }
   return std::nullopt;
+}
+
+bool refers_to_module(const TraceEvent& ev, const std::string& name, const ModuleRange& range)
+{
+  const std::string tag = "[" + name + "]";
+  for (const auto& [key, value] : ev.fields) {
+    if (value.find(tag) != std::string::npos) {
+      return true;
+    }
+    if (range.size && value.rfind("0x", 0) == 0) {
+      std::uint64_t addr = std::strtoull(value.c_str(), nullptr, 16);
+      if (addr >= range.base && addr < range.base + range.size) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 } // namespace kmgrade::observe

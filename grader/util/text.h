@@ -15,6 +15,18 @@ inline bool is_word_char(char c)
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
+// `text` without the white space at either end.
+inline std::string_view trim(std::string_view text)
+{
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
 // The index of the first character at or after `i` that is not white space.
 inline std::size_t skip_space(std::string_view text, std::size_t i)
 {

@@ -1,0 +1,39 @@
+#include "event_filter.h"
+
+#include "observe/head_and_tail.h"
+#include "observe/numbers.h"
+
+#include <algorithm>
+
+namespace kmgrade::agent {
+
+using observe::refers_to_module;
+using observe::TraceEvent;
+
+void cap_console_events(std::vector<TraceEvent>& events, std::size_t max_lines)
+{
+  const auto total = static_cast<std::size_t>(
+    std::count_if(events.begin(), events.end(), [](const TraceEvent& ev) { return ev.name == "console"; }));
+  const observe::HeadAndTail cap{max_lines, max_lines / 2};
+  std::size_t seen = 0;
+  std::erase_if(events, [&](const TraceEvent& ev) { return ev.name == "console" && !cap.keeps(seen++, total); });
+}
+
+std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std::map<int, observe::TaskInfo>& threads,
+                                      const std::string& module_name, const ModuleRange& range)
+{
+  std::vector<TraceEvent> kept;
+  for (auto& ev : events) {
+    // A wake-up of a module thread is recorded in the waker's context: it marks when the
+    // thread was started, which is when a binding made before then takes effect.
+    const bool thread_woken =
+      ev.name == "sched_waking" && threads.count(observe::parse_number<int>(ev.field("pid")).value_or(0));
+    if (threads.count(ev.pid) || thread_woken || ev.name == "console" || ev.name == "function" ||
+        refers_to_module(ev, module_name, range)) {
+      kept.push_back(std::move(ev));
+    }
+  }
+  return kept;
+}
+
+} // namespace kmgrade::agent

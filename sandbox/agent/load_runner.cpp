@@ -1,0 +1,127 @@
+#include "load_runner.h"
+
+#include "event_filter.h"
+#include "kernel_threads.h"
+#include "procfs.h"
+#include "slab.h"
+#include "watchdog.h"
+
+#include <libkmod.h>
+
+#include <cstring>
+#include <thread>
+
+namespace kmgrade::agent {
+
+using observe::LoadRequest;
+using observe::ModuleRun;
+using observe::TaskInfo;
+using observe::TraceEvent;
+
+LoadRunner::LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths)
+  : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_kmsg(kmsg)
+{
+}
+
+ModuleRun LoadRunner::run(const LoadRequest& req)
+{
+  ModuleRun run;
+  run.request = req;
+  auto slab_before = slab_snapshot(m_paths);
+  std::set<int> pids_before;
+  for (int pid : list_pids(m_paths)) {
+    pids_before.insert(pid);
+  }
+  m_kmsg.begin_load(m_plan.max_log_lines);
+
+  kmod_module* mod = nullptr;
+  int err = kmod_module_new_from_path(m_ctx, req.module_path.c_str(), &mod);
+  if (err < 0) {
+    run.insmod.attempted = true;
+    run.insmod.error_code = -err;
+    run.insmod.error = std::strerror(-err);
+    run.log = m_kmsg.end_load(run.log_dropped);
+    return run;
+  }
+
+  const std::chrono::milliseconds call_limit(req.call_timeout_ms);
+  m_tracer.start();
+  auto insmod = call_with_watchdog(
+    observe::k_insmod_thread,
+    [mod, params = req.params] { return kmod_module_insert_module(mod, 0, params.empty() ? nullptr : params.c_str()); },
+    call_limit);
+  record_call(run.insmod, insmod);
+  run.loader_pid = insmod.tid;
+
+  std::map<int, TaskInfo> threads;
+  ModuleRange range;
+  std::vector<TraceEvent> events;
+  if (run.insmod.hung) {
+    m_wedged = true;
+    watch_kernel_threads(m_paths, pids_before, threads);
+  } else if (run.insmod.ok) {
+    range = module_range(m_paths, req.module_name);
+    run.core_base = range.base;
+    run.core_size = range.size;
+    settle(req, pids_before, threads, run);
+    run.slab_created = caches_created(slab_before, slab_snapshot(m_paths));
+    // Read what happened so far while the module is loaded, so call sites print as symbols;
+    // after a stall, only once rmmod has stopped what stalls.
+    if (!m_kmsg.stall_seen()) {
+      m_tracer.stop();
+      events = m_tracer.read_events();
+      m_tracer.start();
+    }
+
+    auto rmmod = call_with_watchdog(
+      observe::k_rmmod_thread, [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
+    record_call(run.rmmod, rmmod);
+    run.unloader_pid = rmmod.tid;
+    if (run.rmmod.hung) {
+      m_wedged = true;
+    } else {
+      // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      run.slab_left = caches_left(run.slab_created, slab_snapshot(m_paths));
+    }
+  }
+  m_tracer.stop();
+  if (!m_wedged) {
+    auto after = m_tracer.read_events();
+    events.insert(events.end(), std::make_move_iterator(after.begin()), std::make_move_iterator(after.end()));
+    kmod_module_unref(mod);
+  }
+
+  add_threads_from_trace(events, threads);
+  for (auto& [pid, info] : threads) {
+    if (!proc_status(m_paths, pid)) {
+      info.exited = true;
+    }
+    run.threads.push_back(info);
+  }
+  auto kept = module_events(std::move(events), threads, req.module_name, range);
+  cap_console_events(kept, m_plan.max_log_lines);
+  run.events = reduce_events(kept, m_plan.max_segments);
+  run.log = m_kmsg.end_load(run.log_dropped);
+  return run;
+}
+
+void LoadRunner::settle(const LoadRequest& req, const std::set<int>& pids_before, std::map<int, TaskInfo>& threads,
+                        ModuleRun& run)
+{
+  const std::uint64_t start = now_ns();
+  const std::uint64_t deadline = start + static_cast<std::uint64_t>(req.settle_timeout_ms) * 1'000'000ULL;
+  int quiet_polls = 0;
+  while (now_ns() < deadline && !m_kmsg.trouble_seen()) {
+    const bool busy = watch_kernel_threads(m_paths, pids_before, threads);
+    quiet_polls = busy ? 0 : quiet_polls + 1;
+    if (quiet_polls >= 3 && now_ns() - start > 150'000'000ULL) {
+      run.settled = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  run.settle_ns = now_ns() - start;
+}
+
+} // namespace kmgrade::agent

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "kernel_paths.h"
+#include "kmsg.h"
+#include "tracer.h"
+
+#include "observe/observation.h"
+
+#include <map>
+#include <set>
+
+struct kmod_ctx;
+
+namespace kmgrade::agent {
+
+// Performs the loads of a plan one by one with libkmod, and records for each what the
+// kernel did while the module was loaded and unloaded.
+class LoadRunner
+{
+public:
+  LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths = {});
+
+  void setup_tracing() { m_tracer.setup(); }
+
+  // A call that never returned holds libkmod's state: nothing more may be loaded here.
+  bool wedged() const { return m_wedged; }
+
+  observe::ModuleRun run(const observe::LoadRequest& req);
+
+private:
+  // Waits until every kernel thread the module started is idle or gone, or the kernel
+  // reports trouble (a thread that spins for ever would otherwise use up the whole timeout).
+  void settle(const observe::LoadRequest& req, const std::set<int>& pids_before,
+              std::map<int, observe::TaskInfo>& threads, observe::ModuleRun& run);
+
+  kmod_ctx* m_ctx;
+  const observe::Plan& m_plan;
+  KernelPaths m_paths;
+  Tracer m_tracer;
+  KmsgFollower& m_kmsg;
+  bool m_wedged = false;
+};
+
+} // namespace kmgrade::agent

@@ -1,0 +1,91 @@
+#include "procfs.h"
+
+#include "observe/numbers.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace kmgrade::agent {
+
+using observe::parse_number;
+
+std::vector<int> list_pids(const KernelPaths& paths)
+{
+  std::vector<int> pids;
+  DIR* dir = ::opendir(paths.proc().c_str());
+  if (!dir) {
+    return pids;
+  }
+  while (auto* ent = ::readdir(dir)) {
+    if (!std::isdigit(static_cast<unsigned char>(ent->d_name[0]))) {
+      continue;
+    }
+    if (auto pid = parse_number<int>(ent->d_name)) {
+      pids.push_back(*pid);
+    }
+  }
+  ::closedir(dir);
+  return pids;
+}
+
+ProcStatus parse_proc_status(std::string_view text)
+{
+  ProcStatus st;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      continue;
+    }
+    const std::string_view key = line.substr(0, colon);
+    std::string_view value = line.substr(colon + 1);
+    value.remove_prefix(std::min(value.size(), value.find_first_not_of(" \t")));
+    if (key == "Name") {
+      st.name = value;
+    } else if (key == "State") {
+      st.state = value.empty() ? '?' : value[0];
+    } else if (key == "PPid") {
+      st.ppid = parse_number<int>(value).value_or(-1);
+    } else if (key == "Cpus_allowed_list") {
+      st.cpus_allowed = value;
+    }
+  }
+  return st;
+}
+
+std::optional<ProcStatus> proc_status(const KernelPaths& paths, int pid)
+{
+  // Opened apart from reading: a task that is gone cannot be told from an empty file by
+  // what util::read_file returns.
+  std::ifstream in(paths.proc() / std::to_string(pid) / "status");
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_proc_status(text.str());
+}
+
+ModuleRange module_range(const KernelPaths& paths, const std::string& name)
+{
+  std::ifstream in(paths.proc() / "modules");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ss(line);
+    std::string mod, size, refs, deps, state, addr;
+    ss >> mod >> size >> refs >> deps >> state >> addr;
+    if (mod == name) {
+      return {std::strtoull(addr.c_str(), nullptr, 16), std::strtoull(size.c_str(), nullptr, 10)};
+    }
+  }
+  return {};
+}
+
+} // namespace kmgrade::agent

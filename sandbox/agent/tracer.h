@@ -1,0 +1,30 @@
+#pragma once
+
+#include "kernel_paths.h"
+
+#include "observe/observation.h"
+#include "observe/trace_line.h"
+
+#include <vector>
+
+namespace kmgrade::agent {
+
+// Drives tracefs: the plan's events and function filter, and the trace buffer.
+class Tracer
+{
+public:
+  Tracer(const observe::Plan& plan, KernelPaths paths = {});
+
+  // Enables the plan's events and functions, with tracing off.
+  void setup();
+  // Empties the buffer and turns tracing on.
+  void start();
+  void stop();
+  std::vector<observe::TraceEvent> read_events();
+
+private:
+  const observe::Plan& m_plan;
+  std::filesystem::path m_tracing;
+};
+
+} // namespace kmgrade::agent

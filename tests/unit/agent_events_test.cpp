@@ -1,0 +1,85 @@
+#include "agent/event_filter.h"
+
+#include "agent_test_support.h"
+
+#include <gtest/gtest.h>
+
+using namespace kmgrade::agent;
+using kmgrade::observe::refers_to_module;
+using kmgrade::observe::TaskInfo;
+using kmgrade::observe::TraceEvent;
+
+namespace {
+
+std::vector<std::string> texts(const std::vector<TraceEvent>& events)
+{
+  return each(events, [](const TraceEvent& ev) { return ev.name + ":" + ev.text; });
+}
+
+} // namespace
+
+TEST(EventFilter, AnEventRefersToTheModuleByNameOrByAnAddressInItsCode)
+{
+  const ModuleRange range{0xffffffffc0a00000ULL, 0x1000};
+  EXPECT_TRUE(refers_to_module(trace_event(5, "kmalloc", {{"call_site", "fn+0x54/0xaf [lab5_kmem_alloc]"}}),
+                               "lab5_kmem_alloc", range));
+  EXPECT_FALSE(refers_to_module(trace_event(5, "kmalloc", {{"call_site", "fn+0x54/0xaf [lab5_kmem_alloc_x]"}}),
+                                "lab5_kmem_alloc", range));
+  EXPECT_TRUE(refers_to_module(trace_event(5, "kfree", {{"call_site", "0xffffffffc0a00000"}}), "m", range));
+  EXPECT_TRUE(refers_to_module(trace_event(5, "kfree", {{"call_site", "0xffffffffc0a00fff"}}), "m", range));
+  EXPECT_FALSE(refers_to_module(trace_event(5, "kfree", {{"call_site", "0xffffffffc0a01000"}}), "m", range));
+  EXPECT_FALSE(refers_to_module(trace_event(5, "kfree", {{"call_site", "0xffffffffc09fffff"}}), "m", range));
+  EXPECT_FALSE(refers_to_module(trace_event(5, "kfree", {{"call_site", "ffffffffc0a00010"}}), "m", range))
+    << "an address is read only with its 0x";
+  EXPECT_FALSE(refers_to_module(trace_event(5, "kfree", {{"call_site", "0xffffffffc0a00010"}}), "m", ModuleRange{}))
+    << "no range, no address matches";
+}
+
+TEST(EventFilter, KeepsTheModulesThreadsWakeUpsConsoleFunctionsAndItsCallSites)
+{
+  std::map<int, TaskInfo> threads;
+  threads[101] = TaskInfo{101, "lab5_thread", "0", false};
+  std::vector<TraceEvent> events = {
+    trace_event(101, "mm_page_alloc", {{"order", "4"}}),
+    trace_event(7, "mm_page_alloc", {{"order", "0"}}),
+    trace_event(7, "sched_waking", {{"comm", "lab5_thread"}, {"pid", "101"}}),
+    trace_event(7, "sched_waking", {{"comm", "other"}, {"pid", "102"}}),
+    trace_event(7, "sched_waking", {{"comm", "forged"}, {"pid", "101x"}}),
+    trace_event(7, "console"),
+    trace_event(7, "function", {{"func", "kthread_bind"}}),
+    trace_event(7, "kmalloc", {{"call_site", "fn+0x1/0x2 [lab5_kmem_alloc]"}}),
+    trace_event(7, "kfree", {{"call_site", "0xffffffffc0a00010"}}),
+    trace_event(7, "kfree", {{"call_site", "other_fn+0x1/0x2"}}),
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].text = std::to_string(i);
+  }
+  const auto kept = module_events(events, threads, "lab5_kmem_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100});
+  EXPECT_EQ(texts(kept), (std::vector<std::string>{"mm_page_alloc:0", "sched_waking:2", "console:5", "function:6",
+                                                   "kmalloc:7", "kfree:8"}));
+}
+
+TEST(EventFilter, ConsoleEventsAreCappedToTheirHeadAndTailOthersAreKept)
+{
+  std::vector<TraceEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    events.push_back(trace_event(7, "console"));
+    events.back().text = std::to_string(i);
+    events.push_back(trace_event(101, "kmalloc"));
+    events.back().text = std::to_string(i);
+  }
+  auto capped = events;
+  cap_console_events(capped, 4);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 10; ++i) {
+    if (i < 2 || i >= 8) {
+      expected.push_back("console:" + std::to_string(i));
+    }
+    expected.push_back("kmalloc:" + std::to_string(i));
+  }
+  EXPECT_EQ(texts(capped), expected);
+
+  auto under_the_cap = events;
+  cap_console_events(under_the_cap, 10);
+  EXPECT_EQ(texts(under_the_cap), texts(events));
+}

@@ -1,0 +1,89 @@
+#include "agent_test_support.h"
+
+#include "agent/tracer.h"
+#include "util/files.h"
+
+#include <gtest/gtest.h>
+
+using namespace kmgrade::agent;
+using kmgrade::util::read_file;
+
+namespace {
+
+class AgentTracer : public FakeKernelRoot
+{
+protected:
+  void SetUp() override
+  {
+    FakeKernelRoot::SetUp();
+    for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock", "trace",
+                             "events/kmem/kmalloc/enable", "events/sched/sched_waking/enable"}) {
+      write(std::string("sys/kernel/tracing/") + file, "untouched");
+    }
+    m_plan.events = {"kmem:kmalloc", "sched:sched_waking", "kmem:not_in_this_kernel"};
+    m_plan.trace_buffer_kb = 4096;
+  }
+
+  std::string tracefs(const std::string& file) { return read_file(m_paths.tracing() / file); }
+
+  kmgrade::observe::Plan m_plan;
+};
+
+} // namespace
+
+TEST_F(AgentTracer, SetupEnablesThePlansEventsAndFunctions)
+{
+  write("sys/kernel/tracing/set_ftrace_filter", "old_function\n");
+  m_plan.functions = {"kthread_bind", "set_cpus_allowed_ptr"};
+  Tracer tracer(m_plan, m_paths);
+  tracer.setup();
+  EXPECT_EQ(tracefs("tracing_on"), "0");
+  EXPECT_EQ(tracefs("buffer_size_kb"), "4096");
+  EXPECT_EQ(tracefs("trace_clock"), "mono");
+  EXPECT_EQ(tracefs("events/kmem/kmalloc/enable"), "1");
+  EXPECT_EQ(tracefs("events/sched/sched_waking/enable"), "1");
+  EXPECT_FALSE(std::filesystem::exists(m_paths.tracing() / "events/kmem/not_in_this_kernel"))
+    << "a control file the kernel lacks is never created";
+  EXPECT_EQ(tracefs("set_ftrace_filter"), "kthread_bind\nset_cpus_allowed_ptr\n");
+  EXPECT_EQ(tracefs("current_tracer"), "function");
+}
+
+TEST_F(AgentTracer, WithoutAFunctionFilterTheTracerStaysNop)
+{
+  m_plan.functions = {"kthread_bind"};
+  Tracer tracer(m_plan, m_paths);
+  tracer.setup();
+  EXPECT_EQ(tracefs("current_tracer"), "nop");
+
+  m_plan.functions.clear();
+  write("sys/kernel/tracing/set_ftrace_filter", "kept\n");
+  tracer.setup();
+  EXPECT_EQ(tracefs("current_tracer"), "nop");
+  EXPECT_EQ(tracefs("set_ftrace_filter"), "kept\n");
+}
+
+TEST_F(AgentTracer, StartEmptiesTheBufferAndReadEventsParsesIt)
+{
+  Tracer tracer(m_plan, m_paths);
+  tracer.start();
+  EXPECT_EQ(tracefs("trace"), "");
+  EXPECT_EQ(tracefs("tracing_on"), "1");
+  write("sys/kernel/tracing/trace",
+        "# tracer: nop\n"
+        "#\n"
+        "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+        "      kmem_alloc-108     [001] .....    12.345678: kmalloc: call_site=fn+0x54/0xaf [lab5_kmem_alloc] "
+        "ptr=ffff8bd743f422a0 bytes_req=32\n"
+        "not an event\n"
+        "            init-1       [000] ...1.     3.678975: kthread_bind <-page_alloc_mod_init\n");
+  tracer.stop();
+  EXPECT_EQ(tracefs("tracing_on"), "0");
+  const auto events = tracer.read_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].name, "kmalloc");
+  EXPECT_EQ(events[0].pid, 108);
+  EXPECT_EQ(events[0].cpu, 1);
+  EXPECT_EQ(events[0].field("bytes_req"), "32");
+  EXPECT_EQ(events[1].name, "function");
+  EXPECT_EQ(events[1].field("func"), "kthread_bind");
+}
