@@ -11,6 +11,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, attempted, ok, error
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskInfo, pid, comm, cpus_allowed, exited)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlabCache, name, object_size, objects)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LogRecord, level, seq, ts_us, text)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadTiming, prepare_ns, snapshot_ns, trace_read_ns, after_rmmod_ns,
+                                                reduce_ns)
 
 void to_json(nlohmann::json& j, const EventStream& stream)
 {
@@ -24,7 +26,7 @@ void from_json(const nlohmann::json& j, EventStream& stream)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModuleRun, request, insmod, rmmod, loader_pid, unloader_pid, settled,
                                                 settle_ns, core_base, core_size, threads, log, log_dropped, events,
-                                                slab_created, slab_left)
+                                                slab_created, slab_left, timing)
 
 std::string dirty_reason(const ModuleRun& run)
 {

@@ -70,6 +70,17 @@ struct SlabCache
   long objects = 0;
 };
 
+// Where the agent's time went in one load, besides insmod, settling and rmmod (whose times
+// the load records already): for the benchmark, never for a verdict.
+struct LoadTiming
+{
+  std::uint64_t prepare_ns = 0;     // the slab caches and tasks before the load, the module opened
+  std::uint64_t snapshot_ns = 0;    // the slab caches once the module settled
+  std::uint64_t trace_read_ns = 0;  // reading the trace, while loaded and after rmmod
+  std::uint64_t after_rmmod_ns = 0; // the wait for the exit path, and the slab caches then
+  std::uint64_t reduce_ns = 0;      // telling the module's events apart and reducing them
+};
+
 // Everything the kernel showed for one load: the raw facts checks are computed from.
 struct ModuleRun
 {
@@ -88,6 +99,7 @@ struct ModuleRun
   EventStream events; // events of the module's threads, its call sites, console and function hits
   std::vector<SlabCache> slab_created; // present after load, absent before
   std::vector<SlabCache> slab_left;    // of those, still present after unload
+  LoadTiming timing;
 };
 
 // The agent's answer for a whole boot.

@@ -141,6 +141,10 @@ public:
   // Why the VM was stopped early, or "".
   const std::string& stall() const { return m_stall; }
 
+  // Reads what came after the last look: a guest that powers off right after "done" ends
+  // QEMU before the next one.
+  void finish() { read_new(); }
+
 private:
   void read_new()
   {
@@ -342,6 +346,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   popts.timeout = boot_timeout(options, plan);
   popts.keep_going = [&watch] { return watch.keep_going(); };
   auto result = util::run_process(argv, popts);
+  watch.finish();
   VmOutcome out;
   out.accel = accel == Accel::kvm ? "kvm" : "tcg";
   out.timed_out = result.timed_out;

@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <thread>
+#include <utility>
 
 namespace kmgrade::agent {
 
@@ -27,6 +28,12 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
 {
   ModuleRun run;
   run.request = req;
+  std::uint64_t mark = now_ns();
+  // The time since the last mark, which moves on.
+  const auto lap = [&mark] {
+    const std::uint64_t now = now_ns();
+    return now - std::exchange(mark, now);
+  };
   auto slab_before = slab_snapshot(m_paths);
   std::set<int> pids_before;
   for (int pid : list_pids(m_paths)) {
@@ -44,6 +51,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     return run;
   }
 
+  run.timing.prepare_ns = lap();
   const std::chrono::milliseconds call_limit(req.call_timeout_ms);
   m_tracer.start();
   auto insmod = call_with_watchdog(
@@ -64,7 +72,9 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     run.core_base = range.base;
     run.core_size = range.size;
     settle(req, pids_before, threads, run);
+    lap();
     run.slab_created = caches_created(slab_before, slab_snapshot(m_paths));
+    run.timing.snapshot_ns = lap();
     // Read what happened so far while the module is loaded, so call sites print as symbols;
     // after a stall, only once rmmod has stopped what stalls.
     if (!m_kmsg.stall_seen()) {
@@ -72,11 +82,13 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
       events = m_tracer.read_events();
       m_tracer.start();
     }
+    run.timing.trace_read_ns = lap();
 
     auto rmmod = call_with_watchdog(
       observe::k_rmmod_thread, [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
     record_call(run.rmmod, rmmod);
     run.unloader_pid = rmmod.tid;
+    lap();
     if (run.rmmod.hung) {
       m_wedged = true;
     } else {
@@ -84,6 +96,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       run.slab_left = caches_left(run.slab_created, slab_snapshot(m_paths));
     }
+    run.timing.after_rmmod_ns = lap();
   }
   m_tracer.stop();
   if (!m_wedged) {
@@ -91,6 +104,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     events.insert(events.end(), std::make_move_iterator(after.begin()), std::make_move_iterator(after.end()));
     kmod_module_unref(mod);
   }
+  run.timing.trace_read_ns += lap();
 
   add_threads_from_trace(events, threads);
   for (auto& [pid, info] : threads) {
@@ -103,6 +117,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
   cap_console_events(kept, m_plan.max_log_lines);
   run.events = reduce_events(kept, m_plan.max_segments);
   run.log = m_kmsg.end_load(run.log_dropped);
+  run.timing.reduce_ns = lap();
   return run;
 }
 

@@ -6,6 +6,7 @@
 #include "kernel_paths.h"
 #include "kmsg.h"
 #include "load_runner.h"
+#include "watchdog.h"
 
 #include "observe/observation.h"
 #include "util/files.h"
@@ -71,14 +72,18 @@ int main(int argc, char** argv)
                   {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
                   {"page_size", ::sysconf(_SC_PAGESIZE)},
                   {"clocksource", std::string(kmgrade::util::trim(read_file(
-                                    "/sys/devices/system/clocksource/clocksource0/current_clocksource")))}});
+                                    "/sys/devices/system/clocksource/clocksource0/current_clocksource")))},
+                  {"uptime", std::string(kmgrade::util::trim(read_file("/proc/uptime")))}});
     channel.start_heartbeat(std::chrono::seconds(2));
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
     LoadRunner runner(ctx, plan, kmsg);
     runner.setup_tracing();
+    std::uint64_t send_ns = 0;
     for (std::size_t i = 0; i < plan.loads.size(); ++i) {
       ModuleRun run = runner.run(plan.loads[i]);
+      const std::uint64_t before_send = now_ns();
       channel.send("run", to_json(run));
+      send_ns += now_ns() - before_send;
       if (runner.wedged() || (plan.stop_when_dirty && i + 1 < plan.loads.size() && !dirty_reason(run).empty())) {
         break;
       }
@@ -87,7 +92,7 @@ int main(int argc, char** argv)
       kmod_unref(ctx);
     }
     channel.stop_heartbeat();
-    channel.send("done", nlohmann::json::object());
+    channel.send("done", {{"send_ns", send_ns}});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kmgrade-agent: %s\n", e.what());
     status = 1;
