@@ -34,7 +34,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     const std::uint64_t now = now_ns();
     return now - std::exchange(mark, now);
   };
-  auto slab_before = slab_snapshot(m_paths);
+  const auto slab_before = slab_cache_names(m_paths);
   std::set<int> pids_before;
   for (int pid : list_pids(m_paths)) {
     pids_before.insert(pid);
@@ -73,7 +73,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     run.core_size = range.size;
     settle(req, pids_before, threads, run);
     lap();
-    run.slab_created = caches_created(slab_before, slab_snapshot(m_paths));
+    run.slab_created = caches_created(m_paths, slab_before);
     run.timing.snapshot_ns = lap();
     // Read what happened so far while the module is loaded, so call sites print as symbols;
     // after a stall, only once rmmod has stopped what stalls.
@@ -94,7 +94,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     } else {
       // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      run.slab_left = caches_left(run.slab_created, slab_snapshot(m_paths));
+      run.slab_left = caches_left(m_paths, run.slab_created);
     }
     run.timing.after_rmmod_ns = lap();
   }

@@ -5,19 +5,24 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace kmgrade::agent {
 
 using observe::SlabCache;
 
-SlabSnapshot slab_snapshot(const KernelPaths& paths)
+namespace {
+
+// Calls visit(name, folder) for each cache of /sys/kernel/slab; merged aliases (symbolic
+// links to another cache) are left out.
+template<typename Visit>
+void for_each_cache(const KernelPaths& paths, Visit&& visit)
 {
-  SlabSnapshot caches;
   const auto slab = paths.slab();
   DIR* dir = ::opendir(slab.c_str());
   if (!dir) {
-    return caches;
+    return;
   }
   while (auto* ent = ::readdir(dir)) {
     std::string name = ent->d_name;
@@ -29,35 +34,53 @@ SlabSnapshot slab_snapshot(const KernelPaths& paths)
     if (::lstat(base.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       continue;
     }
+    visit(name, base);
+  }
+  ::closedir(dir);
+}
+
+} // namespace
+
+SlabSnapshot slab_snapshot(const KernelPaths& paths, const std::function<bool(const std::string&)>& wanted)
+{
+  SlabSnapshot caches;
+  for_each_cache(paths, [&](const std::string& name, const std::filesystem::path& base) {
+    if (wanted && !wanted(name)) {
+      return;
+    }
     SlabCache c;
     c.name = name;
     c.object_size = std::atol(util::read_file(base / "object_size").c_str());
     c.objects = std::atol(util::read_file(base / "objects").c_str());
     caches[name] = c;
-  }
-  ::closedir(dir);
+  });
   return caches;
 }
 
-std::vector<SlabCache> caches_created(const SlabSnapshot& before, const SlabSnapshot& after)
+std::set<std::string> slab_cache_names(const KernelPaths& paths)
+{
+  std::set<std::string> names;
+  for_each_cache(paths, [&](const std::string& name, const std::filesystem::path&) { names.insert(name); });
+  return names;
+}
+
+std::vector<SlabCache> caches_created(const KernelPaths& paths, const std::set<std::string>& before)
 {
   std::vector<SlabCache> created;
-  for (const auto& [name, cache] : after) {
-    if (!before.count(name)) {
-      created.push_back(cache);
-    }
+  for (auto& [name, cache] : slab_snapshot(paths, [&](const std::string& n) { return !before.count(n); })) {
+    created.push_back(std::move(cache));
   }
   return created;
 }
 
-std::vector<SlabCache> caches_left(const std::vector<SlabCache>& created, const SlabSnapshot& after)
+std::vector<SlabCache> caches_left(const KernelPaths& paths, const std::vector<SlabCache>& created)
 {
+  const auto was_created = [&](const std::string& name) {
+    return std::any_of(created.begin(), created.end(), [&](const SlabCache& c) { return c.name == name; });
+  };
   std::vector<SlabCache> left;
-  for (const auto& cache : created) {
-    auto it = after.find(cache.name);
-    if (it != after.end()) {
-      left.push_back(it->second);
-    }
+  for (auto& [name, cache] : slab_snapshot(paths, was_created)) {
+    left.push_back(std::move(cache));
   }
   return left;
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 using namespace kmgrade::agent;
 
 namespace {
@@ -38,21 +40,33 @@ TEST_F(AgentSlab, SnapshotReadsEachCacheButNotMergedAliases)
   EXPECT_TRUE(slab_snapshot(KernelPaths{m_paths.root / "nowhere"}).empty());
 }
 
-TEST_F(AgentSlab, CreatedAndLeftCachesComeFromTheSnapshots)
+TEST_F(AgentSlab, CreatedAndLeftCachesAreCountedAndNoOtherCache)
 {
   write("sys/kernel/slab/kmalloc-32/object_size", "32\n");
-  const auto before = slab_snapshot(m_paths);
+  const auto before = slab_cache_names(m_paths);
+  EXPECT_EQ(before, (std::set<std::string>{"kmalloc-32"}));
   write("sys/kernel/slab/zz_cache/object_size", "32\n");
   write("sys/kernel/slab/aa_cache/object_size", "40\n");
   write("sys/kernel/slab/aa_cache/objects", "7\n");
-  const auto loaded = slab_snapshot(m_paths);
-  const auto created = caches_created(before, loaded);
+  const auto created = caches_created(m_paths, before);
   EXPECT_EQ(names(created), (std::vector<std::string>{"aa_cache", "zz_cache"}));
+  EXPECT_EQ(created[0].objects, 7);
+  EXPECT_EQ(created[0].object_size, 40);
 
   std::filesystem::remove_all(m_paths.slab() / "zz_cache");
   write("sys/kernel/slab/aa_cache/objects", "3\n");
-  const auto left = caches_left(created, slab_snapshot(m_paths));
+  const auto left = caches_left(m_paths, created);
   ASSERT_EQ(names(left), (std::vector<std::string>{"aa_cache"}));
-  EXPECT_EQ(left[0].objects, 3) << "as the snapshot after unload shows it";
-  EXPECT_TRUE(caches_created(loaded, loaded).empty());
+  EXPECT_EQ(left[0].objects, 3) << "as /sys/kernel/slab shows it after unload";
+  EXPECT_TRUE(caches_created(m_paths, slab_cache_names(m_paths)).empty());
+  EXPECT_TRUE(caches_left(m_paths, {}).empty());
+}
+
+TEST_F(AgentSlab, AskedForSomeCachesReadsOnlyThose)
+{
+  write("sys/kernel/slab/kmalloc-32/object_size", "32\n");
+  write("sys/kernel/slab/lab5_cache/object_size", "32\n");
+  const auto only = slab_snapshot(m_paths, [](const std::string& name) { return name == "lab5_cache"; });
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only.begin()->first, "lab5_cache");
 }
