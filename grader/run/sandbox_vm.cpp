@@ -475,6 +475,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
                                          " was not loaded again");
   };
   std::deque<observe::LoadRequest> pending(plan.loads.begin(), plan.loads.end());
+  int retries_left = k_boot_retries;
   while (!pending.empty()) {
     observe::Plan part = plan;
     part.loads.clear();
@@ -499,7 +500,16 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     VmOutcome o;
     try {
       o = run_in_vm(boot_options, part, files);
+      retries_left = k_boot_retries;
     } catch (const Error& e) {
+      if (retries_left > 0) {
+        --retries_left;
+        if (progress) {
+          progress("boot " + std::to_string(out.boots + 1) + ": " + e.what() + "; no module ran in it, booting again");
+        }
+        continue;
+      }
+      retries_left = k_boot_retries;
       if (out.boots == 0) {
         throw;
       }

@@ -18,6 +18,9 @@ namespace kmgrade::run {
 // a machine busy with other work can starve the VM many times over, and a student must not
 // lose a grade to that.
 inline constexpr int k_agent_start_seconds = 180;
+// Boots that never reach the agent are tried again this many times: no module has run in
+// such a boot, so its failure is the machine's, never a student's.
+inline constexpr int k_boot_retries = 2;
 // A boot's time limit when none is given is the start plus this much per load (a load takes
 // about 2 s under emulation): short enough that a hung module does not stall a class. Behind
 // it, a load that makes no progress for its own worst case stops the VM sooner.
@@ -86,8 +89,9 @@ struct PlanOutcome
 // observe::dirty_reason) and after any load during which the VM died or hung; such a load
 // gets a failure instead of a result. A module whose insmod or rmmod never returned, whose
 // code stalled the kernel (observe::module_stall), or during whose load the VM died or hung,
-// is not loaded again: its later loads get failures. Throws Error when the very first boot never reached
-// the agent (the sandbox itself is broken).
+// is not loaded again: its later loads get failures. A boot that never reaches the agent is
+// tried again up to k_boot_retries times before the next pending load gets the failure, or,
+// on the very first boot, before Error is thrown (the sandbox itself is broken).
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
                      const std::function<void(const std::string&)>& progress);
 
