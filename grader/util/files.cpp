@@ -21,6 +21,22 @@ std::string read_file(const std::filesystem::path& path)
   return ss.str();
 }
 
+bool write_all(int fd, std::string_view data)
+{
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return false;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view data)
 {
   std::error_code ec;
@@ -31,19 +47,11 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
   if (fd < 0) {
     throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
   }
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error("cannot write " + path.string() + ": " + std::strerror(err));
-    }
-    off += static_cast<std::size_t>(n);
+  if (!write_all(fd, data)) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw Error("cannot write " + path.string() + ": " + std::strerror(err));
   }
   // The descriptor is closed whatever fsync says; the first failure is the one reported.
   int err = ::fsync(fd) == 0 ? 0 : errno;

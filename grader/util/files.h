@@ -10,6 +10,10 @@ namespace kmgrade::util {
 // The whole content of a file, or "" when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// Writes all of `data` to `fd`, again after an interrupted or partial write. False, with
+// errno set, on an error.
+bool write_all(int fd, std::string_view data);
+
 // Writes `data` to `path` through a temporary file in the same folder and a rename, so a
 // reader sees the old file or the whole new one, never a part; concurrent writers of the
 // same content are harmless. Creates the folder. Throws Error naming the path on failure.

@@ -1,6 +1,7 @@
 #include "channel.h"
 
 #include "observe/observation.h"
+#include "util/files.h"
 
 #include <fcntl.h>
 #include <termios.h>
@@ -30,17 +31,8 @@ void Channel::send(const std::string& kind, const nlohmann::json& body)
   std::string line = observe::channel_prefix(m_secret) + kind + " " +
                      body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(m_write_mutex);
-  std::size_t off = 0;
-  while (off < line.size()) {
-    ssize_t n = ::write(m_fd, line.data() + off, line.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;
-    }
-    off += static_cast<std::size_t>(n);
-  }
+  // A channel that cannot be written has no one to tell: the host sees the silence.
+  util::write_all(m_fd, line);
 }
 
 void Channel::start_heartbeat(std::chrono::milliseconds interval)
