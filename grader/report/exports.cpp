@@ -106,26 +106,32 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text)
   return rows;
 }
 
+std::string csv_record(const std::vector<std::string>& fields, std::string_view quote_when)
+{
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
+    if (i) {
+      out += ',';
+    }
+    if (f.find_first_of(quote_when) == std::string::npos) {
+      out += f;
+      continue;
+    }
+    out += '"';
+    for (char c : f) {
+      out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    out += '"';
+  }
+  return out;
+}
+
 std::string to_csv(const std::vector<std::vector<std::string>>& rows)
 {
   std::string out;
   for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const auto& f = row[i];
-      if (i) {
-        out += ',';
-      }
-      if (f.find_first_of(",\"\r\n") == std::string::npos) {
-        out += f;
-        continue;
-      }
-      out += '"';
-      for (char c : f) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-      }
-      out += '"';
-    }
-    out += "\r\n";
+    out += csv_record(row, ",\"\r\n") + "\r\n";
   }
   return out;
 }

@@ -27,6 +27,8 @@ double manual_total(const nlohmann::json& report, const std::vector<ManualPoints
 // RFC 4180 CSV: rows of fields; quoted fields may hold commas, quotes and newlines.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string to_csv(const std::vector<std::vector<std::string>>& rows);
+// One record without its line end; a field holding any character of `quote_when` is quoted.
+std::string csv_record(const std::vector<std::string>& fields, std::string_view quote_when);
 
 // The students' reports (each with "student": {"id", "full_name"}) as the class files.
 // Manual points of an exercise are capped at what the rubric gives that exercise's manual

@@ -65,28 +65,9 @@ std::vector<Record> split_records(const std::string& text, std::string& line_end
   return records;
 }
 
-// A field as PHP's fputcsv, which Moodle's export uses, writes it: enclosed in quotes when
-// it holds a separator, a quote, white space or a line end.
-std::string csv_field(const std::string& field)
-{
-  if (field.find_first_of(",\" \t\r\n") == std::string::npos) {
-    return field;
-  }
-  std::string out = "\"";
-  for (char c : field) {
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return out + "\"";
-}
-
-std::string csv_record(const std::vector<std::string>& fields)
-{
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    out += (i ? "," : "") + csv_field(fields[i]);
-  }
-  return out;
-}
+// PHP's fputcsv, which Moodle's export uses, quotes a field holding a separator, a quote,
+// white space or a line end.
+constexpr std::string_view k_fputcsv_quotes = ",\" \t\r\n";
 
 std::string known_languages()
 {
@@ -329,7 +310,7 @@ FilledWorksheet fill_worksheet(const Worksheet& worksheet, const std::vector<nlo
       }
       cell = persons.empty() ? ours : persons + "<hr>" + ours;
     }
-    out.csv += csv_record(fields) + end;
+    out.csv += csv_record(fields, k_fputcsv_quotes) + end;
     ++out.filled;
   }
   return out;
