@@ -86,6 +86,9 @@ int main(int argc, char** argv)
   grade->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
   grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
   grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 180 s to start plus 10 s per load it runs")->capture_default_str();
+  grade->add_flag("--fresh-reference", opts.fresh_reference,
+                  "Measure the reference modules' times in this grade instead of reusing those measured earlier on "
+                  "this machine (the report says when and where its reference times were taken)");
   grade->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
                 "usage error.");
@@ -119,6 +122,9 @@ int main(int argc, char** argv)
     ->capture_default_str();
   bool regrade = false;
   batch->add_flag("--regrade", regrade, "Grade every student again, even those whose report is current");
+  batch->add_flag("--fresh-reference", opts.fresh_reference,
+                  "Measure the reference modules' times again for this batch instead of reusing those measured "
+                  "earlier on this machine");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer("A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or "
                 "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "

@@ -3,6 +3,7 @@
 #include "build/build_sandbox.h"
 #include "intake/moodle.h"
 #include "intake/submission.h"
+#include "pipeline/reference_baseline.h"
 #include "report/exports.h"
 #include "report/moodle_worksheet.h"
 #include "score/rubric.h"
@@ -395,6 +396,10 @@ BatchResult run_batch(const BatchOptions& options)
                                 result.unchanged, students.size(), to_grade.size());
   }
 
+  // Measured once for the batch: the first grades measure the reference again, the rest reuse it.
+  if (options.grade.fresh_reference) {
+    pipeline::forget_baselines(options.grade.cache_dir);
+  }
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
@@ -406,6 +411,7 @@ BatchResult run_batch(const BatchOptions& options)
       grade.submission = student.folder;
       grade.work_dir = scratch / ("grade-" + student.id);
       grade.progress = nullptr;
+      grade.fresh_reference = false;
       std::string line;
       bool failed = false;
       try {

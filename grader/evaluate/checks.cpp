@@ -1199,28 +1199,49 @@ std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& fa
   return std::nullopt;
 }
 
-std::vector<Measurement> measure(const ModuleEvidence& student, const ModuleEvidence& reference,
+namespace {
+
+// The first successful load at `objnum`: its reported time, and the traced span into `traced`.
+std::optional<std::uint64_t> timing_at(const ModuleEvidence& e, unsigned objnum, const LabFacts& facts,
+                                       std::optional<std::uint64_t>* traced)
+{
+  for (const auto& run : e.runs) {
+    RunView view(run, facts.default_objnum);
+    if (view.objnum() == objnum && run.insmod.ok) {
+      if (traced) {
+        *traced = traced_ns(view, facts);
+      }
+      return reported_ns(view, facts);
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::map<unsigned, std::uint64_t> reported_times(const ModuleEvidence& evidence, const LabFacts& facts)
+{
+  std::map<unsigned, std::uint64_t> times;
+  for (unsigned objnum : facts.timing_objnums) {
+    if (auto ns = timing_at(evidence, objnum, facts, nullptr)) {
+      times[objnum] = *ns;
+    }
+  }
+  return times;
+}
+
+std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<unsigned, std::uint64_t>& reference,
                                  const LabFacts& facts)
 {
-  auto timings = [&](const ModuleEvidence& e, unsigned objnum, std::optional<std::uint64_t>* traced) {
-    for (const auto& run : e.runs) {
-      RunView view(run, facts.default_objnum);
-      if (view.objnum() == objnum && run.insmod.ok) {
-        if (traced) {
-          *traced = traced_ns(view, facts);
-        }
-        return reported_ns(view, facts);
-      }
-    }
-    return std::optional<std::uint64_t>{};
-  };
   std::vector<Measurement> rows;
   for (unsigned objnum : facts.timing_objnums) {
     Measurement m;
     m.module = student.module_id;
     m.objnum = objnum;
-    m.reported_ns = timings(student, objnum, &m.traced_ns);
-    m.reference_ns = timings(reference, objnum, nullptr);
+    m.reported_ns = timing_at(student, objnum, facts, &m.traced_ns);
+    if (auto found = reference.find(objnum); found != reference.end()) {
+      m.reference_ns = found->second;
+    }
     rows.push_back(m);
   }
   return rows;

@@ -3,6 +3,7 @@
 #include "evaluate/module_evidence.h"
 #include "evaluate/verdict.h"
 
+#include <map>
 #include <string>
 
 namespace kmgrade::evaluate {
@@ -33,8 +34,11 @@ struct Measurement
 std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& facts);
 std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& facts);
 
-// Timing rows for the rubric's timing objnums, student beside reference.
-std::vector<Measurement> measure(const ModuleEvidence& student, const ModuleEvidence& reference,
+// The time a module reported at each of the rubric's timing objnums that it reported one for.
+std::map<unsigned, std::uint64_t> reported_times(const ModuleEvidence& evidence, const LabFacts& facts);
+
+// Timing rows for the rubric's timing objnums, the student's beside the reference's times.
+std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<unsigned, std::uint64_t>& reference,
                                  const LabFacts& facts);
 
 } // namespace kmgrade::evaluate

@@ -2,6 +2,7 @@
 
 #include "build/module_build.h"
 #include "evaluate/checks.h"
+#include "pipeline/reference_baseline.h"
 #include "intake/submission.h"
 #include "score/rubric.h"
 #include "score/score.h"
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -207,8 +209,10 @@ report::Report grade(const GradeOptions& options)
     rep.files[name] = fs::relative(path, submission.root).string();
   }
 
-  // Build: each file on its own, so one broken file costs only its own module.
+  // Build: each file on its own, so one broken file costs only its own module, and all at
+  // once, each in its own sandbox and folder.
   std::map<std::string, evaluate::ModuleEvidence> student;
+  std::map<std::string, std::future<build::ModuleBuild>> builds;
   for (const auto& m : rubric.modules) {
     evaluate::ModuleEvidence e;
     e.module_id = m.id;
@@ -217,34 +221,72 @@ report::Report grade(const GradeOptions& options)
     auto found = submission.files.find(m.file);
     if (found != submission.files.end()) {
       e.found_at = rep.files[m.file];
-      say("building " + m.file);
-      e.build = build::build_module(found->second, m.module_name,
-                                    {kernel.build_dir, work.path() / "build" / m.id, {}});
+      builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name,
+                                build::BuildOptions{kernel.build_dir, work.path() / "build" / m.id, {}});
     }
     student[m.id] = std::move(e);
   }
-  say("building the reference modules");
-  auto reference_builds = build_reference(rubric, options, kernel, work.path() / "reference");
+  std::string building;
+  for (const auto& m : rubric.modules) {
+    if (builds.count(m.id)) {
+      building += (building.empty() ? "" : ", ") + m.file;
+    }
+  }
+  if (!building.empty()) {
+    say("building " + building);
+  }
+  for (const auto& m : rubric.modules) {
+    if (auto found = builds.find(m.id); found != builds.end()) {
+      auto& e = student[m.id];
+      e.build = found->second.get();
+      say(m.file + (e.build->ok ? ": built" : ": does not build; the report's check " + m.id + ".build says why"));
+    }
+  }
+  run::VmOptions vm;
+  vm.kernel = kernel;
+  vm.accel = options.accel;
+  vm.agent = options.agent;
+  vm.work_dir = work.path() / "vm";
+  vm.cache_dir = options.cache_dir;
+  vm.timeout = options.vm_timeout;
+  say("resolving the sandbox accelerator");
+  vm.accel = run::resolve_accel(vm);
 
-  // One plan for every load, the reference first, so a student's leftovers cannot skew it;
-  // the sandbox boots again only when a load leaves the kernel dirty.
+  const std::string machine = this_machine();
+  const std::string baseline_id = baseline_key(identity.build_sha256, identity.reference_sha256, identity.kernel_sha256,
+                                               rubric.sha256, run::to_string(vm.accel), machine);
+  std::optional<ReferenceBaseline> baseline;
+  if (!options.fresh_reference) {
+    baseline = load_baseline(options.cache_dir, baseline_id);
+  }
+  const bool measured_here = !baseline;
+  say(measured_here ? "reference times: measured in this grade"
+                    : "reference times: reusing those measured " + baseline->measured_at + " on this machine");
+
+  // One plan for every load, the reference first (unless its times are known already), so a
+  // student's leftovers cannot skew it; the sandbox boots again only when a load leaves the
+  // kernel dirty.
   observe::Plan plan;
   plan.events = rubric.trace_events;
   plan.functions = rubric.trace_functions;
   std::vector<run::GuestFile> files;
   std::map<std::string, evaluate::ModuleEvidence> reference;
-  for (const auto& m : rubric.modules) {
-    const auto& b = reference_builds.at(m.id);
-    const std::string guest = "/modules/reference/" + b.module_name + ".ko";
-    files.push_back({guest, b.ko, "", 0644});
-    evaluate::ModuleEvidence& e = reference[m.id];
-    e.module_id = m.id;
-    e.file = m.file;
-    e.module_name = b.module_name;
-    for (unsigned objnum : rubric.timing.objnums) {
-      std::optional<unsigned> o = objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum);
-      plan.loads.push_back({"reference/" + m.id + "/" + params_for(o), guest, b.module_name, params_for(o), 30000});
-      e.planned_params.push_back(params_for(o));
+  if (measured_here) {
+    say("building the reference modules");
+    auto reference_builds = build_reference(rubric, options, kernel, work.path() / "reference");
+    for (const auto& m : rubric.modules) {
+      const auto& b = reference_builds.at(m.id);
+      const std::string guest = "/modules/reference/" + b.module_name + ".ko";
+      files.push_back({guest, b.ko, "", 0644});
+      evaluate::ModuleEvidence& e = reference[m.id];
+      e.module_id = m.id;
+      e.file = m.file;
+      e.module_name = b.module_name;
+      for (unsigned objnum : rubric.timing.objnums) {
+        std::optional<unsigned> o = objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum);
+        plan.loads.push_back({"reference/" + m.id + "/" + params_for(o), guest, b.module_name, params_for(o), 30000});
+        e.planned_params.push_back(params_for(o));
+      }
     }
   }
   for (const auto& m : rubric.modules) {
@@ -260,15 +302,6 @@ report::Report grade(const GradeOptions& options)
     }
   }
 
-  run::VmOptions vm;
-  vm.kernel = kernel;
-  vm.accel = options.accel;
-  vm.agent = options.agent;
-  vm.work_dir = work.path() / "vm";
-  vm.cache_dir = options.cache_dir;
-  vm.timeout = options.vm_timeout;
-  say("resolving the sandbox accelerator");
-  vm.accel = run::resolve_accel(vm);
   say("running " + std::to_string(plan.loads.size()) + " module loads in the sandbox (" + run::to_string(vm.accel) +
       ", Linux " + kernel.version + ")");
   run::PlanOutcome outcome = run::run_plan(vm, plan, files, say);
@@ -313,8 +346,23 @@ report::Report grade(const GradeOptions& options)
     }
   }
   rep.score = score::apply_rubric(rubric, verdicts);
+
+  if (measured_here) {
+    // Kept for later grades only when every reference load gave its time.
+    ReferenceBaseline measured{utc_now(), machine, run::to_string(vm.accel), kernel.version, {}};
+    bool complete = true;
+    for (const auto& m : rubric.modules) {
+      measured.times[m.id] = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));
+      complete = complete && measured.times[m.id].size() == rubric.timing.objnums.size();
+    }
+    if (complete) {
+      save_baseline(options.cache_dir, baseline_id, measured);
+    }
+    baseline = std::move(measured);
+  }
+  rep.reference_times = {measured_here, baseline->measured_at, baseline->machine, baseline->accel};
   for (const auto& m : rubric.modules) {
-    for (auto& row : evaluate::measure(student.at(m.id), reference.at(m.id), lab_facts(rubric, m, rep.page_size))) {
+    for (auto& row : evaluate::measure(student.at(m.id), baseline->times[m.id], lab_facts(rubric, m, rep.page_size))) {
       rep.measurements.push_back(row);
     }
   }

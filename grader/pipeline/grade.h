@@ -21,6 +21,9 @@ struct GradeOptions
   std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
   std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
   run::Accel accel = run::Accel::automatic;
+  // Measure the reference modules' times in this grade even when a baseline for this machine
+  // is stored (see reference_baseline.h); the new one replaces it.
+  bool fresh_reference = false;
   std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
 };
@@ -49,8 +52,8 @@ struct GraderIdentity
 GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric& rubric,
                                const run::SandboxKernel& kernel);
 
-// Grades one submission end to end: intake, build, sandbox run (student and reference
-// modules in one boot), checks, score. Problems of the submission become verdicts; throws
+// Grades one submission end to end: intake, build, sandbox run (student and, unless their
+// times are stored for this machine, reference modules in one boot), checks, score. Problems of the submission become verdicts; throws
 // Error only when grading itself cannot go on (no sandbox kernel, the VM never started,
 // an invalid rubric).
 report::Report grade(const GradeOptions& options);

@@ -99,6 +99,11 @@ nlohmann::json to_json(const Report& r)
           {"manual_pending", r.score.manual_pending},
           {"exercises", std::move(exercises)},
           {"measurements", std::move(measurements)},
+          {"reference_times",
+           {{"measured", r.reference_times.this_grade ? "in this grade" : "earlier"},
+            {"measured_at", r.reference_times.measured_at},
+            {"machine", r.reference_times.machine},
+            {"accel", r.reference_times.accel}}},
           {"notes", r.notes},
           {"duration_s", r.duration_s}};
 }
@@ -152,7 +157,11 @@ std::string to_text(const Report& r, bool color)
                          format_ns(m.traced_ns), format_ns(m.reference_ns));
     }
     out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first "
-           "allocation and the last free)\n";
+           "allocation and the last free; ";
+    out += r.reference_times.this_grade
+             ? std::string("'reference' measured in this grade)\n")
+             : fmt::format("'reference' measured {} on {}, {})\n", r.reference_times.measured_at,
+                           r.reference_times.machine, r.reference_times.accel);
   }
   return out;
 }

@@ -13,6 +13,15 @@ namespace kmgrade::report {
 
 inline constexpr const char* k_schema = "kmgrade.report/1";
 
+// Where the reference times of a report's measurements were taken.
+struct ReferenceTimesSource
+{
+  bool this_grade = false;  // in this grade's own sandbox run; otherwise reused from an earlier grade
+  std::string measured_at;  // UTC, ISO 8601
+  std::string machine;
+  std::string accel;
+};
+
 // The outcome of grading one submission: the contract of ../shared/report-format.md.
 struct Report
 {
@@ -34,6 +43,7 @@ struct Report
   std::size_t loads = 0;  // module loads the sandbox ran
   score::Score score;
   std::vector<evaluate::Measurement> measurements;
+  ReferenceTimesSource reference_times;
   std::vector<std::string> notes; // things a reader should know: missing files, a VM that died
   double duration_s = 0;
 };

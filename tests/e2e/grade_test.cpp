@@ -3,6 +3,9 @@
 //
 //   e2e_grade KMGRADE SUBMISSION EXPECTED.json   every check's exact status, and the score
 //   e2e_grade KMGRADE SUBMISSION --all-pass      every automatic check passes
+//   e2e_grade KMGRADE SUBMISSION --reuse-reference
+//                                                a second grade reuses the reference times the
+//                                                first measured, and changes no verdict
 //
 // EXPECTED.json: {"score": S, "checks": {id: status}} and optionally
 //   "notes": [text]          each is part of one of the report's notes
@@ -14,7 +17,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 namespace {
@@ -22,13 +28,18 @@ namespace {
 std::string g_kmgrade;
 std::string g_submission;
 std::string g_expected; // empty: --all-pass
+bool g_reuse_reference = false;
 
-nlohmann::json grade()
+nlohmann::json grade(std::vector<std::string> before = {}, const std::vector<std::string>& after = {})
 {
   kmgrade::util::ProcessOptions opts;
   opts.max_output = 64 << 20;
   // stdout and stderr share one pipe: the report is the JSON object after the progress lines.
-  auto r = kmgrade::util::run_process({g_kmgrade, "grade", g_submission, "--format", "json", "--quiet"}, opts);
+  for (const auto& arg : std::vector<std::string>{g_kmgrade, "grade", g_submission, "--format", "json", "--quiet"}) {
+    before.push_back(arg);
+  }
+  before.insert(before.end(), after.begin(), after.end());
+  auto r = kmgrade::util::run_process(before, opts);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   auto start = r.output.find("{\n");
   EXPECT_NE(start, std::string::npos) << r.output;
@@ -62,8 +73,55 @@ void check_invariants(const nlohmann::json& report)
   EXPECT_EQ(report.at("environment").at("cpus").get<int>() >= 2, true);
 }
 
+std::map<std::string, std::string> statuses(const nlohmann::json& report)
+{
+  std::map<std::string, std::string> out;
+  for (const auto& ex : report.at("exercises")) {
+    for (const auto& c : ex.at("checks")) {
+      out[c.at("id")] = c.at("status");
+    }
+  }
+  return out;
+}
+
+// The reference's times are measured once per machine and reused: the second grade runs
+// fewer loads, shows the same reference times, says where they come from, and no verdict
+// moves. Its own cache, so no other test's grade can store a baseline in between.
+void check_reference_reuse()
+{
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kmgrade-e2e-cache-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::vector<std::string> env = {"/usr/bin/env", "XDG_CACHE_HOME=" + tmpl};
+  auto first = grade(env, {"--accel", "tcg", "--fresh-reference"});
+  auto second = grade(env, {"--accel", "tcg"});
+  std::filesystem::remove_all(tmpl);
+  check_invariants(first);
+  check_invariants(second);
+  EXPECT_EQ(first.at("reference_times").at("measured"), "in this grade");
+  EXPECT_EQ(second.at("reference_times").at("measured"), "earlier");
+  EXPECT_EQ(second.at("reference_times").at("measured_at"), first.at("reference_times").at("measured_at"));
+  EXPECT_EQ(second.at("reference_times").at("machine"), first.at("reference_times").at("machine"));
+  EXPECT_EQ(second.at("reference_times").at("accel"), "tcg");
+  const auto& rows = first.at("measurements");
+  ASSERT_EQ(rows.size(), second.at("measurements").size());
+  ASSERT_FALSE(rows.empty());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_FALSE(rows[i].at("reference_ns").is_null()) << rows[i].dump();
+    EXPECT_EQ(second.at("measurements")[i].at("reference_ns"), rows[i].at("reference_ns")) << rows[i].dump();
+  }
+  // One reference load per row of the timing table is left out.
+  EXPECT_EQ(first.at("environment").at("loads").get<std::size_t>() -
+              second.at("environment").at("loads").get<std::size_t>(),
+            rows.size());
+  EXPECT_EQ(statuses(first), statuses(second));
+}
+
 TEST(EndToEnd, Grade)
 {
+  if (g_reuse_reference) {
+    check_reference_reuse();
+    return;
+  }
   auto report = grade();
   check_invariants(report);
   if (g_expected.empty()) {
@@ -128,11 +186,13 @@ int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
   if (argc < 4) {
-    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass)\n");
+    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass | --reuse-reference)\n");
     return 2;
   }
   g_kmgrade = argv[1];
   g_submission = argv[2];
-  g_expected = std::string(argv[3]) == "--all-pass" ? "" : argv[3];
+  const std::string mode = argv[3];
+  g_reuse_reference = mode == "--reuse-reference";
+  g_expected = mode == "--all-pass" || g_reuse_reference ? "" : mode;
   return RUN_ALL_TESTS();
 }

@@ -480,6 +480,29 @@ TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
 
 // A module runs in the guest's kernel: it can learn the secret and write on the agent's
 // channel. Its lines may be ignored; they must not stop the grade.
+// The reference's times, as a baseline stores them, sit beside the same module's own rows.
+TEST(RecordedReference, ReportedTimesAreWhatTheTimingRowsShow)
+{
+  Recorded rec("reference");
+  auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  for (const auto& m : rubric.modules) {
+    const auto facts = pipeline::lab_facts(rubric, m, rec.report().page_size);
+    const auto times = evaluate::reported_times(rec.evidence(m.id), facts);
+    ASSERT_EQ(times.size(), rubric.timing.objnums.size()) << m.id;
+    const auto rows = evaluate::measure(rec.evidence(m.id), times, facts);
+    ASSERT_EQ(rows.size(), rubric.timing.objnums.size());
+    for (const auto& row : rows) {
+      ASSERT_TRUE(row.reported_ns) << m.id << " " << row.objnum;
+      EXPECT_GT(*row.reported_ns, 0u);
+      EXPECT_EQ(row.reference_ns, row.reported_ns) << m.id << " " << row.objnum;
+    }
+    // A baseline without a time for an objnum leaves that row's reference empty.
+    auto partial = times;
+    partial.erase(rubric.timing.objnums.front());
+    EXPECT_FALSE(evaluate::measure(rec.evidence(m.id), partial, facts).front().reference_ns);
+  }
+}
+
 TEST(Channel, LinesInTheAgentsNameThatAreNotItsAnswersAreSkipped)
 {
   const std::string agent = "KMG 0f0f ";

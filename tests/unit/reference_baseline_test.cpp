@@ -1,0 +1,110 @@
+// Where the reference's times are kept between grades, and what makes them not apply.
+
+#include "pipeline/reference_baseline.h"
+#include "util/files.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+using namespace kmgrade::pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+
+class BaselineStore : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    std::string tmpl = (fs::temp_directory_path() / "kmgrade-baseline-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    m_cache = tmpl;
+  }
+  void TearDown() override { fs::remove_all(m_cache); }
+
+  fs::path m_cache;
+};
+
+ReferenceBaseline sample()
+{
+  ReferenceBaseline b;
+  b.measured_at = "2026-11-28T09:15:00Z";
+  b.machine = "lab (Intel(R) Xeon(R) Processor, 2 CPUs)";
+  b.accel = "tcg";
+  b.kernel = "6.1.0-56-amd64";
+  b.times["page_alloc"] = {{1000, 5100}, {2000, 5200}, {4000, 5300}};
+  b.times["kmem_alloc"] = {{1000, 910000}, {2000, 1800000}, {4000, 18446744073709551615ULL}};
+  return b;
+}
+
+} // namespace
+
+TEST_F(BaselineStore, ASavedBaselineReadsBackWhole)
+{
+  const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab");
+  EXPECT_FALSE(load_baseline(m_cache, key));
+  save_baseline(m_cache, key, sample());
+  auto back = load_baseline(m_cache, key);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->measured_at, "2026-11-28T09:15:00Z");
+  EXPECT_EQ(back->machine, sample().machine);
+  EXPECT_EQ(back->accel, "tcg");
+  EXPECT_EQ(back->kernel, "6.1.0-56-amd64");
+  EXPECT_EQ(back->times, sample().times);
+}
+
+TEST_F(BaselineStore, EveryPartOfTheKeyMatters)
+{
+  const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab");
+  EXPECT_EQ(key, baseline_key("b", "r", "k", "rub", "tcg", "lab"));
+  for (const auto& other : {baseline_key("B", "r", "k", "rub", "tcg", "lab"), baseline_key("b", "R", "k", "rub", "tcg", "lab"),
+                            baseline_key("b", "r", "K", "rub", "tcg", "lab"), baseline_key("b", "r", "k", "RUB", "tcg", "lab"),
+                            baseline_key("b", "r", "k", "rub", "kvm", "lab"), baseline_key("b", "r", "k", "rub", "tcg", "lab2"),
+                            // Fields run together differently are another key.
+                            baseline_key("b", "r", "k", "rub", "tcgl", "ab")}) {
+    EXPECT_NE(key, other);
+  }
+  save_baseline(m_cache, key, sample());
+  EXPECT_FALSE(load_baseline(m_cache, baseline_key("b", "r", "k", "rub", "kvm", "lab")));
+}
+
+TEST_F(BaselineStore, AnUnreadableBaselineIsMeasuredAgain)
+{
+  const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab");
+  save_baseline(m_cache, key, sample());
+  for (const char* broken : {"", "{", "{\"measured_at\": 1}", "[]",
+                             R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","times":{"page_alloc":{"many":1}}})"}) {
+    kmgrade::util::write_file_atomically(m_cache / "baseline" / (key + ".json"), broken);
+    EXPECT_FALSE(load_baseline(m_cache, key)) << broken;
+  }
+}
+
+TEST_F(BaselineStore, ForgettingRemovesEveryBaseline)
+{
+  const std::string a = baseline_key("b", "r", "k", "rub", "tcg", "lab");
+  const std::string b = baseline_key("b", "r", "k", "rub", "kvm", "lab");
+  save_baseline(m_cache, a, sample());
+  save_baseline(m_cache, b, sample());
+  forget_baselines(m_cache);
+  EXPECT_FALSE(load_baseline(m_cache, a));
+  EXPECT_FALSE(load_baseline(m_cache, b));
+  forget_baselines(m_cache); // nothing left to remove is no error
+}
+
+TEST(ThisMachine, NamesTheHostAndItsProcessors)
+{
+  const std::string m = this_machine();
+  EXPECT_NE(m.find(" CPUs)"), std::string::npos) << m;
+  EXPECT_EQ(m, this_machine());
+}
+
+TEST(UtcNow, IsIso8601ToTheSecond)
+{
+  const std::string t = utc_now();
+  ASSERT_EQ(t.size(), 20u) << t;
+  EXPECT_EQ(t[4], '-');
+  EXPECT_EQ(t[10], 'T');
+  EXPECT_EQ(t.back(), 'Z');
+}
