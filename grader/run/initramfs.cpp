@@ -3,13 +3,19 @@
 #include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"
+#include "util/sha256.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <thread>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -34,15 +40,14 @@ void add_entry(archive* a, const std::string& path, mode_t type, unsigned mode, 
   }
 }
 
-} // namespace
-
-void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFile>& files)
+// Writes the archive into `fd`, from its current offset.
+void write_archive(int fd, const std::filesystem::path& out, const std::vector<GuestFile>& files)
 {
   ArchivePtr a(archive_write_new(), archive_write_free);
   archive_write_set_format_cpio_newc(a.get());
   archive_write_add_filter_gzip(a.get());
   archive_write_set_filter_option(a.get(), "gzip", "compression-level", "1");
-  if (archive_write_open_filename(a.get(), out.c_str()) != ARCHIVE_OK) {
+  if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
     throw Error("cannot write the sandbox image " + out.string() + ": " + archive_error_string(a.get()));
   }
   std::set<std::string> dirs = {"/dev", "/proc", "/sys", "/tmp"};
@@ -67,6 +72,90 @@ void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFi
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     throw Error("cannot write the sandbox image " + out.string() + ": " + archive_error_string(a.get()));
   }
+}
+
+// An open file descriptor, closed when it goes.
+class OutputFile
+{
+public:
+  OutputFile(const std::filesystem::path& path, int flags) : m_fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, 0644))
+  {
+    if (m_fd < 0) {
+      throw Error("cannot write the sandbox image " + path.string() + ": " + std::strerror(errno));
+    }
+  }
+  ~OutputFile() { ::close(m_fd); }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  int fd() const { return m_fd; }
+
+private:
+  int m_fd;
+};
+
+// Identifies a file by where it is, its size and when it last changed: enough to notice a
+// rebuilt agent or an upgraded library without reading them.
+std::string file_stamp(const std::filesystem::path& path)
+{
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error("cannot read " + path.string() + " for the sandbox image: " + std::strerror(errno));
+  }
+  return path.string() + '\0' + std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
+         std::to_string(st.st_mtim.tv_nsec) + '\0';
+}
+
+} // namespace
+
+void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFile>& files)
+{
+  OutputFile file(out, O_CREAT | O_TRUNC);
+  write_archive(file.fd(), out, files);
+}
+
+void write_initramfs(const std::filesystem::path& out, const std::filesystem::path& base,
+                     const std::vector<GuestFile>& files)
+{
+  std::error_code ec;
+  std::filesystem::copy_file(base, out, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    throw Error("cannot write the sandbox image " + out.string() + ": " + ec.message());
+  }
+  OutputFile file(out, O_APPEND);
+  write_archive(file.fd(), out, files);
+}
+
+std::filesystem::path agent_image(const std::filesystem::path& agent, const std::filesystem::path& cache_dir)
+{
+  const auto libs = shared_libraries(agent);
+  std::string stamps = file_stamp(agent);
+  for (const auto& lib : libs) {
+    stamps += file_stamp(lib);
+  }
+  const std::filesystem::path dir = cache_dir / "image";
+  const std::filesystem::path image = dir / (util::sha256_hex(stamps).substr(0, 32) + ".cpio.gz");
+  if (std::filesystem::exists(image)) {
+    return image;
+  }
+  std::filesystem::create_directories(dir);
+  // Made under names of this process's own and renamed into place, so grades running side by
+  // side never read half an image.
+  const std::string own = "." + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  const std::filesystem::path stripped = dir / (own + ".init");
+  auto strip = util::run_process({"objcopy", "--strip-debug", agent.string(), stripped.string()});
+  if (strip.exit_code != 0) {
+    throw Error("cannot strip " + agent.string() + " for the sandbox image (objcopy is in Debian's binutils): " +
+                strip.output);
+  }
+  std::vector<GuestFile> files = {{"/init", stripped, "", 0755}};
+  for (const auto& lib : libs) {
+    files.push_back({lib.string(), lib, "", 0755});
+  }
+  const std::filesystem::path partial = dir / (own + ".cpio.gz");
+  write_initramfs(partial, files);
+  std::filesystem::remove(stripped);
+  std::filesystem::rename(partial, image);
+  return image;
 }
 
 std::vector<std::filesystem::path> shared_libraries(const std::filesystem::path& binary)

@@ -20,6 +20,16 @@ struct GuestFile
 // archive cannot be written.
 void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFile>& files);
 
+// The agent as /init with the shared libraries it needs, stripped of its debug info, packed
+// once per build of the agent into `cache_dir` and reused by every boot: most of an image's
+// bytes. Returns the archive's path. Throws Error when it cannot be made.
+std::filesystem::path agent_image(const std::filesystem::path& agent, const std::filesystem::path& cache_dir);
+
+// Writes the archive `base` followed by a compressed archive of `files`: the kernel unpacks
+// one after the other into the same root.
+void write_initramfs(const std::filesystem::path& out, const std::filesystem::path& base,
+                     const std::vector<GuestFile>& files);
+
 // The shared libraries (and the dynamic loader) `binary` needs, as ldd resolves them on
 // this machine. Throws Error when ldd fails.
 std::vector<std::filesystem::path> shared_libraries(const std::filesystem::path& binary);

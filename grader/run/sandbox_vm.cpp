@@ -308,15 +308,12 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   fs::create_directories(options.work_dir);
   plan.secret = random_secret();
   std::vector<GuestFile> root = files;
-  root.push_back({"/init", options.agent, "", 0755});
   root.push_back({"/plan.json", "", observe::to_json(plan).dump(), 0644});
-  for (const auto& lib : shared_libraries(options.agent)) {
-    root.push_back({lib.string(), lib, "", 0755});
-  }
   const fs::path image = options.work_dir / "initramfs.cpio.gz";
   const fs::path console = options.work_dir / "console.log";
   const fs::path channel = options.work_dir / "channel.log";
-  write_initramfs(image, root);
+  write_initramfs(image, agent_image(options.agent, options.cache_dir.empty() ? options.work_dir : options.cache_dir),
+                  root);
   // Kept beside the channel so a run can be replayed (its secret) and inspected.
   std::ofstream(options.work_dir / "plan.json") << observe::to_json(plan).dump(1) << '\n';
   fs::remove(console);
