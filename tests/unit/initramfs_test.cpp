@@ -1,6 +1,7 @@
 // The sandbox image: the agent's part packed once and reused, each boot's files appended.
 
 #include "run/initramfs.h"
+#include "temp_folder.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -8,7 +9,6 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -35,19 +35,7 @@ std::map<std::string, la_int64_t> files_in(const fs::path& image, std::size_t of
   return files;
 }
 
-class SandboxImage : public ::testing::Test
-{
-protected:
-  void SetUp() override
-  {
-    std::string tmpl = (fs::temp_directory_path() / "kmgrade-image-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
-  fs::path m_dir;
-};
+using SandboxImage = TempFolderTest;
 
 } // namespace
 

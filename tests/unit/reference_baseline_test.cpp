@@ -1,11 +1,11 @@
 // Where the reference's times are kept between grades, and what makes them not apply.
 
 #include "pipeline/reference_baseline.h"
+#include "temp_folder.h"
 #include "util/files.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 using namespace kmgrade::pipeline;
@@ -13,19 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class BaselineStore : public ::testing::Test
-{
-protected:
-  void SetUp() override
-  {
-    std::string tmpl = (fs::temp_directory_path() / "kmgrade-baseline-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    m_cache = tmpl;
-  }
-  void TearDown() override { fs::remove_all(m_cache); }
-
-  fs::path m_cache;
-};
+using BaselineStore = TempFolderTest;
 
 ReferenceBaseline sample()
 {
@@ -44,9 +32,9 @@ ReferenceBaseline sample()
 TEST_F(BaselineStore, ASavedBaselineReadsBackWhole)
 {
   const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab");
-  EXPECT_FALSE(load_baseline(m_cache, key));
-  save_baseline(m_cache, key, sample());
-  auto back = load_baseline(m_cache, key);
+  EXPECT_FALSE(load_baseline(m_dir, key));
+  save_baseline(m_dir, key, sample());
+  auto back = load_baseline(m_dir, key);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->measured_at, "2026-11-28T09:15:00Z");
   EXPECT_EQ(back->machine, sample().machine);
@@ -66,18 +54,18 @@ TEST_F(BaselineStore, EveryPartOfTheKeyMatters)
                             baseline_key("b", "r", "k", "rub", "tcgl", "ab")}) {
     EXPECT_NE(key, other);
   }
-  save_baseline(m_cache, key, sample());
-  EXPECT_FALSE(load_baseline(m_cache, baseline_key("b", "r", "k", "rub", "kvm", "lab")));
+  save_baseline(m_dir, key, sample());
+  EXPECT_FALSE(load_baseline(m_dir, baseline_key("b", "r", "k", "rub", "kvm", "lab")));
 }
 
 TEST_F(BaselineStore, AnUnreadableBaselineIsMeasuredAgain)
 {
   const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab");
-  save_baseline(m_cache, key, sample());
+  save_baseline(m_dir, key, sample());
   for (const char* broken : {"", "{", "{\"measured_at\": 1}", "[]",
                              R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","times":{"page_alloc":{"many":1}}})"}) {
-    kmgrade::util::write_file_atomically(m_cache / "baseline" / (key + ".json"), broken);
-    EXPECT_FALSE(load_baseline(m_cache, key)) << broken;
+    kmgrade::util::write_file_atomically(m_dir / "baseline" / (key + ".json"), broken);
+    EXPECT_FALSE(load_baseline(m_dir, key)) << broken;
   }
 }
 
@@ -85,12 +73,12 @@ TEST_F(BaselineStore, ForgettingRemovesEveryBaseline)
 {
   const std::string a = baseline_key("b", "r", "k", "rub", "tcg", "lab");
   const std::string b = baseline_key("b", "r", "k", "rub", "kvm", "lab");
-  save_baseline(m_cache, a, sample());
-  save_baseline(m_cache, b, sample());
-  forget_baselines(m_cache);
-  EXPECT_FALSE(load_baseline(m_cache, a));
-  EXPECT_FALSE(load_baseline(m_cache, b));
-  forget_baselines(m_cache); // nothing left to remove is no error
+  save_baseline(m_dir, a, sample());
+  save_baseline(m_dir, b, sample());
+  forget_baselines(m_dir);
+  EXPECT_FALSE(load_baseline(m_dir, a));
+  EXPECT_FALSE(load_baseline(m_dir, b));
+  forget_baselines(m_dir); // nothing left to remove is no error
 }
 
 TEST(ThisMachine, NamesTheHostAndItsProcessors)
