@@ -15,11 +15,11 @@ class Tracer
 public:
   Tracer(const observe::Plan& plan, KernelPaths paths = {});
 
-  // Enables the plan's events and functions, with tracing off.
+  // Enables the plan's events and functions, with tracing off and the buffer empty.
   void setup();
-  // Empties the buffer and turns tracing on.
   void start();
   void stop();
+  // The events recorded since the last read, which leave the buffer.
   std::vector<observe::TraceEvent> read_events();
 
 private:

@@ -16,7 +16,7 @@ protected:
   void SetUp() override
   {
     FakeKernelRoot::SetUp();
-    for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock", "trace",
+    for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock", "trace", "trace_pipe",
                              "events/kmem/kmalloc/enable", "events/sched/sched_waking/enable"}) {
       write(std::string("sys/kernel/tracing/") + file, "untouched");
     }
@@ -40,6 +40,7 @@ TEST_F(AgentTracer, SetupEnablesThePlansEventsAndFunctions)
   EXPECT_EQ(tracefs("tracing_on"), "0");
   EXPECT_EQ(tracefs("buffer_size_kb"), "4096");
   EXPECT_EQ(tracefs("trace_clock"), "mono");
+  EXPECT_EQ(tracefs("trace"), "") << "the buffer is emptied once";
   EXPECT_EQ(tracefs("events/kmem/kmalloc/enable"), "1");
   EXPECT_EQ(tracefs("events/sched/sched_waking/enable"), "1");
   EXPECT_FALSE(std::filesystem::exists(m_paths.tracing() / "events/kmem/not_in_this_kernel"))
@@ -62,20 +63,23 @@ TEST_F(AgentTracer, WithoutAFunctionFilterTheTracerStaysNop)
   EXPECT_EQ(tracefs("set_ftrace_filter"), "kept\n");
 }
 
-TEST_F(AgentTracer, StartEmptiesTheBufferAndReadEventsParsesIt)
+TEST_F(AgentTracer, ReadEventsParsesWhatThePipeHandsOut)
 {
   Tracer tracer(m_plan, m_paths);
   tracer.start();
-  EXPECT_EQ(tracefs("trace"), "");
   EXPECT_EQ(tracefs("tracing_on"), "1");
-  write("sys/kernel/tracing/trace",
-        "# tracer: nop\n"
-        "#\n"
-        "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+  EXPECT_EQ(tracefs("trace"), "untouched") << "starting does not clear the buffer: reading empties it";
+  // Longer than one read of the pipe, so lines arrive cut in two; the last one has no newline.
+  std::string noise;
+  for (int i = 0; i < 2000; ++i) {
+    noise += "not an event " + std::to_string(i) + "\n";
+  }
+  write("sys/kernel/tracing/trace_pipe",
+        noise +
         "      kmem_alloc-108     [001] .....    12.345678: kmalloc: call_site=fn+0x54/0xaf [lab5_kmem_alloc] "
-        "ptr=ffff8bd743f422a0 bytes_req=32\n"
-        "not an event\n"
-        "            init-1       [000] ...1.     3.678975: kthread_bind <-page_alloc_mod_init\n");
+        "ptr=ffff8bd743f422a0 bytes_req=32\n" +
+        noise +
+        "            init-1       [000] ...1.     3.678975: kthread_bind <-page_alloc_mod_init");
   tracer.stop();
   EXPECT_EQ(tracefs("tracing_on"), "0");
   const auto events = tracer.read_events();
@@ -86,4 +90,11 @@ TEST_F(AgentTracer, StartEmptiesTheBufferAndReadEventsParsesIt)
   EXPECT_EQ(events[0].field("bytes_req"), "32");
   EXPECT_EQ(events[1].name, "function");
   EXPECT_EQ(events[1].field("func"), "kthread_bind");
+}
+
+TEST_F(AgentTracer, NoPipeNoEvents)
+{
+  std::filesystem::remove(m_paths.tracing() / "trace_pipe");
+  Tracer tracer(m_plan, m_paths);
+  EXPECT_TRUE(tracer.read_events().empty());
 }
