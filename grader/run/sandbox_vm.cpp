@@ -328,7 +328,9 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
     "-display", "none", "-nodefaults", "-no-reboot",
     "-kernel", options.kernel.image.string(),
     "-initrd", image.string(),
-    "-append", "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable watchdog_thresh=5",
+    // rcu_expedited: every load waits for RCU grace periods (rmmod, the tracer's start), which
+    // take tens of milliseconds under emulation otherwise.
+    "-append", k_kernel_command_line,
     "-serial", "file:" + console.string(),
     "-serial", "file:" + channel.string(),
   };

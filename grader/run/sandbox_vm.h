@@ -28,6 +28,12 @@ inline constexpr int k_load_seconds = 10;
 // The agent's heartbeat comes every 2 s: this long without it, the guest is wedged.
 inline constexpr int k_silent_seconds = 20;
 
+// The sandbox kernel's command line: slub_nomerge so a student's cache is its own entry in
+// /sys/kernel/slab, slub_debug to catch double frees and corruption, the lockup watchdog at 5 s.
+inline constexpr const char* k_kernel_command_line =
+  "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable watchdog_thresh=5 "
+  "rcupdate.rcu_expedited=1";
+
 // The kernel the sandbox boots and the headers student code is built against: one version.
 struct SandboxKernel
 {
