@@ -15,9 +15,11 @@ bool is_worker_name(const std::string& comm)
   return comm.rfind("kworker/", 0) == 0 || comm.rfind("ksoftirqd/", 0) == 0;
 }
 
-bool watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_before, std::map<int, TaskInfo>& threads)
+ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_before,
+                                 std::map<int, TaskInfo>& threads)
 {
-  bool busy = false;
+  ThreadsLook look;
+  std::size_t alive = 0;
   for (int pid : list_pids(paths)) {
     if (pids_before.count(pid)) {
       continue;
@@ -32,13 +34,20 @@ bool watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_be
       threads.erase(pid);
       continue;
     }
-    auto& info = threads[pid];
+    auto [it, added] = threads.try_emplace(pid);
+    auto& info = it->second;
     info.pid = pid;
     info.comm = st->name;
     info.cpus_allowed = st->cpus_allowed;
-    busy = busy || st->state == 'R';
+    look.started = look.started || added;
+    look.running = look.running || st->state == 'R';
+    // A zombie, or a dead task not yet reaped: it has passed sched_process_exit.
+    if (st->state != 'Z' && st->state != 'X') {
+      ++alive;
+    }
   }
-  return busy;
+  look.all_exited = !threads.empty() && alive == 0;
+  return look;
 }
 
 void add_threads_from_trace(const std::vector<TraceEvent>& events, std::map<int, TaskInfo>& threads)

@@ -15,10 +15,17 @@ namespace kmgrade::agent {
 // A kernel's own worker thread (kworker, ksoftirqd): never the module's.
 bool is_worker_name(const std::string& comm);
 
+// What one look at /proc showed of the kernel threads recorded so far.
+struct ThreadsLook
+{
+  bool running = false;    // one of them is in state R
+  bool started = false;    // one was recorded by this look
+  bool all_exited = false; // one was recorded, and none is left but as a zombie
+};
+
 // Records in `threads` the kernel threads (children of kthreadd) started since
-// `pids_before`, with their name and allowed CPUs as /proc shows them now. True when one of
-// them is running.
-bool watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_before,
+// `pids_before`, with their name and allowed CPUs as /proc shows them now.
+ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                           std::map<int, observe::TaskInfo>& threads);
 
 // Adds to `threads` the kernel threads that kthreadd forked in `events` (under the name

@@ -128,7 +128,7 @@ void LoadRunner::settle(const LoadRequest& req, const std::set<int>& pids_before
   const std::uint64_t deadline = start + static_cast<std::uint64_t>(req.settle_timeout_ms) * 1'000'000ULL;
   int quiet_polls = 0;
   while (now_ns() < deadline && !m_kmsg.trouble_seen()) {
-    const bool busy = watch_kernel_threads(m_paths, pids_before, threads);
+    const bool busy = watch_kernel_threads(m_paths, pids_before, threads).running;
     quiet_polls = busy ? 0 : quiet_polls + 1;
     if (quiet_polls >= 3 && now_ns() - start > 150'000'000ULL) {
       run.settled = true;

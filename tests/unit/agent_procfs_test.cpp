@@ -108,7 +108,10 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
   write_task(104, "insmod", 'R', 1);
   std::map<int, TaskInfo> threads;
   threads[102] = TaskInfo{102, "kthreadd", "", false}; // seen before it became a kworker
-  EXPECT_FALSE(watch_kernel_threads(m_paths, {1, 2, 50}, threads));
+  const auto first = watch_kernel_threads(m_paths, {1, 2, 50}, threads);
+  EXPECT_FALSE(first.running);
+  EXPECT_TRUE(first.started);
+  EXPECT_FALSE(first.all_exited);
   ASSERT_EQ(threads.size(), 1u);
   EXPECT_EQ(threads.at(101).pid, 101);
   EXPECT_EQ(threads.at(101).comm, "lab5_thread");
@@ -116,7 +119,24 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
   EXPECT_FALSE(threads.at(101).exited);
 
   write_task(101, "lab5_thread", 'R', 2, "1");
-  EXPECT_TRUE(watch_kernel_threads(m_paths, {1, 2, 50}, threads)) << "the module's thread runs";
+  const auto running = watch_kernel_threads(m_paths, {1, 2, 50}, threads);
+  EXPECT_TRUE(running.running) << "the module's thread runs";
+  EXPECT_FALSE(running.started) << "it was recorded before";
+}
+
+TEST_F(AgentProcfs, WatchSeesWhenEveryRecordedThreadHasExited)
+{
+  std::map<int, TaskInfo> threads;
+  EXPECT_FALSE(watch_kernel_threads(m_paths, {}, threads).all_exited) << "no thread was recorded";
+  write_task(101, "lab5_a", 'S');
+  write_task(102, "lab5_b", 'R');
+  EXPECT_FALSE(watch_kernel_threads(m_paths, {}, threads).all_exited);
+  std::filesystem::remove_all(m_paths.proc() / "101");
+  write_task(102, "lab5_b", 'Z');
+  const auto look = watch_kernel_threads(m_paths, {}, threads);
+  EXPECT_TRUE(look.all_exited) << "one gone from /proc, one a zombie";
+  EXPECT_FALSE(look.running);
+  EXPECT_EQ(threads.size(), 2u) << "both stay recorded";
 }
 
 // A thread may start and exit between two looks at /proc: kthreadd's fork and the rename
