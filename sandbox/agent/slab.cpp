@@ -14,8 +14,14 @@ using observe::SlabCache;
 
 namespace {
 
-// Calls visit(name, folder) for each cache of /sys/kernel/slab; merged aliases (symbolic
-// links to another cache) are left out.
+// A cache is a folder; a merged alias is a symbolic link to another cache's.
+bool is_cache(const std::filesystem::path& path)
+{
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Calls visit(name, folder) for each cache of /sys/kernel/slab; merged aliases are left out.
 template<typename Visit>
 void for_each_cache(const KernelPaths& paths, Visit&& visit)
 {
@@ -30,8 +36,7 @@ void for_each_cache(const KernelPaths& paths, Visit&& visit)
       continue;
     }
     const auto base = slab / name;
-    struct stat st{};
-    if (::lstat(base.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (!is_cache(base)) {
       continue;
     }
     visit(name, base);
@@ -62,6 +67,11 @@ std::set<std::string> slab_cache_names(const KernelPaths& paths)
   std::set<std::string> names;
   for_each_cache(paths, [&](const std::string& name, const std::filesystem::path&) { names.insert(name); });
   return names;
+}
+
+bool slab_cache_listed(const KernelPaths& paths, const std::string& name)
+{
+  return is_cache(paths.slab() / name);
 }
 
 std::vector<SlabCache> caches_created(const KernelPaths& paths, const std::set<std::string>& before)

@@ -22,6 +22,10 @@ SlabSnapshot slab_snapshot(const KernelPaths& paths, const std::function<bool(co
 // The names of the caches in /sys/kernel/slab, merged aliases left out: a directory listing.
 std::set<std::string> slab_cache_names(const KernelPaths& paths);
 
+// Whether cache `name` is in /sys/kernel/slab (as a cache, not a merged alias), without
+// reading it.
+bool slab_cache_listed(const KernelPaths& paths, const std::string& name);
+
 // The caches now in /sys/kernel/slab that `before` did not name, in name order.
 std::vector<observe::SlabCache> caches_created(const KernelPaths& paths, const std::set<std::string>& before);
 
