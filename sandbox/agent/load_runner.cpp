@@ -4,12 +4,14 @@
 #include "kernel_threads.h"
 #include "procfs.h"
 #include "slab.h"
+#include "waits.h"
 #include "watchdog.h"
 
 #include <libkmod.h>
 
 #include <cstring>
-#include <thread>
+#include <map>
+#include <set>
 #include <utility>
 
 namespace kmgrade::agent {
@@ -71,7 +73,12 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     range = module_range(m_paths, req.module_name);
     run.core_base = range.base;
     run.core_size = range.size;
-    settle(req, pids_before, threads, run);
+    // Trouble ends the wait at once: a thread that spins for ever would use up the timeout.
+    const auto settling =
+      settle_threads(m_paths, pids_before, threads, std::chrono::milliseconds(req.settle_timeout_ms),
+                     [this] { return m_kmsg.trouble_seen(); }, real_clock());
+    run.settled = settling.settled;
+    run.settle_ns = settling.ns;
     lap();
     run.slab_created = caches_created(m_paths, slab_before);
     run.timing.snapshot_ns = lap();
@@ -92,8 +99,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     if (run.rmmod.hung) {
       m_wedged = true;
     } else {
-      // Let the exit path's deferred work (thread exit, RCU-freed slabs) show.
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      await_exit_path(m_paths, threads, run.slab_created, real_clock());
       run.slab_left = caches_left(m_paths, run.slab_created);
     }
     run.timing.after_rmmod_ns = lap();
@@ -119,24 +125,6 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
   run.log = m_kmsg.end_load(run.log_dropped);
   run.timing.reduce_ns = lap();
   return run;
-}
-
-void LoadRunner::settle(const LoadRequest& req, const std::set<int>& pids_before, std::map<int, TaskInfo>& threads,
-                        ModuleRun& run)
-{
-  const std::uint64_t start = now_ns();
-  const std::uint64_t deadline = start + static_cast<std::uint64_t>(req.settle_timeout_ms) * 1'000'000ULL;
-  int quiet_polls = 0;
-  while (now_ns() < deadline && !m_kmsg.trouble_seen()) {
-    const bool busy = watch_kernel_threads(m_paths, pids_before, threads).running;
-    quiet_polls = busy ? 0 : quiet_polls + 1;
-    if (quiet_polls >= 3 && now_ns() - start > 150'000'000ULL) {
-      run.settled = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  run.settle_ns = now_ns() - start;
 }
 
 } // namespace kmgrade::agent

@@ -6,9 +6,6 @@
 
 #include "observe/observation.h"
 
-#include <map>
-#include <set>
-
 struct kmod_ctx;
 
 namespace kmgrade::agent {
@@ -28,11 +25,6 @@ public:
   observe::ModuleRun run(const observe::LoadRequest& req);
 
 private:
-  // Waits until every kernel thread the module started is idle or gone, or the kernel
-  // reports trouble (a thread that spins for ever would otherwise use up the whole timeout).
-  void settle(const observe::LoadRequest& req, const std::set<int>& pids_before,
-              std::map<int, observe::TaskInfo>& threads, observe::ModuleRun& run);
-
   kmod_ctx* m_ctx;
   const observe::Plan& m_plan;
   KernelPaths m_paths;

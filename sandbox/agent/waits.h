@@ -1,0 +1,56 @@
+#pragma once
+
+#include "kernel_paths.h"
+
+#include "observe/observation.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace kmgrade::agent {
+
+// How a wait reads the time and lets it pass: the monotonic clock and a sleep in the agent;
+// a test's own clock, whose pause changes the fake kernel root as the kernel would, so a
+// test of a 100 ms wait takes no 100 ms.
+struct WaitClock
+{
+  std::function<std::uint64_t()> now;
+  std::function<void(std::chrono::microseconds)> pause;
+};
+
+WaitClock real_clock();
+
+// Settling waits for the work of a thread that sleeps a moment before it or within it: its
+// threads must show nothing for k_settle_quiet, and not before k_settle_least after insmod.
+inline constexpr std::chrono::milliseconds k_settle_quiet{75};
+inline constexpr std::chrono::milliseconds k_settle_least{150};
+
+struct Settling
+{
+  bool settled = false; // false when the timeout or `give_up` ended the wait
+  std::uint64_t ns = 0;
+};
+
+// Watches the kernel threads started since `pids_before`, recording them in `threads`, until
+// they settle: at once when every one of them has exited (an exited thread does no more
+// work), otherwise once none has run or started for the quiet time. Stops early when
+// `give_up` says so, and after `timeout`.
+Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
+                        std::map<int, observe::TaskInfo>& threads, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& give_up, const WaitClock& clock);
+
+inline constexpr std::chrono::milliseconds k_exit_path_limit{100};
+
+// Waits for the exit path's deferred work (thread exit, RCU-freed slabs) to show: until every
+// thread of `threads` is gone from /proc and every cache of `created` from /sys/kernel/slab,
+// at most k_exit_path_limit. Both only ever go away, so once they are gone /proc and the slab
+// caches show what they would at the limit; a cache the module never destroyed or a thread
+// it never stopped holds the wait to the limit, as it should. True when everything went.
+bool await_exit_path(const KernelPaths& paths, const std::map<int, observe::TaskInfo>& threads,
+                     const std::vector<observe::SlabCache>& created, const WaitClock& clock);
+
+} // namespace kmgrade::agent

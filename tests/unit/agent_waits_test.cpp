@@ -1,0 +1,215 @@
+#include "agent_test_support.h"
+
+#include "agent/slab.h"
+#include "agent/waits.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+using namespace kmgrade::agent;
+using kmgrade::observe::TaskInfo;
+
+namespace {
+
+constexpr std::uint64_t k_ms = 1'000'000;
+
+// A clock that moves only when a wait pauses; at each pause the test changes the fake
+// kernel root as the kernel would have by then.
+class AgentWaits : public FakeKernelRoot
+{
+protected:
+  WaitClock clock()
+  {
+    return {[this] { return m_now; },
+            [this](std::chrono::microseconds pause) {
+              m_now += static_cast<std::uint64_t>(std::chrono::nanoseconds(pause).count());
+              ++m_pauses;
+              if (m_on_pause) {
+                m_on_pause(elapsed_ms());
+              }
+            }};
+  }
+
+  std::uint64_t elapsed_ms() const { return (m_now - k_start) / k_ms; }
+
+  Settling settle(std::map<int, TaskInfo>& threads, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                  std::function<bool()> give_up = [] { return false; })
+  {
+    return settle_threads(m_paths, {1, 2}, threads, timeout, give_up, clock());
+  }
+
+  void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }
+
+  void SetUp() override
+  {
+    FakeKernelRoot::SetUp();
+    write_task(1, "init", 'S', 0);
+    write_task(2, "kthreadd", 'S', 0);
+  }
+
+  static constexpr std::uint64_t k_start = 5000 * k_ms;
+  std::uint64_t m_now = k_start;
+  int m_pauses = 0;
+  std::function<void(std::uint64_t elapsed_ms)> m_on_pause;
+};
+
+} // namespace
+
+TEST_F(AgentWaits, SettlingEndsAsSoonAsEveryThreadHasExited)
+{
+  write_task(101, "lab5_thread", 'R');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 15) {
+      remove_task(101);
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 15 * k_ms) << "at the first look after the thread went";
+  ASSERT_EQ(threads.count(101), 1u) << "an exited thread stays recorded";
+  EXPECT_EQ(threads.at(101).comm, "lab5_thread");
+}
+
+TEST_F(AgentWaits, AZombieHasExitedButALiveThreadBesideItIsWaitedFor)
+{
+  write_task(101, "worker_a", 'R');
+  write_task(102, "worker_b", 'R');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 10) {
+      write_task(101, "worker_a", 'Z');
+    }
+    if (ms == 200) {
+      write_task(102, "worker_b", 'X');
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 200 * k_ms);
+}
+
+TEST_F(AgentWaits, AThreadThatSleepsWhenDoneSettlesOnceQuietLongEnough)
+{
+  write_task(101, "lab5_thread", 'R');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 200) {
+      write_task(101, "lab5_thread", 'S');
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, (195 + 75) * k_ms) << "75 ms after it was last seen running";
+}
+
+TEST_F(AgentWaits, AThreadThatSleepsAMomentBeforeItsWorkIsWaitedFor)
+{
+  // Seen running as it starts, then asleep until 100 ms, then working for 20 ms.
+  write_task(101, "lab5_thread", 'R');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 5 || ms == 120) {
+      write_task(101, "lab5_thread", 'S');
+    }
+    if (ms == 100) {
+      write_task(101, "lab5_thread", 'R');
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, (115 + 75) * k_ms);
+}
+
+TEST_F(AgentWaits, AQuietLoadSettlesNoSoonerThanTheLeastTime)
+{
+  write_task(101, "never_woken", 'D');
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 150 * k_ms);
+
+  std::map<int, TaskInfo> none;
+  remove_task(101);
+  m_now = k_start;
+  const auto without = settle(none);
+  EXPECT_TRUE(without.settled) << "a module without a thread may start one late";
+  EXPECT_EQ(without.ns, 150 * k_ms);
+}
+
+TEST_F(AgentWaits, AThreadStartedLateRestartsTheQuietTime)
+{
+  write_task(101, "first", 'S');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 120) {
+      write_task(102, "second", 'S');
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, (120 + 75) * k_ms);
+  EXPECT_EQ(threads.size(), 2u);
+}
+
+TEST_F(AgentWaits, ASpinningThreadUsesUpTheTimeoutUnlessTroubleIsSeen)
+{
+  write_task(101, "spinner", 'R');
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads, std::chrono::milliseconds(1000));
+  EXPECT_FALSE(s.settled);
+  EXPECT_EQ(s.ns, 1000 * k_ms);
+
+  m_now = k_start;
+  const auto troubled = settle(threads, std::chrono::milliseconds(1000), [this] { return elapsed_ms() >= 30; });
+  EXPECT_FALSE(troubled.settled);
+  EXPECT_EQ(troubled.ns, 30 * k_ms);
+}
+
+TEST_F(AgentWaits, ExitPathEndsWhenTheThreadsAndTheCachesAreGone)
+{
+  write_task(101, "lab5_thread", 'Z');
+  write("sys/kernel/slab/lab5_cache/objects", "0\n");
+  write("sys/kernel/slab/kmalloc-32/objects", "99\n");
+  const std::map<int, TaskInfo> threads{{101, TaskInfo{101, "lab5_thread", "0", false}}};
+  const auto created = caches_created(m_paths, {"kmalloc-32"});
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 6) {
+      remove_task(101);
+    }
+    if (ms == 10) {
+      std::filesystem::remove_all(m_paths.slab() / "lab5_cache");
+    }
+  };
+  EXPECT_TRUE(await_exit_path(m_paths, threads, created, clock()));
+  EXPECT_EQ(elapsed_ms(), 10u);
+  EXPECT_TRUE(caches_left(m_paths, created).empty());
+}
+
+TEST_F(AgentWaits, ExitPathWithNothingLeftEndsAtOnce)
+{
+  const std::map<int, TaskInfo> threads{{101, TaskInfo{101, "gone", "0", false}}};
+  EXPECT_TRUE(await_exit_path(m_paths, threads, {}, clock()));
+  EXPECT_EQ(m_pauses, 0);
+}
+
+TEST_F(AgentWaits, ACacheNeverDestroyedHoldsTheExitPathToItsLimit)
+{
+  write("sys/kernel/slab/lab5_cache/objects", "7\n");
+  write("sys/kernel/slab/lab5_cache/object_size", "32\n");
+  const auto created = caches_created(m_paths, {});
+  EXPECT_FALSE(await_exit_path(m_paths, {}, created, clock()));
+  EXPECT_EQ(elapsed_ms(), 100u);
+  const auto left = caches_left(m_paths, created);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].objects, 7);
+}
+
+TEST_F(AgentWaits, AThreadNeverStoppedHoldsTheExitPathToItsLimit)
+{
+  write_task(101, "lab5_thread", 'S');
+  const std::map<int, TaskInfo> threads{{101, TaskInfo{101, "lab5_thread", "0", false}}};
+  EXPECT_FALSE(await_exit_path(m_paths, threads, {}, clock()));
+  EXPECT_EQ(elapsed_ms(), 100u);
+}
