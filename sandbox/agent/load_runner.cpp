@@ -22,7 +22,7 @@ using observe::TaskInfo;
 using observe::TraceEvent;
 
 LoadRunner::LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths)
-  : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_kmsg(kmsg)
+  : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_thread_life(paths), m_kmsg(kmsg)
 {
 }
 
@@ -56,6 +56,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
   run.timing.prepare_ns = lap();
   const std::chrono::milliseconds call_limit(req.call_timeout_ms);
   m_tracer.start();
+  m_thread_life.restart();
   auto insmod = call_with_watchdog(
     observe::k_insmod_thread,
     [mod, params = req.params] { return kmod_module_insert_module(mod, 0, params.empty() ? nullptr : params.c_str()); },
@@ -75,8 +76,9 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     run.core_size = range.size;
     // Trouble ends the wait at once: a thread that spins for ever would use up the timeout.
     const auto settling =
-      settle_threads(m_paths, pids_before, threads, std::chrono::milliseconds(req.settle_timeout_ms),
-                     [this] { return m_kmsg.trouble_seen(); }, real_clock());
+      settle_threads(m_paths, pids_before, threads, [this] { return m_thread_life.events(); },
+                     std::chrono::milliseconds(req.settle_timeout_ms), [this] { return m_kmsg.trouble_seen(); },
+                     real_clock());
     run.settled = settling.settled;
     run.settle_ns = settling.ns;
     lap();

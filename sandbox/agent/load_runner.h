@@ -17,7 +17,11 @@ class LoadRunner
 public:
   LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths = {});
 
-  void setup_tracing() { m_tracer.setup(); }
+  void setup_tracing()
+  {
+    m_tracer.setup();
+    m_thread_life.setup();
+  }
 
   // A call that never returned holds libkmod's state: nothing more may be loaded here.
   bool wedged() const { return m_wedged; }
@@ -29,6 +33,7 @@ private:
   const observe::Plan& m_plan;
   KernelPaths m_paths;
   Tracer m_tracer;
+  ThreadLifeTracer m_thread_life;
   KmsgFollower& m_kmsg;
   bool m_wedged = false;
 };

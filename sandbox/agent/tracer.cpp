@@ -50,13 +50,15 @@ void Tracer::stop()
   write_kernel_file(m_tracing / "tracing_on", "0");
 }
 
-std::vector<observe::TraceEvent> Tracer::read_events()
+namespace {
+
+std::vector<observe::TraceEvent> read_pipe(const std::filesystem::path& pipe)
 {
   // trace_pipe hands each event out once, so the buffer is empty for what comes next without
   // being cleared; opening `trace` or clearing it waits for an RCU grace period, which costs
   // tens of milliseconds under emulation, several times a load.
   std::vector<observe::TraceEvent> events;
-  const int fd = ::open((m_tracing / "trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  const int fd = ::open(pipe.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     return events;
   }
@@ -84,6 +86,42 @@ std::vector<observe::TraceEvent> Tracer::read_events()
   }
   ::close(fd);
   return events;
+}
+
+} // namespace
+
+std::vector<observe::TraceEvent> Tracer::read_events()
+{
+  return read_pipe(m_tracing / "trace_pipe");
+}
+
+ThreadLifeTracer::ThreadLifeTracer(KernelPaths paths) : m_dir(paths.tracing() / "instances/kmgrade-threads") {}
+
+void ThreadLifeTracer::setup()
+{
+  // In tracefs, making the folder makes the instance and its control files.
+  std::error_code ec;
+  std::filesystem::create_directory(m_dir, ec);
+  write_kernel_file(m_dir / "buffer_size_kb", "64");
+  // Only kthreadd forks kernel threads; the agent's own threads need not fill the buffer.
+  write_kernel_file(m_dir / "events/sched/sched_process_fork/filter", "parent_pid == 2");
+  for (const char* ev : {"sched/sched_process_fork", "sched/sched_process_exit", "task/task_rename"}) {
+    write_kernel_file(m_dir / "events" / ev / "enable", "1");
+  }
+  write_kernel_file(m_dir / "tracing_on", "1");
+}
+
+void ThreadLifeTracer::restart()
+{
+  read_pipe(m_dir / "trace_pipe");
+  m_seen.clear();
+}
+
+const std::vector<observe::TraceEvent>& ThreadLifeTracer::events()
+{
+  auto fresh = read_pipe(m_dir / "trace_pipe");
+  m_seen.insert(m_seen.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+  return m_seen;
 }
 
 } // namespace kmgrade::agent

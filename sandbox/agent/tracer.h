@@ -27,4 +27,25 @@ private:
   std::filesystem::path m_tracing;
 };
 
+// A tracing instance of its own that sees kernel threads start, get their names and exit.
+// Its buffer holds little else, so settling can read it every few milliseconds and learn of
+// a thread that started and exited between two looks at /proc; the plan's trace may hold
+// hundreds of thousands of events by then.
+class ThreadLifeTracer
+{
+public:
+  explicit ThreadLifeTracer(KernelPaths paths = {});
+
+  // Makes the instance, tracing; a kernel without instances leaves events() empty.
+  void setup();
+  // Forgets what happened so far: events() gives what happens from now on.
+  void restart();
+  // Every event since the last restart.
+  const std::vector<observe::TraceEvent>& events();
+
+private:
+  std::filesystem::path m_dir;
+  std::vector<observe::TraceEvent> m_seen;
+};
+
 } // namespace kmgrade::agent

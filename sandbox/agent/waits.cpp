@@ -17,9 +17,44 @@ WaitClock real_clock()
   return {now_ns, [](std::chrono::microseconds pause) { std::this_thread::sleep_for(pause); }};
 }
 
+namespace {
+
+// Whether every kernel thread the module started has exited, and it started one. `look` tells
+// of those /proc showed (in `threads`); the trace also sees those that came and went between
+// two looks, and one that started after the last.
+bool every_thread_exited(const ThreadsLook& look, const std::map<int, observe::TaskInfo>& threads,
+                         const std::vector<observe::TraceEvent>& events)
+{
+  if (!threads.empty() && !look.all_exited) {
+    return false;
+  }
+  std::map<int, observe::TaskInfo> traced;
+  add_threads_from_trace(events, traced);
+  std::set<int> exited;
+  for (const auto& ev : events) {
+    if (ev.name == "sched_process_exit") {
+      exited.insert(ev.pid);
+    }
+  }
+  bool any = !threads.empty();
+  for (const auto& entry : traced) {
+    if (threads.count(entry.first)) {
+      continue;
+    }
+    if (!exited.count(entry.first)) {
+      return false;
+    }
+    any = true;
+  }
+  return any;
+}
+
+} // namespace
+
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
-                        std::map<int, observe::TaskInfo>& threads, std::chrono::milliseconds timeout,
-                        const std::function<bool()>& give_up, const WaitClock& clock)
+                        std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
+                        std::chrono::milliseconds timeout, const std::function<bool()>& give_up,
+                        const WaitClock& clock)
 {
   // Often enough that a thread's short runs between sleeps are seen.
   constexpr std::chrono::milliseconds period{5};
@@ -32,7 +67,7 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
     if (look.running || look.started) {
       last_activity = now;
     }
-    if (look.all_exited ||
+    if (every_thread_exited(look, threads, thread_events()) ||
         (nanoseconds(now - last_activity) >= k_settle_quiet && nanoseconds(now - start) >= k_settle_least)) {
       result.settled = true;
       break;

@@ -3,6 +3,7 @@
 #include "kernel_paths.h"
 
 #include "observe/observation.h"
+#include "observe/trace_line.h"
 
 #include <chrono>
 #include <cstdint>
@@ -35,13 +36,18 @@ struct Settling
   std::uint64_t ns = 0;
 };
 
+// Where settling learns of threads that started and exited between two looks at /proc: the
+// events of kernel threads' starts, names and exits since the load began.
+using ThreadEvents = std::function<std::vector<observe::TraceEvent>()>;
+
 // Watches the kernel threads started since `pids_before`, recording them in `threads`, until
 // they settle: at once when every one of them has exited (an exited thread does no more
 // work), otherwise once none has run or started for the quiet time. Stops early when
 // `give_up` says so, and after `timeout`.
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
-                        std::map<int, observe::TaskInfo>& threads, std::chrono::milliseconds timeout,
-                        const std::function<bool()>& give_up, const WaitClock& clock);
+                        std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
+                        std::chrono::milliseconds timeout, const std::function<bool()>& give_up,
+                        const WaitClock& clock);
 
 inline constexpr std::chrono::milliseconds k_exit_path_limit{100};
 

@@ -98,3 +98,48 @@ TEST_F(AgentTracer, NoPipeNoEvents)
   Tracer tracer(m_plan, m_paths);
   EXPECT_TRUE(tracer.read_events().empty());
 }
+
+TEST_F(AgentTracer, ThreadLifeTracerHasAnInstanceOfItsOwn)
+{
+  const std::string instance = "sys/kernel/tracing/instances/kmgrade-threads/";
+  for (const char* file : {"tracing_on", "buffer_size_kb", "trace_pipe", "events/sched/sched_process_fork/enable",
+                           "events/sched/sched_process_fork/filter", "events/sched/sched_process_exit/enable",
+                           "events/task/task_rename/enable"}) {
+    write(instance + file, "untouched");
+  }
+  ThreadLifeTracer tracer(m_paths);
+  tracer.setup();
+  EXPECT_EQ(tracefs("instances/kmgrade-threads/tracing_on"), "1");
+  EXPECT_EQ(tracefs("instances/kmgrade-threads/events/sched/sched_process_fork/enable"), "1");
+  EXPECT_EQ(tracefs("instances/kmgrade-threads/events/sched/sched_process_fork/filter"), "parent_pid == 2");
+  EXPECT_EQ(tracefs("instances/kmgrade-threads/events/sched/sched_process_exit/enable"), "1");
+  EXPECT_EQ(tracefs("instances/kmgrade-threads/events/task/task_rename/enable"), "1");
+  EXPECT_EQ(tracefs("tracing_on"), "untouched") << "the plan's trace is not the instance's business";
+
+  // The kernel's pipe hands an event out once; on the fake root a file read once stands in.
+  const auto pipe = m_paths.tracing() / "instances/kmgrade-threads/trace_pipe";
+  auto hand_out = [&](const std::string& child) {
+    write(instance + "trace_pipe", "         kthreadd-2       [000] .....    12.3: sched_process_fork: comm=kthreadd "
+                                   "pid=2 child_comm=kthreadd child_pid=" + child + "\n");
+    auto seen = tracer.events();
+    std::filesystem::remove(pipe);
+    return seen;
+  };
+  auto seen = hand_out("108");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].field("child_pid"), "108");
+  // What the pipe hands out later is added to what it handed out before.
+  seen = hand_out("109");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].field("child_pid"), "109");
+  tracer.restart();
+  EXPECT_TRUE(tracer.events().empty());
+}
+
+TEST_F(AgentTracer, WithoutInstancesThreadLifeTracerSeesNothing)
+{
+  ThreadLifeTracer tracer(KernelPaths{m_paths.root / "nowhere"});
+  tracer.setup();
+  tracer.restart();
+  EXPECT_TRUE(tracer.events().empty());
+}

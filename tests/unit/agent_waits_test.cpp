@@ -36,10 +36,21 @@ protected:
   Settling settle(std::map<int, TaskInfo>& threads, std::chrono::milliseconds timeout = std::chrono::seconds(30),
                   std::function<bool()> give_up = [] { return false; })
   {
-    return settle_threads(m_paths, {1, 2}, threads, timeout, give_up, clock());
+    return settle_threads(m_paths, {1, 2}, threads, [this] { return m_events; }, timeout, give_up, clock());
   }
 
   void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }
+
+  // What the trace of thread starts and exits shows of a kernel thread `pid`, named `name`.
+  void traced_start(int pid, const std::string& name)
+  {
+    m_events.push_back(trace_event(2, "sched_process_fork",
+                                   {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"},
+                                    {"child_pid", std::to_string(pid)}}));
+    m_events.push_back(
+      trace_event(50, "task_rename", {{"pid", std::to_string(pid)}, {"oldcomm", "kthreadd"}, {"newcomm", name}}));
+  }
+  void traced_exit(int pid) { m_events.push_back(trace_event(pid, "sched_process_exit", {{"pid", std::to_string(pid)}})); }
 
   void SetUp() override
   {
@@ -52,6 +63,7 @@ protected:
   std::uint64_t m_now = k_start;
   int m_pauses = 0;
   std::function<void(std::uint64_t elapsed_ms)> m_on_pause;
+  std::vector<kmgrade::observe::TraceEvent> m_events;
 };
 
 } // namespace
@@ -88,6 +100,47 @@ TEST_F(AgentWaits, AZombieHasExitedButALiveThreadBesideItIsWaitedFor)
   const auto s = settle(threads);
   EXPECT_TRUE(s.settled);
   EXPECT_EQ(s.ns, 200 * k_ms);
+}
+
+TEST_F(AgentWaits, AThreadThatCameAndWentBeforeTheFirstLookIsSeenInTheTrace)
+{
+  traced_start(101, "lab5_thread");
+  traced_exit(101);
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 0u);
+  EXPECT_TRUE(threads.empty()) << "the threads recorded are those /proc showed";
+}
+
+TEST_F(AgentWaits, AWorkerThatCameAndWentIsNotTheModules)
+{
+  traced_start(101, "kworker/0:2");
+  traced_exit(101);
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 150 * k_ms);
+}
+
+TEST_F(AgentWaits, AThreadTheTraceSawStartAfterTheLastLookIsWaitedFor)
+{
+  write_task(101, "first", 'R');
+  traced_start(101, "first");
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 20) {
+      remove_task(101);
+      traced_exit(101);
+      traced_start(102, "second"); // not in /proc yet
+    }
+    if (ms == 40) {
+      traced_exit(102);
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, 40 * k_ms);
 }
 
 TEST_F(AgentWaits, AThreadThatSleepsWhenDoneSettlesOnceQuietLongEnough)
