@@ -9,7 +9,6 @@
 #include <archive_entry.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -93,17 +92,6 @@ private:
   int m_fd;
 };
 
-// Identifies a file by where it is, its size and when it last changed: enough to notice a
-// rebuilt agent or an upgraded library without reading them.
-std::string file_stamp(const std::filesystem::path& path)
-{
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw Error("cannot read " + path.string() + " for the sandbox image: " + std::strerror(errno));
-  }
-  return path.string() + '\0' + std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
-         std::to_string(st.st_mtim.tv_nsec) + '\0';
-}
 
 } // namespace
 
@@ -128,9 +116,9 @@ void write_initramfs(const std::filesystem::path& out, const std::filesystem::pa
 std::filesystem::path agent_image(const std::filesystem::path& agent, const std::filesystem::path& cache_dir)
 {
   const auto libs = shared_libraries(agent);
-  std::string stamps = file_stamp(agent);
+  std::string stamps = util::file_stamp(agent);
   for (const auto& lib : libs) {
-    stamps += file_stamp(lib);
+    stamps += util::file_stamp(lib);
   }
   const std::filesystem::path dir = cache_dir / "image";
   const std::filesystem::path image = dir / (util::sha256_hex(stamps).substr(0, 32) + ".cpio.gz");

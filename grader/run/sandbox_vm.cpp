@@ -1,5 +1,6 @@
 #include "run/sandbox_vm.h"
 
+#include "run/kernel_image.h"
 #include "util/files.h"
 #include "util/error.h"
 #include "util/process.h"
@@ -326,7 +327,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
     "-smp", std::to_string(options.cpus),
     "-m", std::to_string(options.memory_mb),
     "-display", "none", "-nodefaults", "-no-reboot",
-    "-kernel", options.kernel.image.string(),
+    "-kernel", boot_image(options.kernel.image, options.cache_dir.empty() ? options.work_dir : options.cache_dir).string(),
     "-initrd", image.string(),
     // rcu_expedited: every load waits for RCU grace periods (rmmod, the tracer's start), which
     // take tens of milliseconds under emulation otherwise.

@@ -3,6 +3,7 @@
 #include "util/error.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -79,6 +80,16 @@ void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, c
                 " MiB free, kmgrade needs " + std::to_string(bytes >> 20) + " MiB. Free some space or choose "
                 "another folder");
   }
+}
+
+std::string file_stamp(const std::filesystem::path& path)
+{
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  return path.string() + '\0' + std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
+         std::to_string(st.st_mtim.tv_nsec) + '\0';
 }
 
 } // namespace kmgrade::util

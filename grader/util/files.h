@@ -19,6 +19,11 @@ bool write_all(int fd, std::string_view data);
 // same content are harmless. Creates the folder. Throws Error naming the path on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view data);
 
+// Identifies a file by where it is, its size and when it last changed: enough to notice a
+// rebuilt program or an upgraded package without reading the file. Throws Error when the
+// file is not there.
+std::string file_stamp(const std::filesystem::path& path);
+
 // Throws Error, naming `what` and the folder, when the disk under `dir` has fewer than
 // `bytes` free: a full disk found at the start costs nothing, one found mid-batch costs work.
 void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, const std::string& what);
