@@ -2,6 +2,8 @@
 
 #include "batch/batch.h"
 #include "pipeline/grade.h"
+#include "report/student_view.h"
+#include "score/rubric.h"
 #include "util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -93,6 +95,23 @@ int main(int argc, char** argv)
   grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
                 "usage error.");
 
+  std::string check_path = ".";
+  std::vector<std::string> check_modules;
+  bool verbose = false;
+  auto* check = app.add_subcommand("check", "For students: check the modules in a folder (default: here) in the sandbox "
+                                            "and say what to fix; modules not written yet are listed, not failed");
+  check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
+  check->add_option("--module", check_modules, "Check only this module (page_alloc, kmem_alloc or cache_alloc); "
+                                                "may be given more than once");
+  check->add_flag("-v,--verbose", verbose, "Show the kernel's evidence (log lines, trace events) for each check that "
+                                           "does not pass");
+  check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
+    ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
+    ->capture_default_str();
+  check->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
+  check->footer("Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when "
+                "nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
+
   std::string class_input;
   std::string out_dir;
   int jobs = 1;
@@ -163,6 +182,31 @@ int main(int argc, char** argv)
     }
     if (!quiet) {
       opts.progress = [](const std::string& line) { std::cerr << "kmgrade: " << line << std::endl; };
+    }
+    if (check->parsed()) {
+      const auto rubric_data = kmgrade::score::load_rubric(opts.rubric);
+      std::vector<kmgrade::report::StudentModule> modules;
+      for (const auto& m : rubric_data.modules) {
+        modules.push_back({m.id, m.file, true});
+      }
+      for (auto name : check_modules) {
+        if (name.size() > 2 && name.compare(name.size() - 2, 2, ".c") == 0) {
+          name.resize(name.size() - 2);
+        }
+        if (!rubric_data.module(name)) {
+          throw kmgrade::Error("--module " + name + ": the lab has no such module; it has page_alloc, kmem_alloc "
+                               "and cache_alloc");
+        }
+        opts.modules.insert(name);
+      }
+      for (auto& m : modules) {
+        m.checked = opts.modules.empty() || opts.modules.count(m.id) > 0;
+      }
+      opts.submission = from_user(check_path);
+      auto report = kmgrade::pipeline::grade(opts);
+      const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+      std::cout << kmgrade::report::student_view(report, modules, {color, verbose});
+      return kmgrade::report::all_checks_pass(report, modules) ? 0 : 3;
     }
     auto report = kmgrade::pipeline::grade(opts);
     if (format == "json") {

@@ -202,6 +202,13 @@ report::Report grade(const GradeOptions& options)
   rep.build_sha256 = identity.build_sha256;
   rep.reference_sha256 = identity.reference_sha256;
   rep.kernel_sha256 = identity.kernel_sha256;
+  if (!options.modules.empty()) {
+    for (const auto& m : rubric.modules) {
+      if (!options.modules.count(m.id)) {
+        submission.files.erase(m.file);
+      }
+    }
+  }
   rep.submission_path = options.submission.string();
   rep.submission_sha256 = submission.sha256;
   rep.notes = submission.notes;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 
 namespace kmgrade::pipeline {
@@ -24,6 +25,9 @@ struct GradeOptions
   // Measure the reference modules' times in this grade even when a baseline for this machine
   // is stored (see reference_baseline.h); the new one replaces it.
   bool fresh_reference = false;
+  // Only these modules (rubric ids) are built and loaded; empty: every module. The others
+  // are graded as if their files were missing.
+  std::set<std::string> modules;
   std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
 };

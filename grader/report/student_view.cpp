@@ -1,0 +1,113 @@
+#include "report/student_view.h"
+
+#include <fmt/format.h>
+
+namespace kmgrade::report {
+
+namespace {
+
+// The checks of `module`, in rubric order, but those a person grades.
+std::vector<const score::CheckScore*> checks_of(const Report& report, const std::string& module)
+{
+  std::vector<const score::CheckScore*> out;
+  for (const auto& ex : report.score.exercises) {
+    for (const auto& c : ex.checks) {
+      if (c.verdict.status != evaluate::Status::manual && c.id.rfind(module + ".", 0) == 0) {
+        out.push_back(&c);
+      }
+    }
+  }
+  return out;
+}
+
+bool written(const Report& report, const StudentModule& m)
+{
+  return report.files.count(m.file) > 0;
+}
+
+} // namespace
+
+bool all_checks_pass(const Report& report, const std::vector<StudentModule>& modules)
+{
+  for (const auto& m : modules) {
+    if (!m.checked || !written(report, m)) {
+      continue;
+    }
+    for (const auto* c : checks_of(report, m.id)) {
+      if (c->verdict.status != evaluate::Status::pass) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::string student_view(const Report& report, const std::vector<StudentModule>& modules,
+                         const StudentViewOptions& options)
+{
+  auto paint = [&](const char* code, const std::string& s) {
+    return options.color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
+  };
+  std::string out = fmt::format("kmgrade check: {} (Linux {}, {})\n\n", report.submission_path, report.kernel,
+                                report.accel);
+  std::vector<std::string> to_fix;
+  for (const auto& m : modules) {
+    if (!m.checked) {
+      out += fmt::format("{:<15} not checked this time (--module)\n", m.file);
+      continue;
+    }
+    if (!written(report, m)) {
+      out += fmt::format("{:<15} not written yet\n", m.file);
+      continue;
+    }
+    const auto checks = checks_of(report, m.id);
+    std::size_t passed = 0;
+    for (const auto* c : checks) {
+      passed += c->verdict.status == evaluate::Status::pass;
+    }
+    if (passed == checks.size()) {
+      out += fmt::format("{:<15} {}\n", m.file, paint("32", fmt::format("all {} checks pass", checks.size())));
+      continue;
+    }
+    out += fmt::format("{:<15} {}\n", m.file, paint("31", fmt::format("{} of {} checks pass", passed, checks.size())));
+    for (const auto* c : checks) {
+      if (c->verdict.status == evaluate::Status::pass) {
+        continue;
+      }
+      const std::string name = c->id.substr(m.id.size() + 1);
+      const char* word = c->verdict.status == evaluate::Status::fail ? "fails" : "could not run";
+      out += fmt::format("  {}: {}\n", paint(c->verdict.status == evaluate::Status::fail ? "31" : "33", name + " " + word),
+                         c->verdict.message);
+      if (options.verbose) {
+        for (const auto& e : c->verdict.evidence) {
+          out += "      | " + e + "\n";
+        }
+      }
+      to_fix.push_back(c->id);
+    }
+  }
+
+  std::string table;
+  for (const auto& row : report.measurements) {
+    for (const auto& m : modules) {
+      if (m.id == row.module && m.checked && written(report, m) && row.reported_ns) {
+        table += fmt::format("{:<12} {:>7} {:>12.1f} {:>12}\n", row.module, row.objnum, *row.reported_ns / 1e3,
+                             row.reference_ns ? fmt::format("{:.1f}", *row.reference_ns / 1e3) : "-");
+      }
+    }
+  }
+  if (!table.empty()) {
+    out += fmt::format("\ntimes for your report, in microseconds (Exercises 3 to 6; measured in the sandbox, with "
+                       "tracing on):\n{:<12} {:>7} {:>12} {:>12}\n{}", "module", "objnum", "yours", "reference", table);
+  }
+  if (to_fix.empty()) {
+    out += "\nEvery check kmgrade can run on what is written passes.\n";
+  } else {
+    out += fmt::format("\n{} to fix{}; then run kmgrade check again.\n", to_fix.size() == 1 ? "1 check" :
+                                                                          std::to_string(to_fix.size()) + " checks",
+                       options.verbose ? "" : " (--verbose shows the kernel's evidence for each)");
+  }
+  return out;
+}
+
+} // namespace kmgrade::report

@@ -1,0 +1,92 @@
+// `kmgrade check` as a student runs it, with the real sandbox: the exit status and the lines
+// a student sees.
+//
+//   e2e_check KMGRADE SAMPLES
+
+#include "util/files.h"
+#include "util/process.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string g_kmgrade;
+fs::path g_samples;
+
+kmgrade::util::ProcessResult check(std::vector<std::string> args)
+{
+  args.insert(args.begin(), {g_kmgrade, "check"});
+  args.push_back("--quiet");
+  return kmgrade::util::run_process(args);
+}
+
+void expect_says(const kmgrade::util::ProcessResult& r, const std::string& text)
+{
+  EXPECT_NE(r.output.find(text), std::string::npos) << "does not say \"" << text << "\":\n" << r.output;
+}
+
+} // namespace
+
+TEST(Check, ACorrectSubmissionPassesEveryCheck)
+{
+  auto r = check({(g_samples / "correct").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  expect_says(r, "page_alloc.c    all 13 checks pass\n");
+  expect_says(r, "kmem_alloc.c    all 12 checks pass\n");
+  expect_says(r, "cache_alloc.c   all 14 checks pass\n");
+  expect_says(r, "times for your report");
+  expect_says(r, "Every check kmgrade can run on what is written passes.");
+}
+
+TEST(Check, AFolderWithOnlyPageAllocIsCheckedForWhatIsThere)
+{
+  std::string tmpl = (fs::temp_directory_path() / "kmgrade-check-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  fs::copy_file(g_samples / "correct" / "page_alloc.c", fs::path(tmpl) / "page_alloc.c");
+  auto r = check({tmpl});
+  fs::remove_all(tmpl);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  expect_says(r, "page_alloc.c    all 13 checks pass\n");
+  expect_says(r, "kmem_alloc.c    not written yet\n");
+  expect_says(r, "cache_alloc.c   not written yet\n");
+}
+
+TEST(Check, AWrongOrderIsNamedAndFailsTheExitStatus)
+{
+  auto r = check({(g_samples / "wrong-order").string()});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  expect_says(r, "page_alloc.c    12 of 13 checks pass\n  order fails: objnum 100: alloc_pages order 3, expected 0");
+  expect_says(r, "1 check to fix (--verbose shows the kernel's evidence for each)");
+}
+
+TEST(Check, OneModuleAtATime)
+{
+  auto r = check({(g_samples / "wrong-order").string(), "--module", "kmem_alloc.c"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  expect_says(r, "page_alloc.c    not checked this time (--module)\n");
+  expect_says(r, "kmem_alloc.c    all 12 checks pass\n");
+}
+
+TEST(Check, AnUnknownModuleIsAnError)
+{
+  auto r = check({(g_samples / "correct").string(), "--module", "pagealloc"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  expect_says(r, "--module pagealloc: the lab has no such module");
+}
+
+int main(int argc, char** argv)
+{
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: e2e_check KMGRADE SAMPLES\n");
+    return 2;
+  }
+  g_kmgrade = argv[1];
+  g_samples = argv[2];
+  return RUN_ALL_TESTS();
+}
