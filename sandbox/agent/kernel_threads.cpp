@@ -44,6 +44,8 @@ ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& 
     // A zombie, or a dead task not yet reaped: it has passed sched_process_exit.
     if (st->state != 'Z' && st->state != 'X') {
       ++alive;
+    } else {
+      look.zombies.insert(pid);
     }
   }
   look.all_exited = !threads.empty() && alive == 0;

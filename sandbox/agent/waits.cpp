@@ -19,34 +19,30 @@ WaitClock real_clock()
 
 namespace {
 
-// Whether every kernel thread the module started has exited, and it started one. `look` tells
-// of those /proc showed (in `threads`); the trace also sees those that came and went between
-// two looks, and one that started after the last.
+// Whether every kernel thread the module started has exited, and it started one. A thread
+// has exited when the trace saw its exit or /proc shows it as a zombie; one missing from a
+// look at /proc without either is waited for, as a look can miss a live thread. The trace
+// also sees threads that came and went between two looks, and one that started after the last.
 bool every_thread_exited(const ThreadsLook& look, const std::map<int, observe::TaskInfo>& threads,
                          const std::vector<observe::TraceEvent>& events)
 {
-  if (!threads.empty() && !look.all_exited) {
-    return false;
-  }
-  std::map<int, observe::TaskInfo> traced;
-  add_threads_from_trace(events, traced);
-  std::set<int> exited;
+  std::set<int> exited = look.zombies;
   for (const auto& ev : events) {
     if (ev.name == "sched_process_exit") {
       exited.insert(ev.pid);
     }
   }
-  bool any = !threads.empty();
+  std::map<int, observe::TaskInfo> traced;
+  add_threads_from_trace(events, traced);
+  for (const auto& entry : threads) {
+    traced.insert(entry);
+  }
   for (const auto& entry : traced) {
-    if (threads.count(entry.first)) {
-      continue;
-    }
     if (!exited.count(entry.first)) {
       return false;
     }
-    any = true;
   }
-  return any;
+  return !traced.empty();
 }
 
 } // namespace

@@ -74,6 +74,7 @@ TEST_F(AgentWaits, SettlingEndsAsSoonAsEveryThreadHasExited)
   m_on_pause = [&](std::uint64_t ms) {
     if (ms == 15) {
       remove_task(101);
+      traced_exit(101);
     }
   };
   std::map<int, TaskInfo> threads;
@@ -82,6 +83,24 @@ TEST_F(AgentWaits, SettlingEndsAsSoonAsEveryThreadHasExited)
   EXPECT_EQ(s.ns, 15 * k_ms) << "at the first look after the thread went";
   ASSERT_EQ(threads.count(101), 1u) << "an exited thread stays recorded";
   EXPECT_EQ(threads.at(101).comm, "lab5_thread");
+}
+
+// A look at /proc can miss a live thread: without its exit in the trace, a thread that is
+// not listed once has not exited, and a spinning thread holds the wait.
+TEST_F(AgentWaits, AThreadMissingFromOneLookWithoutAnExitIsStillWaitedFor)
+{
+  write_task(101, "lab5_thread", 'R');
+  m_on_pause = [&](std::uint64_t ms) {
+    if (ms == 15) {
+      remove_task(101);
+    }
+    if (ms == 20) {
+      write_task(101, "lab5_thread", 'R');
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_GE(s.ns, 150 * k_ms) << "not ended at the look that missed it";
 }
 
 TEST_F(AgentWaits, AZombieHasExitedButALiveThreadBesideItIsWaitedFor)
