@@ -50,7 +50,7 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
   };
   std::string out = fmt::format("kmgrade check: {} (Linux {}, {})\n\n", report.submission_path, report.kernel,
                                 report.accel);
-  std::vector<std::string> to_fix;
+  std::size_t to_fix = 0;
   for (const auto& m : modules) {
     if (!m.checked) {
       out += fmt::format("{:<15} not checked this time (--module)\n", m.file);
@@ -83,7 +83,7 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
           out += "      | " + e + "\n";
         }
       }
-      to_fix.push_back(c->id);
+      ++to_fix;
     }
   }
 
@@ -100,11 +100,11 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
     out += fmt::format("\ntimes for your report, in microseconds (Exercises 3 to 6; measured in the sandbox, with "
                        "tracing on):\n{:<12} {:>7} {:>12} {:>12}\n{}", "module", "objnum", "yours", "reference", table);
   }
-  if (to_fix.empty()) {
+  if (to_fix == 0) {
     out += "\nEvery check kmgrade can run on what is written passes.\n";
   } else {
-    out += fmt::format("\n{} to fix{}; then run kmgrade check again.\n", to_fix.size() == 1 ? "1 check" :
-                                                                          std::to_string(to_fix.size()) + " checks",
+    out += fmt::format("\n{} to fix{}; then run kmgrade check again.\n", to_fix == 1 ? "1 check" :
+                                                                          std::to_string(to_fix) + " checks",
                        options.verbose ? "" : " (--verbose shows the kernel's evidence for each)");
   }
   return out;

@@ -19,7 +19,6 @@ ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& 
                                  std::map<int, TaskInfo>& threads)
 {
   ThreadsLook look;
-  std::size_t alive = 0;
   for (int pid : list_pids(paths)) {
     if (pids_before.count(pid)) {
       continue;
@@ -42,13 +41,10 @@ ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& 
     look.started = look.started || added;
     look.running = look.running || st->state == 'R';
     // A zombie, or a dead task not yet reaped: it has passed sched_process_exit.
-    if (st->state != 'Z' && st->state != 'X') {
-      ++alive;
-    } else {
+    if (st->state == 'Z' || st->state == 'X') {
       look.zombies.insert(pid);
     }
   }
-  look.all_exited = !threads.empty() && alive == 0;
   return look;
 }
 

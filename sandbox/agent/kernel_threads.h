@@ -20,7 +20,6 @@ struct ThreadsLook
 {
   bool running = false;    // one of them is in state R
   bool started = false;    // one was recorded by this look
-  bool all_exited = false; // one was recorded, and none is left but as a zombie
   std::set<int> zombies;   // recorded threads this look showed as exited but not yet reaped
 };
 

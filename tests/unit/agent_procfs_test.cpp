@@ -111,7 +111,7 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
   const auto first = watch_kernel_threads(m_paths, {1, 2, 50}, threads);
   EXPECT_FALSE(first.running);
   EXPECT_TRUE(first.started);
-  EXPECT_FALSE(first.all_exited);
+  EXPECT_TRUE(first.zombies.empty());
   ASSERT_EQ(threads.size(), 1u);
   EXPECT_EQ(threads.at(101).pid, 101);
   EXPECT_EQ(threads.at(101).comm, "lab5_thread");
@@ -124,17 +124,17 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
   EXPECT_FALSE(running.started) << "it was recorded before";
 }
 
-TEST_F(AgentProcfs, WatchSeesWhenEveryRecordedThreadHasExited)
+TEST_F(AgentProcfs, WatchSeesWhichRecordedThreadsAreZombies)
 {
   std::map<int, TaskInfo> threads;
-  EXPECT_FALSE(watch_kernel_threads(m_paths, {}, threads).all_exited) << "no thread was recorded";
+  EXPECT_TRUE(watch_kernel_threads(m_paths, {}, threads).zombies.empty()) << "no thread was recorded";
   write_task(101, "lab5_a", 'S');
   write_task(102, "lab5_b", 'R');
-  EXPECT_FALSE(watch_kernel_threads(m_paths, {}, threads).all_exited);
+  EXPECT_TRUE(watch_kernel_threads(m_paths, {}, threads).zombies.empty());
   std::filesystem::remove_all(m_paths.proc() / "101");
   write_task(102, "lab5_b", 'Z');
   const auto look = watch_kernel_threads(m_paths, {}, threads);
-  EXPECT_TRUE(look.all_exited) << "one gone from /proc, one a zombie";
+  EXPECT_EQ(look.zombies, std::set<int>{102}) << "one gone from /proc, one a zombie";
   EXPECT_FALSE(look.running);
   EXPECT_EQ(threads.size(), 2u) << "both stay recorded";
 }
