@@ -22,6 +22,12 @@ public:
     m_tracer.setup();
     m_thread_life.setup();
   }
+  // Leaves tracefs as setup_tracing() found it.
+  void restore_tracing()
+  {
+    m_tracer.restore();
+    m_thread_life.remove();
+  }
 
   // A call that never returned holds libkmod's state: nothing more may be loaded here.
   bool wedged() const { return m_wedged; }

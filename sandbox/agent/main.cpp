@@ -91,6 +91,9 @@ int main(int argc, char** argv)
     if (!runner.wedged()) {
       kmod_unref(ctx);
     }
+    if (!as_init) {
+      runner.restore_tracing();
+    }
     channel.stop_heartbeat();
     channel.send("done", {{"send_ns", send_ns}});
   } catch (const std::exception& e) {
