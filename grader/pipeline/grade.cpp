@@ -318,6 +318,9 @@ report::Report grade(const GradeOptions& options)
   rep.page_size = outcome.report.page_size;
   rep.clocksource = outcome.report.clocksource;
   rep.boots = outcome.boots;
+  for (const auto& note : outcome.report.notes) {
+    rep.notes.push_back("the kernel the checks ran on: " + note);
+  }
   rep.loads = outcome.report.runs.size();
   // Load ids are "<side>/<module>/<params>".
   auto owner = [&](const std::string& id) -> evaluate::ModuleEvidence& {

@@ -30,23 +30,6 @@ std::string read_tail(const fs::path& path, std::size_t max_bytes)
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
-std::string random_secret()
-{
-  unsigned char bytes[16];
-  int fd = ::open("/dev/urandom", O_RDONLY);
-  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
-    throw Error("cannot read /dev/urandom for the sandbox's channel secret");
-  }
-  ::close(fd);
-  std::string out;
-  for (unsigned char b : bytes) {
-    const char* hex = "0123456789abcdef";
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
-}
-
 // Natural order of version strings: "6.1.0-10" < "6.1.0-9" is wrong, digits compare as numbers.
 bool version_less(const std::string& a, const std::string& b)
 {
@@ -80,17 +63,6 @@ bool version_less(const std::string& a, const std::string& b)
     }
   }
   return a.size() - i < b.size() - j;
-}
-
-// The most one load may take before the agent itself gives up on it (settling, then insmod
-// and rmmod each hanging until their watchdog), with room for reading its trace.
-std::chrono::seconds load_limit(const observe::Plan& plan)
-{
-  int worst_ms = 0;
-  for (const auto& load : plan.loads) {
-    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
-  }
-  return std::chrono::seconds(worst_ms / 1000 + 30);
 }
 
 // The whole boot's limit, behind the per-load one: every load at its usual pace and one at
@@ -212,6 +184,34 @@ std::string qemu_version()
 
 } // namespace
 
+std::string random_secret()
+{
+  unsigned char bytes[16];
+  int fd = ::open("/dev/urandom", O_RDONLY);
+  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
+    throw Error("cannot read /dev/urandom for the sandbox's channel secret");
+  }
+  ::close(fd);
+  std::string out;
+  for (unsigned char b : bytes) {
+    const char* hex = "0123456789abcdef";
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// The most one load may take before the agent itself gives up on it (settling, then insmod
+// and rmmod each hanging until their watchdog), with room for reading its trace.
+std::chrono::seconds load_limit(const observe::Plan& plan)
+{
+  int worst_ms = 0;
+  for (const auto& load : plan.loads) {
+    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
+  }
+  return std::chrono::seconds(worst_ms / 1000 + 30);
+}
+
 SandboxKernel find_sandbox_kernel()
 {
   std::vector<std::string> versions;
@@ -291,6 +291,8 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
         report.clocksource = body.at("clocksource").get<std::string>();
       } else if (kind == "run") {
         report.runs.push_back(observe::module_run_from_json(body));
+      } else if (kind == "note") {
+        report.notes.push_back(body.at("text").get<std::string>());
       } else if (kind == "done") {
         completed = true;
       }
@@ -524,6 +526,12 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       out.report.cpus = o.report.cpus;
       out.report.page_size = o.report.page_size;
       out.report.clocksource = o.report.clocksource;
+    }
+    for (auto& note : o.report.notes) {
+      // Every boot sets up the same way: its notes are the first boot's.
+      if (std::find(out.report.notes.begin(), out.report.notes.end(), note) == out.report.notes.end()) {
+        out.report.notes.push_back(std::move(note));
+      }
     }
     auto claimed = claim_results(pending, std::move(o.report.runs));
     for (auto& [load, r] : claimed) {

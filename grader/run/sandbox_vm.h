@@ -111,6 +111,13 @@ std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(s
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.
 Accel resolve_accel(const VmOptions& options);
 
+// A fresh secret for the agent's channel: only lines carrying it are the agent's.
+std::string random_secret();
+
+// The most one load of `plan` may take before the agent itself gives up on it (settling, then
+// insmod and rmmod each hanging until their watchdog), with room for reading its trace.
+std::chrono::seconds load_limit(const observe::Plan& plan);
+
 // Parses the agent's channel output, keeping only lines that carry `secret`.
 observe::GuestReport parse_channel(const std::string& text, const std::string& secret, bool& completed);
 

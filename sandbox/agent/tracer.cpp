@@ -56,7 +56,7 @@ std::string filtered_functions(const std::filesystem::path& file)
 
 Tracer::Tracer(const observe::Plan& plan, KernelPaths paths) : m_plan(plan), m_tracing(paths.tracing()) {}
 
-void Tracer::setup()
+std::vector<std::string> Tracer::setup()
 {
   m_before.clear();
   for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock"}) {
@@ -68,6 +68,7 @@ void Tracer::setup()
     m_before.emplace_back(file, control_value(m_tracing / file));
   }
   m_before.emplace_back("set_ftrace_filter", filtered_functions(m_tracing / "set_ftrace_filter"));
+  std::vector<std::string> problems;
   write_kernel_file(m_tracing / "tracing_on", "0");
   write_kernel_file(m_tracing / "current_tracer", "nop");
   write_kernel_file(m_tracing / "buffer_size_kb", std::to_string(m_plan.trace_buffer_kb));
@@ -80,7 +81,7 @@ void Tracer::setup()
     auto colon = ev.find(':');
     const std::string path = m_tracing.string() + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
     if (!write_kernel_file(path, "1")) {
-      std::fprintf(stderr, "kmgrade-agent: cannot enable event %s\n", ev.c_str());
+      problems.push_back("cannot enable the trace event " + ev);
     }
   }
   if (!m_plan.functions.empty()) {
@@ -89,10 +90,11 @@ void Tracer::setup()
     for (const auto& fn : m_plan.functions) {
       any = write_kernel_file(m_tracing / "set_ftrace_filter", fn + "\n", true) || any;
     }
-    if (any) {
-      write_kernel_file(m_tracing / "current_tracer", "function");
+    if (!any || !write_kernel_file(m_tracing / "current_tracer", "function")) {
+      problems.push_back("cannot trace the functions the plan watches with the function tracer");
     }
   }
+  return problems;
 }
 
 void Tracer::restore()

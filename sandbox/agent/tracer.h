@@ -15,8 +15,9 @@ class Tracer
 public:
   Tracer(const observe::Plan& plan, KernelPaths paths = {});
 
-  // Enables the plan's events and functions, with tracing off and the buffer empty.
-  void setup();
+  // Enables the plan's events and functions, with tracing off and the buffer empty. Says
+  // what this kernel would not enable.
+  std::vector<std::string> setup();
   // Puts back what setup() changed, as setup() found it: on a student's own machine the
   // tracing state is theirs. The buffer stays empty.
   void restore();

@@ -36,7 +36,7 @@ TEST_F(AgentTracer, SetupEnablesThePlansEventsAndFunctions)
   write("sys/kernel/tracing/set_ftrace_filter", "old_function\n");
   m_plan.functions = {"kthread_bind", "set_cpus_allowed_ptr"};
   Tracer tracer(m_plan, m_paths);
-  tracer.setup();
+  EXPECT_EQ(tracer.setup(), std::vector<std::string>{"cannot enable the trace event kmem:not_in_this_kernel"});
   EXPECT_EQ(tracefs("tracing_on"), "0");
   EXPECT_EQ(tracefs("buffer_size_kb"), "4096");
   EXPECT_EQ(tracefs("trace_clock"), "mono");
@@ -53,8 +53,9 @@ TEST_F(AgentTracer, WithoutAFunctionFilterTheTracerStaysNop)
 {
   m_plan.functions = {"kthread_bind"};
   Tracer tracer(m_plan, m_paths);
-  tracer.setup();
+  const auto problems = tracer.setup();
   EXPECT_EQ(tracefs("current_tracer"), "nop");
+  EXPECT_EQ(problems.back(), "cannot trace the functions the plan watches with the function tracer");
 
   m_plan.functions.clear();
   write("sys/kernel/tracing/set_ftrace_filter", "kept\n");
