@@ -2,6 +2,7 @@
 
 #include "batch/batch.h"
 #include "pipeline/grade.h"
+#include "run/host_machine.h"
 #include "report/student_view.h"
 #include "score/rubric.h"
 #include "util/error.h"
@@ -53,6 +54,33 @@ fs::path default_cache_dir()
     return from_user(home) / ".cache" / "kmgrade";
   }
   return from_user(fs::temp_directory_path()) / "kmgrade-cache";
+}
+
+// --host loads a student's modules into the kernel they are working on: say what that risks,
+// after making sure the machine can run the checks at all, and go on only when they agree.
+void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes)
+{
+  const auto host = kmgrade::run::this_host();
+  if (const auto missing = kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions);
+      !missing.empty()) {
+    throw kmgrade::Error(kmgrade::run::describe_missing(missing));
+  }
+  if (yes) {
+    return;
+  }
+  const std::string warning =
+    "--host loads your modules into the kernel this machine is running (Linux " + host.kernel_release +
+    "). A module that oopses or hangs can take the machine down with it, and leaves the kernel tainted until you "
+    "reboot: save your work first. Without --host the same checks run in a sandbox VM and risk nothing.";
+  if (!::isatty(STDIN_FILENO)) {
+    throw kmgrade::Error(warning + "\nAdd --yes to go on.");
+  }
+  std::cerr << warning << "\nLoad them now? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes") {
+    throw kmgrade::Error("nothing was loaded; add --yes to load without asking");
+  }
 }
 
 } // namespace
@@ -108,6 +136,11 @@ int main(int argc, char** argv)
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
+  check->add_flag("--host", opts.host,
+                  "Run the checks on this machine's own kernel instead of the sandbox (as root; needs the headers "
+                  "of the running kernel, tracefs and two CPUs: kmgrade says how to get what is missing)");
+  bool yes = false;
+  check->add_flag("-y,--yes", yes, "With --host: load the modules without asking first");
   check->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   check->footer("Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when "
                 "nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
@@ -203,6 +236,9 @@ int main(int argc, char** argv)
         m.checked = opts.modules.empty() || opts.modules.count(m.id) > 0;
       }
       opts.submission = from_user(check_path);
+      if (opts.host) {
+        confirm_host_loads(rubric_data, yes);
+      }
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
       std::cout << kmgrade::report::student_view(report, modules, {color, verbose});

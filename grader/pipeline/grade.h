@@ -22,6 +22,9 @@ struct GradeOptions
   std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
   std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
   run::Accel accel = run::Accel::automatic;
+  // Run the loads on this machine's own kernel, as root, instead of in the sandbox: built
+  // against its headers, loaded by the agent as a child process (run/host_machine.h).
+  bool host = false;
   // Measure the reference modules' times in this grade even when a baseline for this machine
   // is stored (see reference_baseline.h); the new one replaces it.
   bool fresh_reference = false;

@@ -97,8 +97,10 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
     }
   }
   if (!table.empty()) {
-    out += fmt::format("\ntimes for your report, in microseconds (Exercises 3 to 6; measured in the sandbox, with "
-                       "tracing on):\n{:<12} {:>7} {:>12} {:>12}\n{}", "module", "objnum", "yours", "reference", table);
+    out += fmt::format("\ntimes for your report, in microseconds (Exercises 3 to 6; measured {}, with tracing "
+                       "on):\n{:<12} {:>7} {:>12} {:>12}\n{}",
+                       report.accel == "host" ? "on this machine's own kernel" : "in the sandbox", "module", "objnum",
+                       "yours", "reference", table);
   }
   if (to_fix == 0) {
     out += "\nEvery check kmgrade can run on what is written passes.\n";
