@@ -21,11 +21,7 @@ namespace {
 // A small kernel file's text, or "" when it cannot be read.
 std::string kernel_text(const fs::path& path)
 {
-  try {
-    return std::string(util::trim(util::read_file(path)));
-  } catch (const std::exception&) {
-    return "";
-  }
+  return std::string(util::trim(util::read_file(path)));
 }
 
 // CPUs in a sysfs list such as "0-3" or "0,2-3".
@@ -60,12 +56,7 @@ bool raspberry_pi(const fs::path& root)
 bool secure_boot_on(const fs::path& root)
 {
   // An EFI variable's file: four bytes of attributes, then its value.
-  std::string var;
-  try {
-    var = util::read_file(root / "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a9cb1d1b37");
-  } catch (const std::exception&) {
-    return false;
-  }
+  const std::string var = util::read_file(root / "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a9cb1d1b37");
   return var.size() >= 5 && var[4] == 1;
 }
 

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <sys/utsname.h>
+
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -214,6 +216,13 @@ std::chrono::seconds load_limit(const observe::Plan& plan)
 
 SandboxKernel find_sandbox_kernel()
 {
+  utsname uts{};
+  ::uname(&uts);
+  if (std::string(uts.machine) != "x86_64") {
+    throw Error(std::string("the sandbox VM boots Debian's x86-64 kernel, and this machine is ") + uts.machine +
+                ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an "
+                "x86-64 machine");
+  }
   std::vector<std::string> versions;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/boot", ec)) {

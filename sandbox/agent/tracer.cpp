@@ -19,12 +19,7 @@ namespace {
 // "mono"; "7 (expanded: 1408)" is a buffer size of 7 KiB. Empty when the file cannot be read.
 std::string control_value(const std::filesystem::path& file)
 {
-  std::string text;
-  try {
-    text = util::read_file(file);
-  } catch (const std::exception&) {
-    return "";
-  }
+  const std::string text = util::read_file(file);
   const auto open = text.find('[');
   const auto close = text.find(']', open);
   if (open != std::string::npos && close != std::string::npos) {
@@ -40,14 +35,11 @@ std::string control_value(const std::filesystem::path& file)
 std::string filtered_functions(const std::filesystem::path& file)
 {
   std::string kept;
-  try {
-    std::istringstream in(util::read_file(file));
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line[0] != '#') {
-        kept += line + "\n";
-      }
+  std::istringstream in(util::read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') {
+      kept += line + "\n";
     }
-  } catch (const std::exception&) {
   }
   return kept;
 }
