@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -81,6 +83,30 @@ void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes)
   if (answer != "y" && answer != "Y" && answer != "yes") {
     throw kmgrade::Error("nothing was loaded; add --yes to load without asking");
   }
+}
+
+// Set by Ctrl-C or SIGTERM: the batch stops its running grades and returns.
+std::atomic<bool> g_stop{false};
+
+// On a terminal the batch's board says it is stopping; elsewhere this line does.
+bool g_say_stopping = false;
+
+void on_stop_signal(int)
+{
+  if (!g_stop.exchange(true) && g_say_stopping) {
+    static const char message[] = "\nkmgrade: stopping the running grades...\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  }
+}
+
+void stop_on_signals()
+{
+  struct sigaction action{};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
 }
 
 } // namespace
@@ -179,8 +205,10 @@ int main(int argc, char** argv)
                   "earlier on this machine");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer("A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or "
-                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "
-                "at the end), 1 when the class could not be graded at all, 2 for a usage error.");
+                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Ctrl-C stops the running grades and "
+                "removes their scratch; the students graded so far keep their reports. Exit status: 0 when every "
+                "student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C "
+                "or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
     app.parse(argc, argv);
@@ -210,7 +238,13 @@ int main(int argc, char** argv)
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;
       b.summary = &std::cout;
+      b.stop = &g_stop;
+      g_say_stopping = !b.live_progress && !quiet;
+      stop_on_signals();
       auto result = kmgrade::batch::run_batch(b);
+      if (result.stopped) {
+        return 130;
+      }
       return result.failed.empty() ? 0 : 4;
     }
     if (!quiet) {

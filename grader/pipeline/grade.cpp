@@ -206,6 +206,12 @@ report::Report grade(const GradeOptions& options)
   const auto wanted = wanted_files(rubric);
   WorkDir work(options.work_dir);
   build::check_build_sandbox(kernel.build_dir);
+  auto at = [&](const std::string& stage) {
+    if (options.stage) {
+      options.stage(stage);
+    }
+  };
+  at("reading");
   say("reading " + options.submission.string());
   intake::Submission submission = intake::open_submission(options.submission, wanted, work.path() / "submission");
 
@@ -255,6 +261,7 @@ report::Report grade(const GradeOptions& options)
     }
   }
   if (!building.empty()) {
+    at("building");
     say("building " + building);
   }
   for (const auto& m : rubric.modules) {
@@ -271,6 +278,7 @@ report::Report grade(const GradeOptions& options)
   vm.work_dir = work.path() / "vm";
   vm.cache_dir = options.cache_dir;
   vm.timeout = options.vm_timeout;
+  vm.keep_going = options.keep_going;
   if (!options.host) {
     say("resolving the sandbox accelerator");
     vm.accel = run::resolve_accel(vm);
@@ -330,6 +338,10 @@ report::Report grade(const GradeOptions& options)
   say("running " + std::to_string(plan.loads.size()) + " module loads " +
       (options.host ? "on this machine's own kernel, Linux " + kernel.version
                     : "in the sandbox (" + accel + ", Linux " + kernel.version + ")"));
+  at("booting");
+  vm.results_so_far = [&at, total = plan.loads.size()](std::size_t done) {
+    at("load " + std::to_string(done) + " of " + std::to_string(total));
+  };
   run::PlanOutcome outcome = options.host ? run::run_on_host({options.agent, work.path() / "host", options.vm_timeout},
                                                              plan, files)
                                           : run::run_plan(vm, plan, files, say);
@@ -363,6 +375,7 @@ report::Report grade(const GradeOptions& options)
     rep.notes.push_back("load " + id + ": " + why);
   }
 
+  at("checking");
   // Evaluate every automatic check of the rubric.
   std::map<std::string, evaluate::Verdict> verdicts;
   for (const auto& ex : rubric.exercises) {

@@ -33,6 +33,11 @@ struct GradeOptions
   std::set<std::string> modules;
   std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
+  // Where the grade is, in a few words ("building", "booting", "load 12 of 29"), told at
+  // every step and every load's result; may be empty.
+  std::function<void(const std::string&)> stage;
+  // Asked while builds and boots run; false stops the grade, which throws Error.
+  std::function<bool()> keep_going;
 };
 
 // What the checks of `module` compare against: the rubric's values, and the page size of

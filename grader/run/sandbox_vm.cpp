@@ -87,10 +87,10 @@ class ChannelWatch
 {
 public:
   ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
-               std::function<void(const std::string&)> progress)
+               std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
     : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_progress(std::move(progress)), m_started(std::chrono::steady_clock::now()), m_last_line(m_started),
-      m_last_result(m_started)
+      m_progress(std::move(progress)), m_on_result(std::move(on_result)), m_started(std::chrono::steady_clock::now()),
+      m_last_line(m_started), m_last_result(m_started)
   {
   }
 
@@ -144,6 +144,9 @@ private:
         if (kind.substr(0, 6) != "alive ") {
           m_last_result = now;
         }
+        if (kind.substr(0, 4) == "run " && m_on_result) {
+          m_on_result(++m_results);
+        }
         if (!m_done && kind.substr(0, 5) == "done ") {
           m_done = true;
           m_done_at = now;
@@ -167,6 +170,8 @@ private:
   std::string m_prefix;
   std::chrono::seconds m_per_load;
   std::function<void(const std::string&)> m_progress;
+  std::function<void(std::size_t)> m_on_result;
+  std::size_t m_results = 0;
   std::chrono::steady_clock::time_point m_started;
   std::chrono::steady_clock::time_point m_last_line;
   std::chrono::steady_clock::time_point m_last_result;
@@ -352,10 +357,12 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   if (options.progress) {
     options.progress("starting the sandbox VM");
   }
-  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress);
+  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress, options.results_so_far);
   util::ProcessOptions popts;
   popts.timeout = boot_timeout(options, plan);
-  popts.keep_going = [&watch] { return watch.keep_going(); };
+  popts.keep_going = [&watch, &options] {
+    return watch.keep_going() && (!options.keep_going || options.keep_going());
+  };
   auto result = util::run_process(argv, popts);
   watch.finish();
   VmOutcome out;
@@ -487,7 +494,13 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
   };
   std::deque<observe::LoadRequest> pending(plan.loads.begin(), plan.loads.end());
   int retries_left = k_boot_retries;
+  const auto stop_if_asked = [&options] {
+    if (options.keep_going && !options.keep_going()) {
+      throw Error("stopped before the sandbox ran every load");
+    }
+  };
   while (!pending.empty()) {
+    stop_if_asked();
     observe::Plan part = plan;
     part.loads.clear();
     for (const auto& load : pending) {
@@ -503,6 +516,11 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     VmOptions boot_options = options;
     boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
+    if (options.results_so_far) {
+      boot_options.results_so_far = [&options, before = out.report.runs.size() + out.failures.size()](std::size_t n) {
+        options.results_so_far(before + n);
+      };
+    }
     if (progress) {
       boot_options.progress = [&progress, n = out.boots + 1](const std::string& line) {
         progress("boot " + std::to_string(n) + ": " + line);
@@ -528,6 +546,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       pending.pop_front();
       continue;
     }
+    stop_if_asked();
     ++out.boots;
     out.accel = o.accel;
     if (out.report.kernel.empty()) {
