@@ -210,7 +210,8 @@ PlanOutcome run_on_host(const HostRunOptions& options, observe::Plan plan, const
     report.runs.push_back(r);
   }
   out.report = std::move(report);
-  std::string why = "the kernel module checker stopped before this load";
+  std::string why = "not run: kmgrade-agent stopped before this load" +
+                    (result.output.empty() ? "" : ": " + std::string(util::trim(result.output)));
   if (!out.report.runs.empty()) {
     const auto& last = out.report.runs.back();
     if (last.insmod.hung || last.rmmod.hung) {
