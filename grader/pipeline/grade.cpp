@@ -10,8 +10,6 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <future>
 #include <map>
@@ -50,28 +48,14 @@ public:
       return;
     }
     util::require_free_space(fs::temp_directory_path(), k_scratch_bytes, "the scratch folder (TMPDIR)");
-    std::string tmpl = (fs::temp_directory_path() / "kmgrade-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) {
-      throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
-                  ": set TMPDIR to a writable folder");
-    }
-    m_path = tmpl;
-    m_owned = true;
+    m_owned.emplace("kmgrade");
+    m_path = m_owned->path();
   }
-  ~WorkDir()
-  {
-    if (m_owned) {
-      std::error_code ec;
-      fs::remove_all(m_path, ec);
-    }
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
   const fs::path& path() const { return m_path; }
 
 private:
   fs::path m_path;
-  bool m_owned = false;
+  std::optional<util::TempFolder> m_owned;
 };
 
 // The reference sources a grade builds, each with its module id: the same bytes, the same
