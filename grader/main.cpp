@@ -105,6 +105,11 @@ int main(int argc, char** argv)
                                                 "may be given more than once");
   check->add_flag("-v,--verbose", verbose, "Show the kernel's evidence (log lines, trace events) for each check that "
                                            "does not pass");
+  check->add_option("--runs", opts.timing_runs, "Load each module this many times at each objnum of the timing table "
+                                                "and give the median of its times (the reference's too, when it is "
+                                                "measured); the checks see the same loads whatever the number")
+    ->check(CLI::Range(1, 20))
+    ->capture_default_str();
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
