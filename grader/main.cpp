@@ -3,8 +3,10 @@
 #include "batch/batch.h"
 #include "pipeline/grade.h"
 #include "report/student_view.h"
+#include "report/timing_table.h"
 #include "score/rubric.h"
 #include "util/error.h"
+#include "util/files.h"
 
 #include <CLI/CLI.hpp>
 
@@ -110,6 +112,9 @@ int main(int argc, char** argv)
                                                 "measured); the checks see the same loads whatever the number")
     ->check(CLI::Range(1, 20))
     ->capture_default_str();
+  std::string table_file;
+  check->add_option("--table", table_file, "Also save the table of times for your report (printed at the end either "
+                                           "way): FILE.csv as CSV, FILE.md as Markdown");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -208,9 +213,21 @@ int main(int argc, char** argv)
         m.checked = opts.modules.empty() || opts.modules.count(m.id) > 0;
       }
       opts.submission = from_user(check_path);
+      // Checked before the grade, which a wrong file name would waste.
+      const fs::path table = from_user(table_file);
+      const auto table_format = table.empty() ? kmgrade::report::TableFormat::markdown
+                                              : kmgrade::report::table_format(table);
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-      std::cout << kmgrade::report::student_view(report, modules, {color, verbose});
+      const auto& objnums = rubric_data.timing.report_objnums;
+      std::cout << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
+                << kmgrade::report::timing_table(report, objnums, kmgrade::report::TableFormat::markdown);
+      std::string saved;
+      if (!table.empty()) {
+        kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, objnums, table_format));
+        saved += "The table is saved in " + table.string() + "\n";
+      }
+      std::cout << (saved.empty() ? "" : "\n") << saved;
       return kmgrade::report::all_checks_pass(report, modules) ? 0 : 3;
     }
     auto report = kmgrade::pipeline::grade(opts);
