@@ -3,6 +3,7 @@
 #include "batch/batch.h"
 #include "pipeline/grade.h"
 #include "report/student_view.h"
+#include "report/timing_chart.h"
 #include "report/timing_table.h"
 #include "score/rubric.h"
 #include "util/error.h"
@@ -115,6 +116,9 @@ int main(int argc, char** argv)
   std::string table_file;
   check->add_option("--table", table_file, "Also save the table of times for your report (printed at the end either "
                                            "way): FILE.csv as CSV, FILE.md as Markdown");
+  std::string chart_file;
+  check->add_option("--chart", chart_file, "Draw your times and the reference's against objnum into FILE.svg or "
+                                           "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -213,10 +217,14 @@ int main(int argc, char** argv)
         m.checked = opts.modules.empty() || opts.modules.count(m.id) > 0;
       }
       opts.submission = from_user(check_path);
-      // Checked before the grade, which a wrong file name would waste.
+      // Both are checked before the grade, which a wrong file name or a missing gnuplot would waste.
       const fs::path table = from_user(table_file);
       const auto table_format = table.empty() ? kmgrade::report::TableFormat::markdown
                                               : kmgrade::report::table_format(table);
+      const fs::path chart = from_user(chart_file);
+      if (!chart.empty()) {
+        kmgrade::report::chart_format(chart);
+      }
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
       const auto& objnums = rubric_data.timing.report_objnums;
@@ -226,6 +234,10 @@ int main(int argc, char** argv)
       if (!table.empty()) {
         kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, objnums, table_format));
         saved += "The table is saved in " + table.string() + "\n";
+      }
+      if (!chart.empty()) {
+        kmgrade::report::write_timing_chart(report, objnums, chart);
+        saved += "The chart is saved in " + chart.string() + "\n";
       }
       std::cout << (saved.empty() ? "" : "\n") << saved;
       return kmgrade::report::all_checks_pass(report, modules) ? 0 : 3;
