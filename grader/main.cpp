@@ -102,7 +102,8 @@ int main(int argc, char** argv)
   std::vector<std::string> check_modules;
   bool verbose = false;
   auto* check = app.add_subcommand("check", "For students: check the modules in a folder (default: here) in the sandbox "
-                                            "and say what to fix; modules not written yet are listed, not failed");
+                                            "and say what to fix; modules not written yet are listed, not failed. "
+                                            "Ends with the table of times for the report (Exercises 3 to 6)");
   check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
   check->add_option("--module", check_modules, "Check only this module (page_alloc, kmem_alloc or cache_alloc); "
                                                 "may be given more than once");
@@ -111,14 +112,17 @@ int main(int argc, char** argv)
   check->add_option("--runs", opts.timing_runs, "Load each module this many times at each objnum of the timing table "
                                                 "and give the median of its times (the reference's too, when it is "
                                                 "measured); the checks see the same loads whatever the number")
+    ->type_name("N")
     ->check(CLI::Range(1, 20))
     ->capture_default_str();
   std::string table_file;
   check->add_option("--table", table_file, "Also save the table of times for your report (printed at the end either "
-                                           "way): FILE.csv as CSV, FILE.md as Markdown");
+                                           "way): FILE.csv as CSV, FILE.md as Markdown")
+    ->type_name("FILE");
   std::string chart_file;
   check->add_option("--chart", chart_file, "Draw your times and the reference's against objnum into FILE.svg or "
-                                           "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)");
+                                           "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)")
+    ->type_name("FILE");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
