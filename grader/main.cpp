@@ -2,6 +2,7 @@
 
 #include "batch/batch.h"
 #include "pipeline/grade.h"
+#include "run/host_machine.h"
 #include "report/student_view.h"
 #include "report/timing_chart.h"
 #include "report/timing_table.h"
@@ -11,8 +12,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -56,6 +59,57 @@ fs::path default_cache_dir()
     return from_user(home) / ".cache" / "kmgrade";
   }
   return from_user(fs::temp_directory_path()) / "kmgrade-cache";
+}
+
+// --host loads a student's modules into the kernel they are working on: say what that risks,
+// after making sure the machine can run the checks at all, and go on only when they agree.
+void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes)
+{
+  const auto host = kmgrade::run::this_host();
+  if (const auto missing = kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions);
+      !missing.empty()) {
+    throw kmgrade::Error(kmgrade::run::describe_missing(missing));
+  }
+  if (yes) {
+    return;
+  }
+  const std::string warning =
+    "--host loads your modules into the kernel this machine is running (Linux " + host.kernel_release +
+    "). A module that oopses or hangs can take the machine down with it, and leaves the kernel tainted until you "
+    "reboot: save your work first. Without --host the same checks run in a sandbox VM and risk nothing.";
+  if (!::isatty(STDIN_FILENO)) {
+    throw kmgrade::Error(warning + "\nAdd --yes to go on.");
+  }
+  std::cerr << warning << "\nLoad them now? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes") {
+    throw kmgrade::Error("nothing was loaded; add --yes to load without asking");
+  }
+}
+
+// Set by Ctrl-C or SIGTERM: the batch stops its running grades and returns.
+std::atomic<bool> g_stop{false};
+
+// On a terminal the batch's board says it is stopping; elsewhere this line does.
+bool g_say_stopping = false;
+
+void on_stop_signal(int)
+{
+  if (!g_stop.exchange(true) && g_say_stopping) {
+    static const char message[] = "\nkmgrade: stopping the running grades...\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  }
+}
+
+void stop_on_signals()
+{
+  struct sigaction action{};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
 }
 
 } // namespace
@@ -126,6 +180,11 @@ int main(int argc, char** argv)
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
+  check->add_flag("--host", opts.host,
+                  "Run the checks on this machine's own kernel instead of the sandbox (as root; needs the headers "
+                  "of the running kernel, tracefs and two CPUs: kmgrade says how to get what is missing)");
+  bool yes = false;
+  check->add_flag("-y,--yes", yes, "With --host: load the modules without asking first");
   check->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   check->footer("Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when "
                 "nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
@@ -164,8 +223,10 @@ int main(int argc, char** argv)
                   "earlier on this machine");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer("A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or "
-                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Exit status: 0 when every student has a report, 4 when grading failed for some (listed "
-                "at the end), 1 when the class could not be graded at all, 2 for a usage error.");
+                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Ctrl-C stops the running grades and "
+                "removes their scratch; the students graded so far keep their reports. Exit status: 0 when every "
+                "student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C "
+                "or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
     app.parse(argc, argv);
@@ -195,7 +256,13 @@ int main(int argc, char** argv)
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;
       b.summary = &std::cout;
+      b.stop = &g_stop;
+      g_say_stopping = !b.live_progress && !quiet;
+      stop_on_signals();
       auto result = kmgrade::batch::run_batch(b);
+      if (result.stopped) {
+        return 130;
+      }
       return result.failed.empty() ? 0 : 4;
     }
     if (!quiet) {
@@ -228,6 +295,9 @@ int main(int argc, char** argv)
       const fs::path chart = from_user(chart_file);
       if (!chart.empty()) {
         kmgrade::report::chart_format(chart);
+      }
+      if (opts.host) {
+        confirm_host_loads(rubric_data, yes);
       }
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;

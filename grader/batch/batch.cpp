@@ -1,4 +1,5 @@
 #include "batch/batch.h"
+#include "batch/progress_board.h"
 
 #include "build/build_sandbox.h"
 #include "intake/moodle.h"
@@ -12,10 +13,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -33,12 +36,6 @@ namespace {
 fs::path report_path(const fs::path& out_dir, const std::string& id)
 {
   return out_dir / "reports" / (id + ".json");
-}
-
-std::string format_duration(double seconds)
-{
-  const long s = static_cast<long>(seconds + 0.5);
-  return s >= 60 ? fmt::format("{}m{:02}s", s / 60, s % 60) : fmt::format("{}s", s);
 }
 
 // Fails early, with a clear message, when the outputs cannot be written at all.
@@ -120,81 +117,155 @@ std::string now_for_moodle()
   return buf;
 }
 
+// What a TA watching the batch sees. On a terminal: a board redrawn every second (a bar,
+// the elapsed time and the ETA, then each running student's stage), with each finished
+// student's line printed above it. Elsewhere: one line per finished student.
 class Progress
 {
 public:
   Progress(const BatchOptions& options, std::size_t total)
-    : m_options(options), m_total(total), m_start(std::chrono::steady_clock::now())
+    : m_options(options), m_live(options.log && options.live_progress), m_start(std::chrono::steady_clock::now())
   {
+    m_state.total = total;
+    if (m_live) {
+      m_ticker = std::thread([this] {
+        std::unique_lock lock(m_mutex);
+        while (!m_ended) {
+          redraw();
+          m_tick.wait_for(lock, std::chrono::seconds(1));
+        }
+      });
+    }
   }
+  ~Progress() { end(); }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
 
-  void started()
+  void started(std::size_t slot, const std::string& label)
   {
     std::lock_guard lock(m_mutex);
-    ++m_running;
+    m_running[slot] = {label, "", std::chrono::steady_clock::now()};
     redraw();
   }
 
-  void finished(const std::string& line, bool failed)
+  void stage(std::size_t slot, const std::string& stage)
   {
     std::lock_guard lock(m_mutex);
-    --m_running;
-    ++m_done;
-    m_failed += failed;
+    if (auto it = m_running.find(slot); it != m_running.end()) {
+      it->second.stage = stage;
+    }
+  }
+
+  // A grade that ended without an outcome (the batch was stopped).
+  void abandoned(std::size_t slot)
+  {
+    std::lock_guard lock(m_mutex);
+    m_running.erase(slot);
+    redraw();
+  }
+
+  void finished(std::size_t slot, const std::string& line, bool failed)
+  {
+    std::lock_guard lock(m_mutex);
+    m_running.erase(slot);
+    ++m_state.done;
+    m_state.failed += failed;
     if (!m_options.log) {
       return;
     }
-    if (m_options.live_progress) {
-      *m_options.log << "\r\033[K" << line << "\n";
+    if (m_live) {
+      clear();
+      *m_options.log << terminal_safe(line) << "\n";
       redraw();
     } else {
-      *m_options.log << fmt::format("[{}/{}] ", m_done, m_total) << line << std::endl;
+      *m_options.log << fmt::format("[{}/{}] ", m_state.done, m_state.total) << terminal_safe(line) << std::endl;
     }
   }
 
   void skipped(std::size_t n)
   {
     std::lock_guard lock(m_mutex);
-    m_done += n;
-    m_skipped_before += n;
+    m_state.done += n;
+    m_state.skipped += n;
   }
 
   void end()
   {
-    if (m_options.log && m_options.live_progress) {
-      *m_options.log << "\r\033[K" << std::flush;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_ended) {
+        return;
+      }
+      m_ended = true;
+      if (m_live) {
+        clear();
+        *m_options.log << std::flush;
+      }
+    }
+    m_tick.notify_all();
+    if (m_ticker.joinable()) {
+      m_ticker.join();
     }
   }
 
 private:
+  struct Running
+  {
+    std::string label;
+    std::string stage;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  // Takes the board off the screen: the cursor goes back to its first line.
+  void clear()
+  {
+    if (m_drawn > 1) {
+      *m_options.log << "\033[" << (m_drawn - 1) << "A";
+    }
+    *m_options.log << "\r\033[J";
+    m_drawn = 0;
+  }
+
   void redraw()
   {
-    if (!m_options.log || !m_options.live_progress) {
+    if (!m_live || m_ended) {
       return;
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    const std::size_t graded_now = m_done - m_skipped_before;
-    std::string eta = "-";
-    if (graded_now > 0) {
-      const double per_student = elapsed / static_cast<double>(graded_now);
-      const double left = static_cast<double>(m_total - m_done) * per_student /
-                          static_cast<double>(std::max(1, m_options.jobs));
-      eta = format_duration(left);
+    const auto now = std::chrono::steady_clock::now();
+    m_state.elapsed_s = std::chrono::duration<double>(now - m_start).count();
+    m_state.stopping = m_options.stop && m_options.stop->load();
+    m_state.running.clear();
+    for (const auto& [slot, r] : m_running) {
+      m_state.running.push_back({r.label, r.stage, std::chrono::duration<double>(now - r.since).count()});
     }
-    *m_options.log << "\r\033[K"
-                   << fmt::format("kmgrade: {}/{} students done, {} running, {} failed, ETA {}", m_done, m_total,
-                                  m_running, m_failed, eta)
-                   << std::flush;
+    const auto lines = render_board(m_state, terminal_width() - 1);
+    clear();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      *m_options.log << (i ? "\n" : "") << lines[i];
+    }
+    *m_options.log << std::flush;
+    m_drawn = lines.size();
+  }
+
+  static std::size_t terminal_width()
+  {
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) {
+      return ws.ws_col;
+    }
+    return 80;
   }
 
   const BatchOptions& m_options;
-  std::size_t m_total;
-  std::chrono::steady_clock::time_point m_start;
+  const bool m_live;
+  const std::chrono::steady_clock::time_point m_start;
   std::mutex m_mutex;
-  std::size_t m_done = 0;
-  std::size_t m_running = 0;
-  std::size_t m_failed = 0;
-  std::size_t m_skipped_before = 0;
+  std::condition_variable m_tick;
+  BoardState m_state;
+  std::map<std::size_t, Running> m_running; // by worker slot, in slot order
+  std::size_t m_drawn = 0;                  // lines of the board on the screen
+  bool m_ended = false;
+  std::thread m_ticker;
 };
 
 void print_class_summary(const BatchOptions& options, const BatchResult& result, const ClassFiles& files,
@@ -389,12 +460,12 @@ BatchResult run_batch(const BatchOptions& options)
       to_grade.push_back(&s);
     }
   }
-  Progress progress(options, students.size());
-  progress.skipped(result.unchanged);
   if (options.log && result.unchanged) {
     *options.log << fmt::format("kmgrade: {} of {} students are unchanged since their report; grading {}\n",
                                 result.unchanged, students.size(), to_grade.size());
   }
+  Progress progress(options, students.size());
+  progress.skipped(result.unchanged);
 
   // Measured once for the batch: the first grades measure the reference again, the rest reuse it.
   if (options.grade.fresh_reference) {
@@ -402,20 +473,27 @@ BatchResult run_batch(const BatchOptions& options)
   }
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < to_grade.size(); i = next++) {
+  const auto stopping = [&options] { return options.stop && options.stop->load(); };
+  auto worker = [&](std::size_t slot) {
+    for (std::size_t i = next++; i < to_grade.size() && !stopping(); i = next++) {
       const auto& student = *to_grade[i];
-      progress.started();
+      progress.started(slot, student.full_name + " (" + student.id + ")");
       const auto t0 = std::chrono::steady_clock::now();
       pipeline::GradeOptions grade = options.grade;
       grade.submission = student.folder;
       grade.work_dir = scratch / ("grade-" + student.id);
       grade.progress = nullptr;
+      grade.stage = [&progress, slot](const std::string& stage) { progress.stage(slot, stage); };
+      grade.keep_going = [&stopping] { return !stopping(); };
       grade.fresh_reference = false;
       std::string line;
       bool failed = false;
       try {
         auto rep = pipeline::grade(grade);
+        if (stopping()) {
+          // A grade the stop may have cut short: the next run grades this student again.
+          throw Error("stopped");
+        }
         auto j = report::to_json(rep);
         j["student"] = {{"id", student.id}, {"full_name", student.full_name}};
         j["submission"]["path"] = (options.input.filename() / student.folder.filename()).string();
@@ -428,6 +506,12 @@ BatchResult run_batch(const BatchOptions& options)
         std::lock_guard lock(mutex);
         ++result.graded;
       } catch (...) {
+        if (stopping()) {
+          std::error_code ec;
+          fs::remove_all(grade.work_dir, ec);
+          progress.abandoned(slot);
+          break;
+        }
         failed = true;
         std::string why = failure_reason(std::current_exception());
         keep_failed_work(options.out_dir, student.id, grade.work_dir, why);
@@ -437,12 +521,12 @@ BatchResult run_batch(const BatchOptions& options)
       }
       std::error_code ec;
       fs::remove_all(grade.work_dir, ec);
-      progress.finished(line, failed);
+      progress.finished(slot, line, failed);
     }
   };
   std::vector<std::thread> threads;
   for (int j = 0; j < std::max(1, options.jobs); ++j) {
-    threads.emplace_back(worker);
+    threads.emplace_back(worker, static_cast<std::size_t>(j));
   }
   for (auto& t : threads) {
     t.join();
@@ -451,6 +535,20 @@ BatchResult run_batch(const BatchOptions& options)
   std::error_code ec;
   fs::remove_all(scratch, ec);
   fs::remove(options.out_dir / "failed", ec); // only when no student's failure is kept there
+  if (stopping()) {
+    result.stopped = true;
+    std::size_t with_report = 0;
+    for (const auto& s : students) {
+      with_report += fs::exists(report_path(options.out_dir, s.id));
+    }
+    if (options.summary) {
+      *options.summary << fmt::format("\nkmgrade: stopped. {} of {} students are graded ({} in this run); run the "
+                                      "same command again to grade the other {}: graded students are not graded "
+                                      "again\n",
+                                      with_report, students.size(), result.graded, students.size() - with_report);
+    }
+    return result;
+  }
 
   std::vector<std::string> ids;
   for (const auto& s : students) {

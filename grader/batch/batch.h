@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -25,6 +26,9 @@ struct BatchOptions
   bool live_progress = false;           // redraw one status line (a terminal)
   std::ostream* log = nullptr;          // progress lines
   std::ostream* summary = nullptr;      // the class summary at the end
+  // Once true (a signal handler sets it), running grades are stopped, no other starts, and
+  // the batch returns without writing the class files: a rerun resumes.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct BatchResult
@@ -33,6 +37,7 @@ struct BatchResult
   std::size_t graded = 0;   // graded by this run
   std::size_t unchanged = 0; // skipped: their report's resume key is the current one
   std::vector<std::string> failed; // "id (name): why"
+  bool stopped = false;             // options.stop ended it early
 };
 
 // What a report was graded from. A report is reused only when every part is the current one.

@@ -96,7 +96,7 @@ KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const 
   const fs::path headers = fs::canonical(options.kernel_build_dir, ec);
   if (ec) {
     throw Error("the kernel headers " + options.kernel_build_dir.string() + " are not there: " + ec.message() +
-                " (install linux-headers-amd64, or run scripts/setup)");
+                " (install that kernel's headers package, linux-headers-<version>, or run scripts/setup)");
   }
   auto r = util::run_process(
     sandboxed_command({"make", "-C", headers.string(), std::string("M=") + k_sandbox_scratch, "modules"}, headers, dir),

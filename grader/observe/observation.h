@@ -110,6 +110,7 @@ struct GuestReport
   long page_size = 0;
   std::string clocksource;
   std::vector<ModuleRun> runs;
+  std::vector<std::string> notes; // what the agent could not set up ("cannot enable event kmem:kmalloc")
 };
 
 // Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache or

@@ -2,8 +2,9 @@
 
 #include "build/module_build.h"
 #include "evaluate/checks.h"
-#include "pipeline/reference_baseline.h"
 #include "intake/submission.h"
+#include "pipeline/reference_baseline.h"
+#include "run/host_machine.h"
 #include "score/rubric.h"
 #include "score/score.h"
 #include "util/files.h"
@@ -149,6 +150,16 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
   return out;
 }
 
+// This machine's running kernel, once it has everything the rubric's plan needs.
+run::SandboxKernel host_kernel(const score::Rubric& rubric)
+{
+  const run::HostFacts host = run::this_host();
+  if (const auto missing = run::missing_for_host(host, rubric.trace_events, rubric.trace_functions); !missing.empty()) {
+    throw Error(run::describe_missing(missing));
+  }
+  return run::running_kernel(host);
+}
+
 } // namespace
 
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size)
@@ -183,9 +194,13 @@ GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric&
   id.build_sha256 = sha256_of_files_once({fs::read_symlink("/proc/self/exe"), options.agent});
   id.reference_sha256 = util::sha256_hex(reference_sources(rubric, options.reference_dir));
   // The headers' Module.symvers holds the CRC of every exported symbol: a rebuilt kernel of
-  // the same version string changes it.
-  id.kernel_sha256 = util::sha256_hex(kernel.version + '\0' +
-                                      sha256_of_files_once({kernel.image, kernel.build_dir / "Module.symvers"}));
+  // the same version string changes it. A running kernel has no image to hash: its build
+  // string (/proc/version) stands in.
+  id.kernel_sha256 = util::sha256_hex(
+    kernel.version + '\0' +
+    (kernel.image.empty() ? util::read_file("/proc/version") + '\0' +
+                              sha256_of_files_once({kernel.build_dir / "Module.symvers"})
+                          : sha256_of_files_once({kernel.image, kernel.build_dir / "Module.symvers"})));
   return id;
 }
 
@@ -198,10 +213,16 @@ report::Report grade(const GradeOptions& options)
     }
   };
   const score::Rubric rubric = score::load_rubric(options.rubric);
-  const run::SandboxKernel kernel = run::find_sandbox_kernel();
+  const run::SandboxKernel kernel = options.host ? host_kernel(rubric) : run::find_sandbox_kernel();
   const auto wanted = wanted_files(rubric);
   WorkDir work(options.work_dir);
   build::check_build_sandbox(kernel.build_dir);
+  auto at = [&](const std::string& stage) {
+    if (options.stage) {
+      options.stage(stage);
+    }
+  };
+  at("reading");
   say("reading " + options.submission.string());
   intake::Submission submission = intake::open_submission(options.submission, wanted, work.path() / "submission");
 
@@ -251,6 +272,7 @@ report::Report grade(const GradeOptions& options)
     }
   }
   if (!building.empty()) {
+    at("building");
     say("building " + building);
   }
   for (const auto& m : rubric.modules) {
@@ -267,13 +289,17 @@ report::Report grade(const GradeOptions& options)
   vm.work_dir = work.path() / "vm";
   vm.cache_dir = options.cache_dir;
   vm.timeout = options.vm_timeout;
-  say("resolving the sandbox accelerator");
-  vm.accel = run::resolve_accel(vm);
+  vm.keep_going = options.keep_going;
+  if (!options.host) {
+    say("resolving the sandbox accelerator");
+    vm.accel = run::resolve_accel(vm);
+  }
+  const std::string accel = options.host ? "host" : run::to_string(vm.accel);
 
   const std::string machine = this_machine();
   const unsigned runs = options.timing_runs;
   const std::string baseline_id = baseline_key(identity.build_sha256, identity.reference_sha256, identity.kernel_sha256,
-                                               rubric.sha256, run::to_string(vm.accel), machine, runs);
+                                               rubric.sha256, accel, machine, runs);
   std::optional<ReferenceBaseline> baseline;
   if (!options.fresh_reference) {
     baseline = load_baseline(options.cache_dir, baseline_id);
@@ -342,15 +368,25 @@ report::Report grade(const GradeOptions& options)
     }
   }
 
-  say("running " + std::to_string(plan.loads.size()) + " module loads in the sandbox (" + run::to_string(vm.accel) +
-      ", Linux " + kernel.version + ")");
-  run::PlanOutcome outcome = run::run_plan(vm, plan, files, say);
+  say("running " + std::to_string(plan.loads.size()) + " module loads " +
+      (options.host ? "on this machine's own kernel, Linux " + kernel.version
+                    : "in the sandbox (" + accel + ", Linux " + kernel.version + ")"));
+  at("booting");
+  vm.results_so_far = [&at, total = plan.loads.size()](std::size_t done) {
+    at("load " + std::to_string(done) + " of " + std::to_string(total));
+  };
+  run::PlanOutcome outcome = options.host ? run::run_on_host({options.agent, work.path() / "host", options.vm_timeout},
+                                                             plan, files)
+                                          : run::run_plan(vm, plan, files, say);
   rep.kernel = outcome.report.kernel;
   rep.accel = outcome.accel;
   rep.cpus = outcome.report.cpus;
   rep.page_size = outcome.report.page_size;
   rep.clocksource = outcome.report.clocksource;
   rep.boots = outcome.boots;
+  for (const auto& note : outcome.report.notes) {
+    rep.notes.push_back("the kernel the checks ran on: " + note);
+  }
   rep.loads = outcome.report.runs.size();
   auto owner = [&](const LoadId& id) -> evaluate::ModuleEvidence& {
     return (id.reference ? reference : student)[id.module_id];
@@ -373,6 +409,7 @@ report::Report grade(const GradeOptions& options)
     rep.notes.push_back("load " + load + ": " + why);
   }
 
+  at("checking");
   // Evaluate every automatic check of the rubric.
   std::map<std::string, evaluate::Verdict> verdicts;
   for (const auto& ex : rubric.exercises) {
@@ -390,7 +427,7 @@ report::Report grade(const GradeOptions& options)
 
   if (measured_here) {
     // Kept for later grades only when every reference load gave its time.
-    ReferenceBaseline measured{utc_now(), machine, run::to_string(vm.accel), kernel.version, runs, {}};
+    ReferenceBaseline measured{utc_now(), machine, accel, kernel.version, runs, {}};
     bool complete = true;
     for (const auto& m : rubric.modules) {
       const auto times = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));

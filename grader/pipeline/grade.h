@@ -22,6 +22,9 @@ struct GradeOptions
   std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
   std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
   run::Accel accel = run::Accel::automatic;
+  // Run the loads on this machine's own kernel, as root, instead of in the sandbox: built
+  // against its headers, loaded by the agent as a child process (run/host_machine.h).
+  bool host = false;
   // Measure the reference modules' times in this grade even when a baseline for this machine
   // is stored (see reference_baseline.h); the new one replaces it.
   bool fresh_reference = false;
@@ -34,6 +37,11 @@ struct GradeOptions
   unsigned timing_runs = 1;
   std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
+  // Where the grade is, in a few words ("building", "booting", "load 12 of 29"), told at
+  // every step and every load's result; may be empty.
+  std::function<void(const std::string&)> stage;
+  // Asked while builds and boots run; false stops the grade, which throws Error.
+  std::function<bool()> keep_going;
 };
 
 // What the checks of `module` compare against: the rubric's values, and the page size of

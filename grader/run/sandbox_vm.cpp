@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <sys/utsname.h>
+
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -28,23 +30,6 @@ std::string read_tail(const fs::path& path, std::size_t max_bytes)
 {
   std::string text = util::read_file(path);
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
-}
-
-std::string random_secret()
-{
-  unsigned char bytes[16];
-  int fd = ::open("/dev/urandom", O_RDONLY);
-  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
-    throw Error("cannot read /dev/urandom for the sandbox's channel secret");
-  }
-  ::close(fd);
-  std::string out;
-  for (unsigned char b : bytes) {
-    const char* hex = "0123456789abcdef";
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
 }
 
 // Natural order of version strings: "6.1.0-10" < "6.1.0-9" is wrong, digits compare as numbers.
@@ -82,17 +67,6 @@ bool version_less(const std::string& a, const std::string& b)
   return a.size() - i < b.size() - j;
 }
 
-// The most one load may take before the agent itself gives up on it (settling, then insmod
-// and rmmod each hanging until their watchdog), with room for reading its trace.
-std::chrono::seconds load_limit(const observe::Plan& plan)
-{
-  int worst_ms = 0;
-  for (const auto& load : plan.loads) {
-    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
-  }
-  return std::chrono::seconds(worst_ms / 1000 + 30);
-}
-
 // The whole boot's limit, behind the per-load one: every load at its usual pace and one at
 // its worst.
 std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan& plan)
@@ -113,10 +87,10 @@ class ChannelWatch
 {
 public:
   ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
-               std::function<void(const std::string&)> progress)
+               std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
     : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_progress(std::move(progress)), m_started(std::chrono::steady_clock::now()), m_last_line(m_started),
-      m_last_result(m_started)
+      m_progress(std::move(progress)), m_on_result(std::move(on_result)), m_started(std::chrono::steady_clock::now()),
+      m_last_line(m_started), m_last_result(m_started)
   {
   }
 
@@ -170,6 +144,9 @@ private:
         if (kind.substr(0, 6) != "alive ") {
           m_last_result = now;
         }
+        if (kind.substr(0, 4) == "run " && m_on_result) {
+          m_on_result(++m_results);
+        }
         if (!m_done && kind.substr(0, 5) == "done ") {
           m_done = true;
           m_done_at = now;
@@ -193,6 +170,8 @@ private:
   std::string m_prefix;
   std::chrono::seconds m_per_load;
   std::function<void(const std::string&)> m_progress;
+  std::function<void(std::size_t)> m_on_result;
+  std::size_t m_results = 0;
   std::chrono::steady_clock::time_point m_started;
   std::chrono::steady_clock::time_point m_last_line;
   std::chrono::steady_clock::time_point m_last_result;
@@ -212,8 +191,43 @@ std::string qemu_version()
 
 } // namespace
 
+std::string random_secret()
+{
+  unsigned char bytes[16];
+  int fd = ::open("/dev/urandom", O_RDONLY);
+  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
+    throw Error("cannot read /dev/urandom for the sandbox's channel secret");
+  }
+  ::close(fd);
+  std::string out;
+  for (unsigned char b : bytes) {
+    const char* hex = "0123456789abcdef";
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// The most one load may take before the agent itself gives up on it (settling, then insmod
+// and rmmod each hanging until their watchdog), with room for reading its trace.
+std::chrono::seconds load_limit(const observe::Plan& plan)
+{
+  int worst_ms = 0;
+  for (const auto& load : plan.loads) {
+    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
+  }
+  return std::chrono::seconds(worst_ms / 1000 + 30);
+}
+
 SandboxKernel find_sandbox_kernel()
 {
+  utsname uts{};
+  ::uname(&uts);
+  if (std::string(uts.machine) != "x86_64") {
+    throw Error(std::string("the sandbox VM boots Debian's x86-64 kernel, and this machine is ") + uts.machine +
+                ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an "
+                "x86-64 machine");
+  }
   std::vector<std::string> versions;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/boot", ec)) {
@@ -291,6 +305,8 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
         report.clocksource = body.at("clocksource").get<std::string>();
       } else if (kind == "run") {
         report.runs.push_back(observe::module_run_from_json(body));
+      } else if (kind == "note") {
+        report.notes.push_back(body.at("text").get<std::string>());
       } else if (kind == "done") {
         completed = true;
       }
@@ -341,10 +357,12 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   if (options.progress) {
     options.progress("starting the sandbox VM");
   }
-  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress);
+  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress, options.results_so_far);
   util::ProcessOptions popts;
   popts.timeout = boot_timeout(options, plan);
-  popts.keep_going = [&watch] { return watch.keep_going(); };
+  popts.keep_going = [&watch, &options] {
+    return watch.keep_going() && (!options.keep_going || options.keep_going());
+  };
   auto result = util::run_process(argv, popts);
   watch.finish();
   VmOutcome out;
@@ -476,7 +494,13 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
   };
   std::deque<observe::LoadRequest> pending(plan.loads.begin(), plan.loads.end());
   int retries_left = k_boot_retries;
+  const auto stop_if_asked = [&options] {
+    if (options.keep_going && !options.keep_going()) {
+      throw Error("stopped before the sandbox ran every load");
+    }
+  };
   while (!pending.empty()) {
+    stop_if_asked();
     observe::Plan part = plan;
     part.loads.clear();
     for (const auto& load : pending) {
@@ -492,6 +516,11 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     VmOptions boot_options = options;
     boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
+    if (options.results_so_far) {
+      boot_options.results_so_far = [&options, before = out.report.runs.size() + out.failures.size()](std::size_t n) {
+        options.results_so_far(before + n);
+      };
+    }
     if (progress) {
       boot_options.progress = [&progress, n = out.boots + 1](const std::string& line) {
         progress("boot " + std::to_string(n) + ": " + line);
@@ -517,6 +546,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       pending.pop_front();
       continue;
     }
+    stop_if_asked();
     ++out.boots;
     out.accel = o.accel;
     if (out.report.kernel.empty()) {
@@ -524,6 +554,12 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       out.report.cpus = o.report.cpus;
       out.report.page_size = o.report.page_size;
       out.report.clocksource = o.report.clocksource;
+    }
+    for (auto& note : o.report.notes) {
+      // Every boot sets up the same way: its notes are the first boot's.
+      if (std::find(out.report.notes.begin(), out.report.notes.end(), note) == out.report.notes.end()) {
+        out.report.notes.push_back(std::move(note));
+      }
     }
     auto claimed = claim_results(pending, std::move(o.report.runs));
     for (auto& [load, r] : claimed) {

@@ -64,6 +64,10 @@ struct VmOptions
   // Told when the VM starts, when its agent answers and when it has run every load, with
   // the seconds since the VM started.
   std::function<void(const std::string&)> progress;
+  // Told each time a load's result comes, with how many loads of the plan have an outcome.
+  std::function<void(std::size_t)> results_so_far;
+  // Asked about twice a second while the VM runs; false stops it, and run_plan throws Error.
+  std::function<bool()> keep_going;
 };
 
 // What came back from one boot.
@@ -97,7 +101,8 @@ struct PlanOutcome
 // code stalled the kernel (observe::module_stall), or during whose load the VM died or hung,
 // is not loaded again: its later loads get failures. A boot that never reaches the agent is
 // tried again up to k_boot_retries times before the next pending load gets the failure, or,
-// on the very first boot, before Error is thrown (the sandbox itself is broken).
+// on the very first boot, before Error is thrown (the sandbox itself is broken). Throws Error
+// as soon as options.keep_going says to stop.
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
                      const std::function<void(const std::string&)>& progress);
 
@@ -110,6 +115,13 @@ std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(s
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.
 Accel resolve_accel(const VmOptions& options);
+
+// A fresh secret for the agent's channel: only lines carrying it are the agent's.
+std::string random_secret();
+
+// The most one load of `plan` may take before the agent itself gives up on it (settling, then
+// insmod and rmmod each hanging until their watchdog), with room for reading its trace.
+std::chrono::seconds load_limit(const observe::Plan& plan);
 
 // Parses the agent's channel output, keeping only lines that carry `secret`.
 observe::GuestReport parse_channel(const std::string& text, const std::string& secret, bool& completed);

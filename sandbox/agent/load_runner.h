@@ -17,10 +17,17 @@ class LoadRunner
 public:
   LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths = {});
 
-  void setup_tracing()
+  // Says what this kernel would not trace.
+  std::vector<std::string> setup_tracing()
   {
-    m_tracer.setup();
     m_thread_life.setup();
+    return m_tracer.setup();
+  }
+  // Leaves tracefs as setup_tracing() found it.
+  void restore_tracing()
+  {
+    m_tracer.restore();
+    m_thread_life.remove();
   }
 
   // A call that never returned holds libkmod's state: nothing more may be loaded here.

@@ -77,7 +77,9 @@ int main(int argc, char** argv)
     channel.start_heartbeat(std::chrono::seconds(2));
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
     LoadRunner runner(ctx, plan, kmsg);
-    runner.setup_tracing();
+    for (const auto& problem : runner.setup_tracing()) {
+      channel.send("note", {{"text", problem}});
+    }
     std::uint64_t send_ns = 0;
     for (std::size_t i = 0; i < plan.loads.size(); ++i) {
       ModuleRun run = runner.run(plan.loads[i]);
@@ -90,6 +92,9 @@ int main(int argc, char** argv)
     }
     if (!runner.wedged()) {
       kmod_unref(ctx);
+    }
+    if (!as_init) {
+      runner.restore_tracing();
     }
     channel.stop_heartbeat();
     channel.send("done", {{"send_ns", send_ns}});

@@ -3,16 +3,64 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "util/files.h"
+#include "util/text.h"
+
 #include <cerrno>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 namespace kmgrade::agent {
 
+namespace {
+
+// What a control file holds, in the form it is written back: "[mono] local global" selects
+// "mono"; "7 (expanded: 1408)" is a buffer size of 7 KiB. Empty when the file cannot be read.
+std::string control_value(const std::filesystem::path& file)
+{
+  const std::string text = util::read_file(file);
+  const auto open = text.find('[');
+  const auto close = text.find(']', open);
+  if (open != std::string::npos && close != std::string::npos) {
+    return text.substr(open + 1, close - open - 1);
+  }
+  std::string first;
+  std::istringstream(text) >> first;
+  return first;
+}
+
+// The functions set_ftrace_filter holds, one per line: empty when it filters nothing ("####
+// all functions enabled ####").
+std::string filtered_functions(const std::filesystem::path& file)
+{
+  std::string kept;
+  std::istringstream in(util::read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') {
+      kept += line + "\n";
+    }
+  }
+  return kept;
+}
+
+} // namespace
+
 Tracer::Tracer(const observe::Plan& plan, KernelPaths paths) : m_plan(plan), m_tracing(paths.tracing()) {}
 
-void Tracer::setup()
+std::vector<std::string> Tracer::setup()
 {
+  m_before.clear();
+  for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock"}) {
+    m_before.emplace_back(file, control_value(m_tracing / file));
+  }
+  for (const auto& ev : m_plan.events) {
+    auto colon = ev.find(':');
+    const std::string file = "events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
+    m_before.emplace_back(file, control_value(m_tracing / file));
+  }
+  m_before.emplace_back("set_ftrace_filter", filtered_functions(m_tracing / "set_ftrace_filter"));
+  std::vector<std::string> problems;
   write_kernel_file(m_tracing / "tracing_on", "0");
   write_kernel_file(m_tracing / "current_tracer", "nop");
   write_kernel_file(m_tracing / "buffer_size_kb", std::to_string(m_plan.trace_buffer_kb));
@@ -25,7 +73,7 @@ void Tracer::setup()
     auto colon = ev.find(':');
     const std::string path = m_tracing.string() + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
     if (!write_kernel_file(path, "1")) {
-      std::fprintf(stderr, "kmgrade-agent: cannot enable event %s\n", ev.c_str());
+      problems.push_back("cannot enable the trace event " + ev);
     }
   }
   if (!m_plan.functions.empty()) {
@@ -34,10 +82,26 @@ void Tracer::setup()
     for (const auto& fn : m_plan.functions) {
       any = write_kernel_file(m_tracing / "set_ftrace_filter", fn + "\n", true) || any;
     }
-    if (any) {
-      write_kernel_file(m_tracing / "current_tracer", "function");
+    if (!any || !write_kernel_file(m_tracing / "current_tracer", "function")) {
+      problems.push_back("cannot trace the functions the plan watches with the function tracer");
     }
   }
+  return problems;
+}
+
+void Tracer::restore()
+{
+  write_kernel_file(m_tracing / "tracing_on", "0");
+  // The tracer first: a filter is cleared while no function tracer uses it.
+  write_kernel_file(m_tracing / "current_tracer", "nop");
+  write_kernel_file(m_tracing / "trace", "");
+  for (auto it = m_before.rbegin(); it != m_before.rend(); ++it) {
+    const auto& [file, value] = *it;
+    if (!value.empty() || file == "set_ftrace_filter") {
+      write_kernel_file(m_tracing / file, value);
+    }
+  }
+  m_before.clear();
 }
 
 void Tracer::start()
@@ -109,6 +173,15 @@ void ThreadLifeTracer::setup()
     write_kernel_file(m_dir / "events" / ev / "enable", "1");
   }
   write_kernel_file(m_dir / "tracing_on", "1");
+}
+
+void ThreadLifeTracer::remove()
+{
+  write_kernel_file(m_dir / "tracing_on", "0");
+  // In tracefs, removing the folder removes the instance with its control files.
+  std::error_code ec;
+  std::filesystem::remove(m_dir, ec);
+  m_seen.clear();
 }
 
 void ThreadLifeTracer::restart()

@@ -15,8 +15,12 @@ class Tracer
 public:
   Tracer(const observe::Plan& plan, KernelPaths paths = {});
 
-  // Enables the plan's events and functions, with tracing off and the buffer empty.
-  void setup();
+  // Enables the plan's events and functions, with tracing off and the buffer empty. Says
+  // what this kernel would not enable.
+  std::vector<std::string> setup();
+  // Puts back what setup() changed, as setup() found it: on a student's own machine the
+  // tracing state is theirs. The buffer stays empty.
+  void restore();
   void start();
   void stop();
   // The events recorded since the last read, which leave the buffer.
@@ -25,6 +29,8 @@ public:
 private:
   const observe::Plan& m_plan;
   std::filesystem::path m_tracing;
+  // Control file (relative to tracefs) -> its value before setup(), as it is written back.
+  std::vector<std::pair<std::string, std::string>> m_before;
 };
 
 // A tracing instance of its own that sees kernel threads start, get their names and exit.
@@ -38,6 +44,8 @@ public:
 
   // Makes the instance, tracing; a kernel without instances leaves events() empty.
   void setup();
+  // Removes the instance.
+  void remove();
   // Forgets what happened so far: events() gives what happens from now on.
   void restart();
   // Every event since the last restart.

@@ -36,7 +36,7 @@ TEST_F(AgentTracer, SetupEnablesThePlansEventsAndFunctions)
   write("sys/kernel/tracing/set_ftrace_filter", "old_function\n");
   m_plan.functions = {"kthread_bind", "set_cpus_allowed_ptr"};
   Tracer tracer(m_plan, m_paths);
-  tracer.setup();
+  EXPECT_EQ(tracer.setup(), std::vector<std::string>{"cannot enable the trace event kmem:not_in_this_kernel"});
   EXPECT_EQ(tracefs("tracing_on"), "0");
   EXPECT_EQ(tracefs("buffer_size_kb"), "4096");
   EXPECT_EQ(tracefs("trace_clock"), "mono");
@@ -53,8 +53,9 @@ TEST_F(AgentTracer, WithoutAFunctionFilterTheTracerStaysNop)
 {
   m_plan.functions = {"kthread_bind"};
   Tracer tracer(m_plan, m_paths);
-  tracer.setup();
+  const auto problems = tracer.setup();
   EXPECT_EQ(tracefs("current_tracer"), "nop");
+  EXPECT_EQ(problems.back(), "cannot trace the functions the plan watches with the function tracer");
 
   m_plan.functions.clear();
   write("sys/kernel/tracing/set_ftrace_filter", "kept\n");
@@ -142,4 +143,48 @@ TEST_F(AgentTracer, WithoutInstancesThreadLifeTracerSeesNothing)
   tracer.setup();
   tracer.restart();
   EXPECT_TRUE(tracer.events().empty());
+}
+
+TEST_F(AgentTracer, RestorePutsBackWhatSetupFound)
+{
+  write("sys/kernel/tracing/tracing_on", "1\n");
+  write("sys/kernel/tracing/current_tracer", "function_graph\n");
+  write("sys/kernel/tracing/buffer_size_kb", "7 (expanded: 1408)\n");
+  write("sys/kernel/tracing/trace_clock", "[local] global counter uptime perf mono mono_raw boot\n");
+  write("sys/kernel/tracing/events/kmem/kmalloc/enable", "0\n");
+  write("sys/kernel/tracing/events/sched/sched_waking/enable", "1\n");
+  write("sys/kernel/tracing/set_ftrace_filter", "#### all functions enabled ####\n");
+  m_plan.functions = {"kthread_bind"};
+  Tracer tracer(m_plan, m_paths);
+  tracer.setup();
+  tracer.restore();
+  EXPECT_EQ(tracefs("tracing_on"), "1");
+  EXPECT_EQ(tracefs("current_tracer"), "function_graph");
+  EXPECT_EQ(tracefs("buffer_size_kb"), "7");
+  EXPECT_EQ(tracefs("trace_clock"), "local");
+  EXPECT_EQ(tracefs("events/kmem/kmalloc/enable"), "0");
+  EXPECT_EQ(tracefs("events/sched/sched_waking/enable"), "1");
+  EXPECT_EQ(tracefs("set_ftrace_filter"), "") << "a filter that filtered nothing is cleared";
+  EXPECT_EQ(tracefs("trace"), "");
+}
+
+TEST_F(AgentTracer, RestoreWritesBackAFunctionFilterThatWasSet)
+{
+  write("sys/kernel/tracing/set_ftrace_filter", "vfs_read\nvfs_write\n");
+  m_plan.functions = {"kthread_bind"};
+  Tracer tracer(m_plan, m_paths);
+  tracer.setup();
+  ASSERT_EQ(tracefs("set_ftrace_filter"), "kthread_bind\n");
+  tracer.restore();
+  EXPECT_EQ(tracefs("set_ftrace_filter"), "vfs_read\nvfs_write\n");
+}
+
+TEST_F(AgentTracer, ThreadLifeTracerRemovesItsInstance)
+{
+  ThreadLifeTracer tracer(m_paths);
+  std::filesystem::create_directories(m_paths.tracing() / "instances");
+  tracer.setup();
+  ASSERT_TRUE(std::filesystem::is_directory(m_paths.tracing() / "instances/kmgrade-threads"));
+  tracer.remove();
+  EXPECT_FALSE(std::filesystem::exists(m_paths.tracing() / "instances/kmgrade-threads"));
 }
