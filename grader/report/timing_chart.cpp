@@ -108,7 +108,10 @@ void write_timing_chart(const Report& report, const std::vector<unsigned>& objnu
                                        : "set terminal pngcairo size 900,540 noenhanced font \"sans,11\"\n";
   script += "set output " + quoted(output) + "\n";
   script += "set title \"Allocation time against objnum\\n\" . " +
-            quoted("Linux " + report.kernel + " in the sandbox (" + report.accel + ")" + runs) + " . \"\\n\" . " +
+            quoted("Linux " + report.kernel +
+                   (report.accel == "host" ? ", this machine's own kernel" : " in the sandbox (" + report.accel + ")") +
+                   runs) +
+            " . \"\\n\" . " +
             quoted("on " + report.reference_times.machine) + "\n";
   script += "set xlabel \"objnum (objects)\"\n";
   script += "set ylabel \"time (µs), log scale\"\n";

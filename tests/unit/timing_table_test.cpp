@@ -71,3 +71,13 @@ TEST(TimingTable, TheFileNameSaysTheFormat)
       << e.what();
   }
 }
+
+TEST(TimingTable, TimesTakenOnTheMachinesOwnKernelSaySo)
+{
+  auto r = recorded_timing_report();
+  r.accel = "host";
+  const std::string text = report::timing_table(r, k_objnums, report::TableFormat::markdown);
+  EXPECT_NE(text.find("(measured on this machine's own kernel: Linux 6.1.0-56-amd64, with tracing on)"),
+            std::string::npos)
+    << text;
+}
