@@ -4,8 +4,11 @@
 #include "pipeline/grade.h"
 #include "run/host_machine.h"
 #include "report/student_view.h"
+#include "report/timing_chart.h"
+#include "report/timing_table.h"
 #include "score/rubric.h"
 #include "util/error.h"
+#include "util/files.h"
 
 #include <CLI/CLI.hpp>
 
@@ -153,12 +156,27 @@ int main(int argc, char** argv)
   std::vector<std::string> check_modules;
   bool verbose = false;
   auto* check = app.add_subcommand("check", "For students: check the modules in a folder (default: here) in the sandbox "
-                                            "and say what to fix; modules not written yet are listed, not failed");
+                                            "and say what to fix; modules not written yet are listed, not failed. "
+                                            "Ends with the table of times for the report (Exercises 3 to 6)");
   check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
   check->add_option("--module", check_modules, "Check only this module (page_alloc, kmem_alloc or cache_alloc); "
                                                 "may be given more than once");
   check->add_flag("-v,--verbose", verbose, "Show the kernel's evidence (log lines, trace events) for each check that "
                                            "does not pass");
+  check->add_option("--runs", opts.timing_runs, "Load each module this many times at each objnum of the timing table "
+                                                "and give the median of its times (the reference's too, when it is "
+                                                "measured); the checks see the same loads whatever the number")
+    ->type_name("N")
+    ->check(CLI::Range(1, 20))
+    ->capture_default_str();
+  std::string table_file;
+  check->add_option("--table", table_file, "Also save the table of times for your report (printed at the end either "
+                                           "way): FILE.csv as CSV, FILE.md as Markdown")
+    ->type_name("FILE");
+  std::string chart_file;
+  check->add_option("--chart", chart_file, "Draw your times and the reference's against objnum into FILE.svg or "
+                                           "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)")
+    ->type_name("FILE");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -270,12 +288,32 @@ int main(int argc, char** argv)
         m.checked = opts.modules.empty() || opts.modules.count(m.id) > 0;
       }
       opts.submission = from_user(check_path);
+      // Both are checked before the grade, which a wrong file name or a missing gnuplot would waste.
+      const fs::path table = from_user(table_file);
+      const auto table_format = table.empty() ? kmgrade::report::TableFormat::markdown
+                                              : kmgrade::report::table_format(table);
+      const fs::path chart = from_user(chart_file);
+      if (!chart.empty()) {
+        kmgrade::report::chart_format(chart);
+      }
       if (opts.host) {
         confirm_host_loads(rubric_data, yes);
       }
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-      std::cout << kmgrade::report::student_view(report, modules, {color, verbose});
+      const auto& objnums = rubric_data.timing.report_objnums;
+      std::cout << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
+                << kmgrade::report::timing_table(report, objnums, kmgrade::report::TableFormat::markdown);
+      std::string saved;
+      if (!table.empty()) {
+        kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, objnums, table_format));
+        saved += "The table is saved in " + table.string() + "\n";
+      }
+      if (!chart.empty()) {
+        kmgrade::report::write_timing_chart(report, objnums, chart);
+        saved += "The chart is saved in " + chart.string() + "\n";
+      }
+      std::cout << (saved.empty() ? "" : "\n") << saved;
       return kmgrade::report::all_checks_pass(report, modules) ? 0 : 3;
     }
     auto report = kmgrade::pipeline::grade(opts);

@@ -1,9 +1,8 @@
 #include "build/build_sandbox.h"
 
 #include "util/error.h"
+#include "util/files.h"
 #include "util/process.h"
-
-#include <stdlib.h>
 
 namespace kmgrade::build {
 
@@ -52,17 +51,10 @@ void check_build_sandbox(const fs::path& kernel_build_dir)
                 "Run scripts/setup, or apt-get install bubblewrap");
   }
   // A folder of this call's own: grades of a batch run side by side in one process.
-  std::string probe_template = (fs::temp_directory_path() / "kmgrade-build-probe-XXXXXX").string();
-  if (!::mkdtemp(probe_template.data())) {
-    throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
-                ": set TMPDIR to a writable folder");
-  }
-  const fs::path probe = probe_template;
-  std::error_code ec;
+  const util::TempFolder probe("kmgrade-build-probe");
   util::ProcessOptions opts;
   opts.timeout = std::chrono::seconds(30);
-  auto r = util::run_process(sandboxed_command({"make", "--version"}, kernel_build_dir, probe), opts);
-  fs::remove_all(probe, ec);
+  auto r = util::run_process(sandboxed_command({"make", "--version"}, kernel_build_dir, probe.path()), opts);
   if (r.exit_code != 0) {
     throw Error("the build sandbox (bubblewrap) cannot start here: " + r.output +
                 "It needs user namespaces: as root, sysctl -w kernel.unprivileged_userns_clone=1 and "

@@ -1199,32 +1199,66 @@ std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& fa
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> median(std::vector<std::uint64_t> values)
+{
+  if (values.empty()) {
+    return std::nullopt;
+  }
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  if (values.size() % 2 == 1) {
+    return *middle;
+  }
+  const std::uint64_t below = *std::max_element(values.begin(), middle);
+  // Halved apart so that two times near the top of the range do not overflow.
+  return below / 2 + *middle / 2 + (below % 2 + *middle % 2) / 2;
+}
+
 namespace {
 
-// The first successful load at `objnum`: its reported time, and the traced span into `traced`.
-std::optional<std::uint64_t> timing_at(const ModuleEvidence& e, unsigned objnum, const LabFacts& facts,
-                                       std::optional<std::uint64_t>* traced)
+// What a module's loads at `objnum` gave: the first successful load of the checks, then
+// every successful timing repeat, in plan order.
+struct TimesAt
 {
+  std::vector<std::uint64_t> reported;
+  std::vector<std::uint64_t> traced;
+};
+
+TimesAt times_at(const ModuleEvidence& e, unsigned objnum, const LabFacts& facts)
+{
+  TimesAt out;
+  auto add = [&](const RunView& view) {
+    if (auto ns = reported_ns(view, facts)) {
+      out.reported.push_back(*ns);
+    }
+    if (auto ns = traced_ns(view, facts)) {
+      out.traced.push_back(*ns);
+    }
+  };
   for (const auto& run : e.runs) {
     RunView view(run, facts.default_objnum);
     if (view.objnum() == objnum && run.insmod.ok) {
-      if (traced) {
-        *traced = traced_ns(view, facts);
-      }
-      return reported_ns(view, facts);
+      add(view);
+      break;
     }
   }
-  return std::nullopt;
+  for (const auto& run : e.timing_repeats) {
+    RunView view(run, facts.default_objnum);
+    if (view.objnum() == objnum && run.insmod.ok) {
+      add(view);
+    }
+  }
+  return out;
 }
 
 } // namespace
 
-std::map<unsigned, std::uint64_t> reported_times(const ModuleEvidence& evidence, const LabFacts& facts)
+std::map<unsigned, std::vector<std::uint64_t>> reported_times(const ModuleEvidence& evidence, const LabFacts& facts)
 {
-  std::map<unsigned, std::uint64_t> times;
+  std::map<unsigned, std::vector<std::uint64_t>> times;
   for (unsigned objnum : facts.timing_objnums) {
-    if (auto ns = timing_at(evidence, objnum, facts, nullptr)) {
-      times[objnum] = *ns;
+    if (auto at = times_at(evidence, objnum, facts); !at.reported.empty()) {
+      times[objnum] = std::move(at.reported);
     }
   }
   return times;
@@ -1235,10 +1269,13 @@ std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<u
 {
   std::vector<Measurement> rows;
   for (unsigned objnum : facts.timing_objnums) {
+    const TimesAt at = times_at(student, objnum, facts);
     Measurement m;
     m.module = student.module_id;
     m.objnum = objnum;
-    m.reported_ns = timing_at(student, objnum, facts, &m.traced_ns);
+    m.reported_ns = median(at.reported);
+    m.traced_ns = median(at.traced);
+    m.runs = static_cast<unsigned>(at.reported.size());
     if (auto found = reference.find(objnum); found != reference.end()) {
       m.reference_ns = found->second;
     }

@@ -23,6 +23,9 @@ struct ModuleEvidence
   std::optional<std::string> found_at;     // path in the submission; nullopt: missing
   std::optional<build::ModuleBuild> build; // nullopt when the file is missing
   std::vector<observe::ModuleRun> runs;    // in plan order, as many as came back
+  // Loads the plan repeated at timing objnums so the timing table can give a median: only
+  // the measurement reads them, never a check, so the number of repeats cannot change a verdict.
+  std::vector<observe::ModuleRun> timing_repeats;
   std::vector<std::string> planned_params; // every load the plan asked for ("" = default)
   std::map<std::string, std::string> sandbox_failures; // params of a load without result -> why
 };

@@ -11,8 +11,7 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <map>
@@ -35,6 +34,32 @@ std::string params_for(const std::optional<unsigned>& objnum)
   return objnum ? "objnum=" + std::to_string(*objnum) : "";
 }
 
+// A load's id: "<side>/<module>/<params>", and "<side>/<module>/<params>#<n>" for the n-th
+// load of a timing repeat (n from 2), which only the timing table reads.
+std::string load_id(const std::string& side, const std::string& module_id, const std::string& params, unsigned round)
+{
+  const std::string id = side + "/" + module_id + "/" + params;
+  return round > 1 ? id + "#" + std::to_string(round) : id;
+}
+
+struct LoadId
+{
+  bool reference = false;
+  std::string module_id;
+  std::string params;
+  bool timing_repeat = false;
+};
+
+LoadId parse_load_id(const std::string& id)
+{
+  const auto slash = id.find('/');
+  const auto second = id.find('/', slash + 1);
+  const auto hash = id.find('#', second);
+  return {id.substr(0, slash) == "reference", id.substr(slash + 1, second - slash - 1),
+          id.substr(second + 1, hash == std::string::npos ? std::string::npos : hash - second - 1),
+          hash != std::string::npos};
+}
+
 // Builds, the sandbox's boot image and its logs, for one submission.
 constexpr std::uint64_t k_scratch_bytes = 128ULL << 20;
 
@@ -51,28 +76,14 @@ public:
       return;
     }
     util::require_free_space(fs::temp_directory_path(), k_scratch_bytes, "the scratch folder (TMPDIR)");
-    std::string tmpl = (fs::temp_directory_path() / "kmgrade-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) {
-      throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() +
-                  ": set TMPDIR to a writable folder");
-    }
-    m_path = tmpl;
-    m_owned = true;
+    m_owned.emplace("kmgrade");
+    m_path = m_owned->path();
   }
-  ~WorkDir()
-  {
-    if (m_owned) {
-      std::error_code ec;
-      fs::remove_all(m_path, ec);
-    }
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
   const fs::path& path() const { return m_path; }
 
 private:
   fs::path m_path;
-  bool m_owned = false;
+  std::optional<util::TempFolder> m_owned;
 };
 
 // The reference sources a grade builds, each with its module id: the same bytes, the same
@@ -286,15 +297,18 @@ report::Report grade(const GradeOptions& options)
   const std::string accel = options.host ? "host" : run::to_string(vm.accel);
 
   const std::string machine = this_machine();
+  const unsigned runs = options.timing_runs;
   const std::string baseline_id = baseline_key(identity.build_sha256, identity.reference_sha256, identity.kernel_sha256,
-                                               rubric.sha256, accel, machine);
+                                               rubric.sha256, accel, machine, runs);
   std::optional<ReferenceBaseline> baseline;
   if (!options.fresh_reference) {
     baseline = load_baseline(options.cache_dir, baseline_id);
   }
   const bool measured_here = !baseline;
-  say(measured_here ? "reference times: measured in this grade"
-                    : "reference times: reusing those measured " + baseline->measured_at + " on this machine");
+  const std::string medians = runs > 1 ? " (medians of " + std::to_string(runs) + " runs)" : "";
+  say(measured_here ? "reference times" + medians + ": measured in this grade"
+                    : "reference times" + medians + ": reusing those measured " + baseline->measured_at +
+                        " on this machine");
 
   // One plan for every load, the reference first (unless its times are known already), so a
   // student's leftovers cannot skew it; the sandbox boots again only when a load leaves the
@@ -309,29 +323,48 @@ report::Report grade(const GradeOptions& options)
     auto reference_builds = build_reference(rubric, options, kernel, work.path() / "reference");
     for (const auto& m : rubric.modules) {
       const auto& b = reference_builds.at(m.id);
-      const std::string guest = "/modules/reference/" + b.module_name + ".ko";
-      files.push_back({guest, b.ko, "", 0644});
+      files.push_back({"/modules/reference/" + b.module_name + ".ko", b.ko, "", 0644});
       evaluate::ModuleEvidence& e = reference[m.id];
       e.module_id = m.id;
       e.file = m.file;
       e.module_name = b.module_name;
       for (unsigned objnum : rubric.timing.objnums) {
-        std::optional<unsigned> o = objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum);
-        plan.loads.push_back({"reference/" + m.id + "/" + params_for(o), guest, b.module_name, params_for(o), 30000});
-        e.planned_params.push_back(params_for(o));
+        e.planned_params.push_back(
+          params_for(objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum)));
+      }
+    }
+    for (unsigned round = 1; round <= runs; ++round) {
+      for (const auto& m : rubric.modules) {
+        const auto& e = reference.at(m.id);
+        for (const auto& params : e.planned_params) {
+          plan.loads.push_back({load_id("reference", m.id, params, round), "/modules/reference/" + e.module_name + ".ko",
+                                e.module_name, params, 30000});
+        }
       }
     }
   }
-  for (const auto& m : rubric.modules) {
-    auto& e = student[m.id];
-    if (!e.build || e.build->ko.empty()) {
-      continue;
-    }
-    const std::string guest = "/modules/student/" + m.module_name + ".ko";
-    files.push_back({guest, e.build->ko, "", 0644});
-    for (const auto& o : m.objnums) {
-      plan.loads.push_back({"student/" + m.id + "/" + params_for(o), guest, m.module_name, params_for(o), 30000});
-      e.planned_params.push_back(params_for(o));
+  // The timing repeats come after every load of the checks, so the checks see the same loads
+  // in the same kernel as with one run, and a repeat that breaks the kernel costs no verdict.
+  for (unsigned round = 1; round <= runs; ++round) {
+    for (const auto& m : rubric.modules) {
+      auto& e = student[m.id];
+      if (!e.build || e.build->ko.empty()) {
+        continue;
+      }
+      const std::string guest = "/modules/student/" + m.module_name + ".ko";
+      if (round == 1) {
+        files.push_back({guest, e.build->ko, "", 0644});
+      }
+      for (const auto& o : m.objnums) {
+        const auto& timed = rubric.timing.objnums;
+        if (round > 1 && std::find(timed.begin(), timed.end(), o.value_or(rubric.default_objnum)) == timed.end()) {
+          continue;
+        }
+        plan.loads.push_back({load_id("student", m.id, params_for(o), round), guest, m.module_name, params_for(o), 30000});
+        if (round == 1) {
+          e.planned_params.push_back(params_for(o));
+        }
+      }
     }
   }
 
@@ -355,12 +388,8 @@ report::Report grade(const GradeOptions& options)
     rep.notes.push_back("the kernel the checks ran on: " + note);
   }
   rep.loads = outcome.report.runs.size();
-  // Load ids are "<side>/<module>/<params>".
-  auto owner = [&](const std::string& id) -> evaluate::ModuleEvidence& {
-    auto slash = id.find('/');
-    auto second = id.find('/', slash + 1);
-    auto& side = id.substr(0, slash) == "reference" ? reference : student;
-    return side[id.substr(slash + 1, second - slash - 1)];
+  auto owner = [&](const LoadId& id) -> evaluate::ModuleEvidence& {
+    return (id.reference ? reference : student)[id.module_id];
   };
   for (auto& run : outcome.report.runs) {
     if (run.log_dropped > 0) {
@@ -368,11 +397,16 @@ report::Report grade(const GradeOptions& options)
                           "and last " + std::to_string(plan.max_log_lines / 2) + " lines and cut " +
                           std::to_string(run.log_dropped) + " in between");
     }
-    owner(run.request.id).runs.push_back(std::move(run));
+    const LoadId id = parse_load_id(run.request.id);
+    auto& evidence = owner(id);
+    (id.timing_repeat ? evidence.timing_repeats : evidence.runs).push_back(std::move(run));
   }
-  for (const auto& [id, why] : outcome.failures) {
-    owner(id).sandbox_failures[id.substr(id.rfind('/') + 1)] = why;
-    rep.notes.push_back("load " + id + ": " + why);
+  for (const auto& [load, why] : outcome.failures) {
+    const LoadId id = parse_load_id(load);
+    if (!id.timing_repeat) {
+      owner(id).sandbox_failures[id.params] = why;
+    }
+    rep.notes.push_back("load " + load + ": " + why);
   }
 
   at("checking");
@@ -393,18 +427,23 @@ report::Report grade(const GradeOptions& options)
 
   if (measured_here) {
     // Kept for later grades only when every reference load gave its time.
-    ReferenceBaseline measured{utc_now(), machine, accel, kernel.version, {}};
+    ReferenceBaseline measured{utc_now(), machine, accel, kernel.version, runs, {}};
     bool complete = true;
     for (const auto& m : rubric.modules) {
-      measured.times[m.id] = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));
-      complete = complete && measured.times[m.id].size() == rubric.timing.objnums.size();
+      const auto times = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));
+      complete = complete && times.size() == rubric.timing.objnums.size();
+      for (const auto& [objnum, each] : times) {
+        complete = complete && each.size() == runs;
+        measured.times[m.id][objnum] = *evaluate::median(each);
+      }
     }
     if (complete) {
       save_baseline(options.cache_dir, baseline_id, measured);
     }
     baseline = std::move(measured);
   }
-  rep.reference_times = {measured_here, baseline->measured_at, baseline->machine, baseline->accel};
+  rep.reference_times = {measured_here, baseline->measured_at, baseline->machine, baseline->accel, baseline->runs};
+  rep.timing_runs = runs;
   for (const auto& m : rubric.modules) {
     for (auto& row : evaluate::measure(student.at(m.id), baseline->times[m.id], lab_facts(rubric, m, rep.page_size))) {
       rep.measurements.push_back(row);

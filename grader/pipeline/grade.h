@@ -31,6 +31,10 @@ struct GradeOptions
   // Only these modules (rubric ids) are built and loaded; empty: every module. The others
   // are graded as if their files were missing.
   std::set<std::string> modules;
+  // Loads at each of the rubric's timing objnums whose median time the report gives, for the
+  // student's modules and for a reference measured in this grade: the checks' own load and
+  // timing_runs - 1 repeats after every load of the checks, which no check reads. At least 1.
+  unsigned timing_runs = 1;
   std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
   // Where the grade is, in a few words ("building", "booting", "load 12 of 29"), told at

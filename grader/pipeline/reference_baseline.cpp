@@ -69,10 +69,10 @@ std::string utc_now()
 
 std::string baseline_key(const std::string& build_sha256, const std::string& reference_sha256,
                          const std::string& kernel_sha256, const std::string& rubric_sha256, const std::string& accel,
-                         const std::string& machine)
+                         const std::string& machine, unsigned runs)
 {
   return util::sha256_hex(build_sha256 + '\0' + reference_sha256 + '\0' + kernel_sha256 + '\0' + rubric_sha256 + '\0' +
-                          accel + '\0' + machine)
+                          accel + '\0' + machine + '\0' + std::to_string(runs))
     .substr(0, 32);
 }
 
@@ -90,6 +90,7 @@ std::optional<ReferenceBaseline> load_baseline(const fs::path& cache_dir, const 
     b.machine = j.at("machine").get<std::string>();
     b.accel = j.at("accel").get<std::string>();
     b.kernel = j.at("kernel").get<std::string>();
+    b.runs = j.at("runs").get<unsigned>();
     for (const auto& [module, times] : j.at("times").items()) {
       auto& out = b.times[module];
       for (const auto& [objnum, ns] : times.items()) {
@@ -116,6 +117,7 @@ void save_baseline(const fs::path& cache_dir, const std::string& key, const Refe
                             {"machine", b.machine},
                             {"accel", b.accel},
                             {"kernel", b.kernel},
+                            {"runs", b.runs},
                             {"times", std::move(times)}};
   util::write_file_atomically(baseline_dir(cache_dir) / (key + ".json"), j.dump(2) + "\n");
 }

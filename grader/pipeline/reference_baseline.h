@@ -18,6 +18,7 @@ struct ReferenceBaseline
   std::string machine;     // this_machine() where it was measured
   std::string accel;       // "tcg" or "kvm"
   std::string kernel;      // the sandbox kernel's release
+  unsigned runs = 1;       // loads at each objnum whose median time `times` holds
   // module id -> objnum -> reported ns; an objnum whose time was unreadable is absent.
   std::map<std::string, std::map<unsigned, std::uint64_t>> times;
 };
@@ -29,10 +30,11 @@ std::string this_machine();
 // The current time, UTC, as ISO 8601 to the second.
 std::string utc_now();
 
-// What a baseline is valid for: a hash of everything its times depend on.
+// What a baseline is valid for: a hash of everything its times depend on, and of the number
+// of runs each time is the median of, so that one run is never passed off as a median of five.
 std::string baseline_key(const std::string& build_sha256, const std::string& reference_sha256,
                          const std::string& kernel_sha256, const std::string& rubric_sha256, const std::string& accel,
-                         const std::string& machine);
+                         const std::string& machine, unsigned runs);
 
 // The baseline stored under `key` in `cache_dir`, or nullopt when there is none or it cannot
 // be read (it is then measured again).

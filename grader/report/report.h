@@ -20,6 +20,7 @@ struct ReferenceTimesSource
   std::string measured_at;  // UTC, ISO 8601
   std::string machine;
   std::string accel;
+  unsigned runs = 1; // loads at each objnum whose median the reference times are
 };
 
 // The outcome of grading one submission: the contract of ../shared/report-format.md.
@@ -43,6 +44,7 @@ struct Report
   std::size_t loads = 0;  // module loads the sandbox ran
   score::Score score;
   std::vector<evaluate::Measurement> measurements;
+  unsigned timing_runs = 1; // loads asked for at each timing objnum; the measurements are their medians
   ReferenceTimesSource reference_times;
   std::vector<std::string> notes; // things a reader should know: missing files, a VM that died
   double duration_s = 0;

@@ -22,9 +22,9 @@ struct StudentViewOptions
   bool verbose = false; // the kernel's evidence under each check that did not pass
 };
 
-// What `kmgrade check` prints: per module, whether every check passes, or each one that does
-// not with what to do about it; a module whose file is not there is "not written yet"; then
-// the timing table of the modules checked.
+// What `kmgrade check` prints above its table of times: per module, whether every check
+// passes, or each one that does not with what to do about it; a module whose file is not there
+// is "not written yet".
 std::string student_view(const Report& report, const std::vector<StudentModule>& modules,
                          const StudentViewOptions& options);
 

@@ -71,6 +71,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.points_on_shimmed_build = j.at("points_on_shimmed_build").get<double>();
     const auto& t = j.at("timing");
     r.timing.objnums = t.at("objnums").get<std::vector<unsigned>>();
+    r.timing.report_objnums = t.value("report_objnums", r.timing.objnums);
     r.timing.max_ratio = t.at("max_ratio").get<double>();
     r.timing.slack_ns = t.at("slack_ns").get<std::uint64_t>();
     r.timing.resolution_ns = t.at("resolution_ns").get<std::uint64_t>();
@@ -104,6 +105,12 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     throw Error("invalid rubric " + origin + ": " + e.what());
   }
 
+  for (unsigned objnum : r.timing.report_objnums) {
+    if (std::find(r.timing.objnums.begin(), r.timing.objnums.end(), objnum) == r.timing.objnums.end()) {
+      throw Error("invalid rubric " + origin + ": timing.report_objnums holds " + std::to_string(objnum) +
+                  ", which is not in timing.objnums (only those are timed)");
+    }
+  }
   for (const auto& id : r.identify_order) {
     if (!r.module(id)) {
       throw Error("invalid rubric " + origin + ": identify_order names " + id + ", which is not a module");

@@ -12,6 +12,7 @@ namespace kmgrade::score {
 struct TimingRule
 {
   std::vector<unsigned> objnums;  // the runs the timing table and check cover
+  std::vector<unsigned> report_objnums; // of those, the ones the lab asks students to time in their report
   double max_ratio = 20;          // reported may exceed traced by this factor ...
   std::uint64_t slack_ns = 0;     // ... plus this much
   std::uint64_t resolution_ns = 0; // reported may fall short of traced by this much (trace clock is in us)

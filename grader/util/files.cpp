@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -90,6 +91,22 @@ std::string file_stamp(const std::filesystem::path& path)
   }
   return path.string() + '\0' + std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
          std::to_string(st.st_mtim.tv_nsec) + '\0';
+}
+
+TempFolder::TempFolder(const std::string& prefix)
+{
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
+    throw Error("cannot create a scratch folder in " + std::filesystem::temp_directory_path().string() +
+                ": set TMPDIR to a writable folder");
+  }
+  m_path = tmpl;
+}
+
+TempFolder::~TempFolder()
+{
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
 }
 
 } // namespace kmgrade::util

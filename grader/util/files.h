@@ -28,4 +28,21 @@ std::string file_stamp(const std::filesystem::path& path);
 // `bytes` free: a full disk found at the start costs nothing, one found mid-batch costs work.
 void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, const std::string& what);
 
+// A fresh folder of its own under the system's temporary folder (TMPDIR), named
+// "<prefix>-XXXXXX", removed with all it holds when the object goes. Throws Error when it
+// cannot be made.
+class TempFolder
+{
+public:
+  explicit TempFolder(const std::string& prefix);
+  ~TempFolder();
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+
+private:
+  std::filesystem::path m_path;
+};
+
 } // namespace kmgrade::util

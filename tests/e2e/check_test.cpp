@@ -3,6 +3,7 @@
 //
 //   e2e_check KMGRADE SAMPLES
 
+#include "report/exports.h"
 #include "util/files.h"
 #include "util/process.h"
 
@@ -32,15 +33,51 @@ void expect_says(const kmgrade::util::ProcessResult& r, const std::string& text)
 
 } // namespace
 
-TEST(Check, ACorrectSubmissionPassesEveryCheck)
+// With the numbers for the report: two runs of each timing load, the table saved as CSV and
+// the chart drawn. The repeats change no verdict.
+TEST(Check, ACorrectSubmissionPassesEveryCheckAndGivesTheNumbersForTheReport)
 {
-  auto r = check({(g_samples / "correct").string()});
+  const kmgrade::util::TempFolder out("kmgrade-check");
+  const fs::path table = out.path() / "T.csv";
+  const fs::path chart = out.path() / "C.svg";
+  auto r = check({(g_samples / "correct").string(), "--runs", "2", "--table", table.string(), "--chart",
+                  chart.string()});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   expect_says(r, "page_alloc.c    all 13 checks pass\n");
   expect_says(r, "kmem_alloc.c    all 12 checks pass\n");
   expect_says(r, "cache_alloc.c   all 14 checks pass\n");
-  expect_says(r, "times for your report");
   expect_says(r, "Every check kmgrade can run on what is written passes.");
+  expect_says(r, "Time of the allocation and deallocation in µs, median of 2 runs");
+  expect_says(r, "| objnum | page_alloc | page_alloc (reference) | kmem_alloc |");
+
+  const auto rows = kmgrade::report::parse_csv(kmgrade::util::read_file(table));
+  ASSERT_EQ(rows.size(), 10u) << kmgrade::util::read_file(table);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"module", "objnum", "student_us", "reference_us", "runs"}));
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 5u);
+    EXPECT_FALSE(rows[i][2].empty()) << rows[i][0] << " " << rows[i][1];
+    EXPECT_FALSE(rows[i][3].empty()) << rows[i][0] << " " << rows[i][1];
+    EXPECT_EQ(rows[i][4], "2") << rows[i][0] << " " << rows[i][1];
+  }
+
+  const std::string svg = kmgrade::util::read_file(chart);
+  for (const char* module : {"page_alloc", "kmem_alloc", "cache_alloc"}) {
+    EXPECT_NE(svg.find(std::string("<text>") + module + "</text>"), std::string::npos) << module;
+    EXPECT_NE(svg.find(std::string("<text>") + module + " (reference)</text>"), std::string::npos) << module;
+  }
+  const std::string plot = "<g id=\"gnuplot_plot_";
+  std::size_t series = 0;
+  for (auto at = svg.find(plot); at != std::string::npos; at = svg.find(plot, at + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, 6u) << "three modules, each beside the reference";
+}
+
+TEST(Check, ATableFileOfAnotherKindIsRefusedBeforeGrading)
+{
+  auto r = check({(g_samples / "correct").string(), "--table", "times.txt"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  expect_says(r, "its name must end in .csv (CSV) or .md (Markdown)");
 }
 
 TEST(Check, AFolderWithOnlyPageAllocIsCheckedForWhatIsThere)

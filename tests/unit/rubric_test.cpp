@@ -69,6 +69,26 @@ TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
   EXPECT_THROW(score::parse_rubric(text, "moved.json"), Error);
 }
 
+TEST(Rubric, TheReportsObjnumsAreTimedOnesAndDefaultToAllOfThem)
+{
+  const auto r = score::load_rubric(KMGRADE_RUBRIC);
+  EXPECT_EQ(r.timing.report_objnums, (std::vector<unsigned>{1000, 2000, 4000})) << "Exercises 3 to 5 ask for these";
+  std::string text = rubric_text();
+  const std::string line = "\"report_objnums\": [1000, 2000, 4000],";
+  ASSERT_NE(text.find(line), std::string::npos);
+  std::string without = text;
+  without.erase(without.find(line), line.size());
+  EXPECT_EQ(score::parse_rubric(without, "plain.json").timing.report_objnums, r.timing.objnums);
+  text.replace(text.find(line), line.size(), "\"report_objnums\": [1000, 3000],");
+  try {
+    score::parse_rubric(text, "untimed.json");
+    FAIL() << "accepted an objnum for the report that is never timed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("untimed.json: timing.report_objnums holds 3000"), std::string::npos)
+      << e.what();
+  }
+}
+
 TEST(Score, PointsFollowVerdictsAndSumUp)
 {
   auto r = score::load_rubric(KMGRADE_RUBRIC);
