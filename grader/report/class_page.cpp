@@ -197,9 +197,9 @@ std::string similarity_section(const similarity::ClassSimilarity* sim, const std
   if (!sim) {
     return out + "<p class=\"muted\">The submissions were not compared in this batch.</p>\n</section>\n";
   }
-  out += fmt::format("<p>{} pairs compared; a pair is flagged at {}% or more. Similarity never changes a score: "
+  out += fmt::format("<p>{} pair{} compared; a pair is flagged at {}% or more. Similarity never changes a score: "
                      "each cluster is a lead for a person to follow.</p>\n",
-                     sim->pairs.size(), sim->threshold);
+                     sim->pairs.size(), sim->pairs.size() == 1 ? "" : "s", sim->threshold);
   if (sim->clusters.empty()) {
     return out + "<p>No pair was flagged.</p>\n</section>\n";
   }
