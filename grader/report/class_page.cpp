@@ -462,7 +462,19 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
     }
     body += "</p>\n";
   }
-  body += "</header>\n";
+  // What cost points, first: each links to its check below.
+  std::string lost_checks;
+  for (const auto& ex : r.at("exercises")) {
+    for (const auto& c : ex.at("checks")) {
+      if (is_automatic(c) && lost(c) > 1e-9) {
+        lost_checks += (lost_checks.empty() ? "" : ", ") + std::string("<a href=\"#") + url_segment(str(c, "id")) +
+                       "\"><code>" + esc(str(c, "id")) + "</code></a> (" + esc(str(c, "status")) + ", -" +
+                       format_points(lost(c)) + ")";
+      }
+    }
+  }
+  body += "<p class=\"lost\">Points lost on: " + (lost_checks.empty() ? std::string("none") : lost_checks) +
+          ".</p>\n</header>\n";
 
   if (r.contains("notes") && !r.at("notes").empty()) {
     body += "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n";

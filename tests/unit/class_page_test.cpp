@@ -200,6 +200,8 @@ TEST_F(ClassPage, AStudentsPageHoldsEveryCheckAndTheTimingTable)
   EXPECT_NE(html.find("order 3 for objnum 1000"), std::string::npos);
   EXPECT_NE(html.find("mm_page_alloc order=3 gfp=GFP_KERNEL"), std::string::npos);
   EXPECT_NE(html.find("st-fail"), std::string::npos);
+  EXPECT_NE(html.find("Points lost on: <a href=\"#page_alloc.order\"><code>page_alloc.order</code></a> (fail, -0.5)."),
+            std::string::npos);
   EXPECT_NE(html.find("0.75 of 8 points"), std::string::npos); // 0.25 automatic + 0.5 by hand
   EXPECT_NE(html.find("+ 0.5 by hand (both names)"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">412.0 us</td><td class=\"num\">398.0 us</td><td class=\"num\">-</td>"),
