@@ -126,6 +126,11 @@ TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
   EXPECT_EQ(": " + result.failed[0].why.substr(0, why.size() - 2), why);
   // The class files are written, with the student who has a report.
   EXPECT_NE(util::read_file(dir / "out" / "summary.csv").find("\n" + ada + ","), std::string::npos);
+  // The class page lists both: the one with a report links to their page, the other says why not.
+  const auto page = util::read_file(dir / "out" / "index.html");
+  EXPECT_NE(page.find("href=\"students/" + ada + ".html\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "out" / "students" / (ada + ".html")));
+  EXPECT_NE(page.find("<tr class=\"failed\"><td>" + bob + "</td>"), std::string::npos);
 
   options.regrade = true;
   result = batch::run_batch(options);
