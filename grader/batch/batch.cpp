@@ -317,10 +317,12 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
   }
   out << "grading failed for:" << (result.failed.empty() ? " nobody" : "") << "\n";
   for (const auto& f : result.failed) {
-    out << "  " << f << "\n";
+    out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
   }
-  out << fmt::format("wrote {}/reports/, {}/summary.csv and {}/moodle-grades.csv\n", options.out_dir.string(),
-                     options.out_dir.string(), options.out_dir.string());
+  out << fmt::format("wrote {0}/reports/, {0}/summary.csv and {0}/moodle-grades.csv\n", options.out_dir.string());
+  out << fmt::format("open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per "
+                     "student), in any browser, offline\n",
+                     options.out_dir.string());
   if (!options.worksheet.empty()) {
     out << fmt::format("moodle-grades.csv is your worksheet {} with grades out of its maximum grade {}",
                        options.worksheet.string(), files.worksheet_maximum);
@@ -352,6 +354,38 @@ std::optional<report::Worksheet> read_worksheet(const BatchOptions& options)
   return report::parse_worksheet(util::read_file(options.worksheet), options.worksheet.string());
 }
 
+// index.html and students/<id>.html. Each page is written atomically; the class page last, so
+// its links find the students' pages.
+void write_class_page(const BatchOptions& options, const std::vector<nlohmann::json>& reports,
+                      std::vector<report::FailedStudent> failed, const std::vector<report::ManualPoints>& manual,
+                      const similarity::ClassSimilarity* similarity)
+{
+  const auto rubric = score::load_rubric(options.grade.rubric);
+  for (auto& f : failed) {
+    std::error_code ec;
+    f.kept = fs::is_directory(options.out_dir / "failed" / f.id, ec) ? "failed/" + f.id : "";
+  }
+  for (const auto& r : reports) {
+    util::write_file_atomically(options.out_dir / "students" /
+                                  report::student_page_name(r.at("student").at("id").get<std::string>()),
+                                report::student_page(r, manual));
+  }
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  report::ClassPageInput page;
+  page.title = rubric.title;
+  page.reports = reports;
+  page.failed = std::move(failed);
+  page.manual = manual;
+  page.rubric = &rubric;
+  page.similarity = similarity;
+  page.generated_at = when;
+  util::write_file_atomically(options.out_dir / "index.html", report::class_page(page));
+}
+
 } // namespace
 
 std::optional<ResumeKey> resume_key(const nlohmann::json& report)
@@ -371,7 +405,9 @@ std::optional<ResumeKey> resume_key(const nlohmann::json& report)
   }
 }
 
-ClassFiles write_class_files(const BatchOptions& options, const std::vector<std::string>& ids)
+ClassFiles write_class_files(const BatchOptions& options, const std::vector<report::ClassMember>& students,
+                             const std::vector<report::FailedStudent>& failed,
+                             const similarity::ClassSimilarity* similarity)
 {
   std::vector<report::ManualPoints> manual;
   if (!options.manual_points.empty()) {
@@ -383,11 +419,15 @@ ClassFiles write_class_files(const BatchOptions& options, const std::vector<std:
   const auto worksheet = read_worksheet(options);
   ClassFiles files;
   auto& reports = files.reports;
-  for (const auto& id : ids) {
-    const auto path = report_path(options.out_dir, id);
+  std::vector<report::FailedStudent> without_report;
+  for (const auto& s : students) {
+    const auto path = report_path(options.out_dir, s.id);
     if (fs::exists(path)) {
       reports.push_back(nlohmann::json::parse(util::read_file(path)));
+      continue;
     }
+    auto it = std::find_if(failed.begin(), failed.end(), [&](const auto& f) { return f.id == s.id; });
+    without_report.push_back(it != failed.end() ? *it : report::FailedStudent{s.id, s.full_name, "no report", ""});
   }
   util::write_file_atomically(options.out_dir / "summary.csv", report::summary_csv(reports, manual));
   if (worksheet) {
@@ -400,6 +440,7 @@ ClassFiles write_class_files(const BatchOptions& options, const std::vector<std:
                                 report::moodle_worksheet(reports, manual, now_for_moodle()));
     files.worksheet_maximum = report::format_points(score::load_rubric(options.grade.rubric).max_score);
   }
+  write_class_page(options, reports, std::move(without_report), manual, similarity);
   if (!options.gradescope_dir.empty()) {
     for (const auto& r : reports) {
       util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() /
@@ -517,7 +558,7 @@ BatchResult run_batch(const BatchOptions& options)
         keep_failed_work(options.out_dir, student.id, grade.work_dir, why);
         line = fmt::format("{} ({}): grading failed: {}", student.full_name, student.id, why);
         std::lock_guard lock(mutex);
-        result.failed.push_back(student.id + " (" + student.full_name + "): " + why);
+        result.failed.push_back({student.id, student.full_name, why, ""});
       }
       std::error_code ec;
       fs::remove_all(grade.work_dir, ec);
@@ -550,11 +591,11 @@ BatchResult run_batch(const BatchOptions& options)
     return result;
   }
 
-  std::vector<std::string> ids;
+  std::vector<report::ClassMember> members;
   for (const auto& s : students) {
-    ids.push_back(s.id);
+    members.push_back({s.id, s.full_name});
   }
-  const auto files = write_class_files(options, ids);
+  const auto files = write_class_files(options, members, result.failed, nullptr);
   print_class_summary(options, result, files,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;

@@ -1,6 +1,9 @@
 #pragma once
 
 #include "pipeline/grade.h"
+#include "report/class_page.h"
+#include "report/moodle_worksheet.h"
+#include "similarity/similarity.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,7 +39,7 @@ struct BatchResult
   std::size_t students = 0;
   std::size_t graded = 0;   // graded by this run
   std::size_t unchanged = 0; // skipped: their report's resume key is the current one
-  std::vector<std::string> failed; // "id (name): why"
+  std::vector<report::FailedStudent> failed; // students without a report, with why
   bool stopped = false;             // options.stop ended it early
 };
 
@@ -74,10 +77,15 @@ struct ClassFiles
   std::vector<std::string> worksheet_unfilled; // participants of the TA's worksheet left as they were
 };
 
-// From the reports in out_dir/reports of `ids`: summary.csv, moodle-grades.csv (Moodle's
-// offline grading worksheet: the TA's filled in when given, else one of kmgrade's own) and,
+// From the reports in out_dir/reports of `students`: summary.csv, moodle-grades.csv (Moodle's
+// offline grading worksheet: the TA's filled in when given, else one of kmgrade's own), the
+// class page index.html with a page per student in students/ (see report::class_page) and,
 // when asked, Gradescope results. Manual points, when given, are added to the totals and the
-// feedback; the automatic points never change.
-ClassFiles write_class_files(const BatchOptions& options, const std::vector<std::string>& ids);
+// feedback; the automatic points never change. A student without a report is on the class
+// page with the reason `failed` gives (or "no report" when it names them not); `similarity`
+// is the class comparison to show, nullptr when there was none.
+ClassFiles write_class_files(const BatchOptions& options, const std::vector<report::ClassMember>& students,
+                             const std::vector<report::FailedStudent>& failed,
+                             const similarity::ClassSimilarity* similarity);
 
 } // namespace kmgrade::batch

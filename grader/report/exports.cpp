@@ -19,19 +19,20 @@ namespace {
 
 std::string student_id(const nlohmann::json& r) { return r.at("student").at("id").get<std::string>(); }
 
-// Manual points of one student per exercise, capped at the exercise's manual maximum.
-std::map<std::string, std::pair<double, std::string>> manual_for(const nlohmann::json& report,
-                                                                 const std::vector<ManualPoints>& manual)
+} // namespace
+
+std::map<std::string, ExerciseManual> manual_per_exercise(const nlohmann::json& report,
+                                                          const std::vector<ManualPoints>& manual)
 {
-  std::map<std::string, std::pair<double, std::string>> out;
+  std::map<std::string, ExerciseManual> out;
   const std::string id = student_id(report);
   for (const auto& m : manual) {
     if (m.participant_id != id) {
       continue;
     }
     auto& slot = out[m.exercise];
-    slot.first += m.points;
-    slot.second += (slot.second.empty() ? "" : "; ") + m.comment;
+    slot.points += m.points;
+    slot.comment += (slot.comment.empty() ? "" : "; ") + m.comment;
   }
   for (const auto& ex : report.at("exercises")) {
     auto it = out.find(ex.at("id").get<std::string>());
@@ -44,18 +45,16 @@ std::map<std::string, std::pair<double, std::string>> manual_for(const nlohmann:
         cap += c.at("max_points").get<double>();
       }
     }
-    it->second.first = std::clamp(it->second.first, 0.0, cap);
+    it->second.points = std::clamp(it->second.points, 0.0, cap);
   }
   return out;
 }
 
-} // namespace
-
 double manual_total(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
 {
   double sum = 0;
-  for (const auto& [ex, m] : manual_for(report, manual)) {
-    sum += m.first;
+  for (const auto& [ex, m] : manual_per_exercise(report, manual)) {
+    sum += m.points;
   }
   return sum;
 }
@@ -187,7 +186,7 @@ struct ExerciseFeedback
 
 std::vector<ExerciseFeedback> exercise_feedback(const nlohmann::json& report, const std::vector<ManualPoints>& manual)
 {
-  auto given = manual_for(report, manual);
+  auto given = manual_per_exercise(report, manual);
   std::vector<ExerciseFeedback> out;
   for (const auto& ex : report.at("exercises")) {
     const std::string id = ex.at("id").get<std::string>();
@@ -205,8 +204,8 @@ std::vector<ExerciseFeedback> exercise_feedback(const nlohmann::json& report, co
     if (manual_max > 0) {
       auto it = given.find(id);
       if (it != given.end()) {
-        f.head += fmt::format(" + {} graded by hand{}", format_points(it->second.first),
-                              it->second.second.empty() ? "" : " (" + it->second.second + ")");
+        f.head += fmt::format(" + {} graded by hand{}", format_points(it->second.points),
+                              it->second.comment.empty() ? "" : " (" + it->second.comment + ")");
       } else {
         f.head += " + manual part pending";
       }
@@ -303,11 +302,11 @@ std::string summary_csv(const std::vector<nlohmann::json>& reports, const std::v
   }
   rows.push_back(header);
   for (const auto& r : reports) {
-    auto given = manual_for(r, manual);
+    auto given = manual_per_exercise(r, manual);
     std::vector<std::string> row = {student_id(r), r.at("student").at("full_name").get<std::string>()};
     for (const auto& ex : r.at("exercises")) {
       auto it = given.find(ex.at("id").get<std::string>());
-      row.push_back(format_points(ex.at("score").get<double>() + (it == given.end() ? 0 : it->second.first)));
+      row.push_back(format_points(ex.at("score").get<double>() + (it == given.end() ? 0 : it->second.points)));
     }
     const double automatic = r.at("score").get<double>();
     const double by_hand = manual_total(r, manual);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,18 @@ struct ManualPoints
 // Reads the TA's file: CSV with the header "participant_id,exercise,points,comment".
 // Throws Error naming `origin`, the line and what is wrong.
 std::vector<ManualPoints> parse_manual_points(const std::string& csv, const std::string& origin);
+
+// The manual points a person gave a student in one exercise, capped at what the rubric gives
+// that exercise by hand, and their comments joined with "; ".
+struct ExerciseManual
+{
+  double points = 0;
+  std::string comment;
+};
+
+// The student's manual points per exercise id; an exercise nobody gave points to is absent.
+std::map<std::string, ExerciseManual> manual_per_exercise(const nlohmann::json& report,
+                                                          const std::vector<ManualPoints>& manual);
 
 // The student's manual points, each exercise's capped at what the rubric gives it by hand.
 double manual_total(const nlohmann::json& report, const std::vector<ManualPoints>& manual);

@@ -11,6 +11,8 @@ nlohmann::json optional_ns(const std::optional<std::uint64_t>& v)
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+} // namespace
+
 std::string format_ns(const std::optional<std::uint64_t>& v)
 {
   if (!v) {
@@ -24,9 +26,6 @@ std::string format_ns(const std::optional<std::uint64_t>& v)
   }
   return fmt::format("{} ns", *v);
 }
-
-
-} // namespace
 
 std::string format_points(double p)
 {

@@ -59,6 +59,9 @@ std::string to_json_text(const nlohmann::json& j);
 // Points as people write them: 1.5, 0.125, 6 (no trailing zeros).
 std::string format_points(double points);
 
+// A duration as the timing table shows it: "412.0 us", "1.2 ms", "850 ns"; "-" when unknown.
+std::string format_ns(const std::optional<std::uint64_t>& ns);
+
 // A summary a student or TA reads at a glance: per exercise the points, and for every
 // check that did not pass its message and evidence; then the timing table.
 std::string to_text(const Report& report, bool color);

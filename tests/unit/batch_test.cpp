@@ -121,15 +121,24 @@ TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
   EXPECT_EQ(result.unchanged, 1u);
   EXPECT_EQ(result.graded, 0u);
   ASSERT_EQ(result.failed.size(), 1u);
-  EXPECT_EQ(result.failed[0].substr(0, 2 * bob.size() + 3 + why.size()), bob + " (" + bob + ")" + why);
+  EXPECT_EQ(result.failed[0].id, bob);
+  EXPECT_EQ(result.failed[0].full_name, bob);
+  EXPECT_EQ(": " + result.failed[0].why.substr(0, why.size() - 2), why);
   // The class files are written, with the student who has a report.
   EXPECT_NE(util::read_file(dir / "out" / "summary.csv").find("\n" + ada + ","), std::string::npos);
+  // The class page lists both: the one with a report links to their page, the other says why not.
+  const auto page = util::read_file(dir / "out" / "index.html");
+  EXPECT_NE(page.find("href=\"students/" + ada + ".html\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "out" / "students" / (ada + ".html")));
+  EXPECT_NE(page.find("<tr class=\"failed\"><td>" + bob + "</td>"), std::string::npos);
 
   options.regrade = true;
   result = batch::run_batch(options);
   EXPECT_EQ(result.unchanged, 0u);
   ASSERT_EQ(result.failed.size(), 2u);
-  EXPECT_EQ(result.failed[0].substr(0, 2 * ada.size() + 3 + why.size()), ada + " (" + ada + ")" + why);
-  EXPECT_EQ(result.failed[1].substr(0, 2 * bob.size() + 3 + why.size()), bob + " (" + bob + ")" + why);
+  EXPECT_EQ(result.failed[0].id, ada);
+  EXPECT_EQ(": " + result.failed[0].why.substr(0, why.size() - 2), why);
+  EXPECT_EQ(result.failed[1].id, bob);
+  EXPECT_EQ(": " + result.failed[1].why.substr(0, why.size() - 2), why);
   fs::remove_all(dir);
 }
