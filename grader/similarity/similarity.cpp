@@ -25,6 +25,8 @@ constexpr int k_cache_version = 1;
 // share up to half their code (its loops and thread setup are all alike), at 24 a quarter.
 constexpr const char* k_min_run = "-r24";
 constexpr std::size_t k_min_base_line = 10;
+// Side-by-side views per module, the most alike pairs first.
+constexpr std::size_t k_max_views = 200;
 
 std::vector<std::string_view> split_lines(std::string_view text)
 {
@@ -313,20 +315,49 @@ void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::
   }
 }
 
-// The matching regions of a pair, from the cache or from one sim_c run, as (a, b).
-std::vector<Run> regions(const Entry& a, const Entry& b, const fs::path& work, const CompareOptions& options,
-                         Cache& cache)
+// The matching regions of the pairs `needed` that the cache lacks, from one sim_c run over
+// their files (each pair in isolation, -e), stored in the cache in the order of its key.
+void fill_regions(const std::vector<Entry>& entries, const std::vector<std::pair<std::size_t, std::size_t>>& needed,
+                  const fs::path& work, const CompareOptions& options, Cache& cache)
 {
-  auto& entry = cache[cache_key(a.sha256, b.sha256)];
-  const bool a_first = a.sha256 <= b.sha256;
-  if (!entry.runs) {
-    const auto& first = a_first ? a : b;
-    const auto& second = a_first ? b : a;
-    entry.runs = parse_runs(run_sim(options, {"sim_c", "-n", "-e", k_min_run, first.sim_name, second.sim_name}, work),
-                            first.sim_name, second.sim_name);
+  std::vector<std::pair<std::size_t, std::size_t>> missing;
+  std::set<std::size_t> files;
+  for (auto [i, j] : needed) {
+    if (!cache.at(cache_key(entries[i].sha256, entries[j].sha256)).runs) {
+      missing.emplace_back(i, j);
+      files.insert(i);
+      files.insert(j);
+    }
   }
-  auto runs = *entry.runs;
-  if (!a_first) {
+  if (missing.empty()) {
+    return;
+  }
+  std::vector<std::string> argv = {"sim_c", "-n", "-e", k_min_run};
+  for (auto i : files) {
+    argv.push_back(entries[i].sim_name);
+  }
+  const auto found = parse_all_runs(run_sim(options, argv, work));
+  for (auto [i, j] : missing) {
+    // The key's order: the file with the smaller hash first.
+    const auto& first = entries[i].sha256 <= entries[j].sha256 ? entries[i] : entries[j];
+    const auto& second = &first == &entries[i] ? entries[j] : entries[i];
+    std::vector<Run> runs;
+    if (auto it = found.find({first.sim_name, second.sim_name}); it != found.end()) {
+      runs = it->second;
+    } else if (auto back = found.find({second.sim_name, first.sim_name}); back != found.end()) {
+      for (const auto& r : back->second) {
+        runs.push_back({r.b_first, r.b_last, r.a_first, r.a_last});
+      }
+    }
+    cache.at(cache_key(first.sha256, second.sha256)).runs = runs;
+  }
+}
+
+// A pair's regions from the cache (see fill_regions), as (a, b).
+std::vector<Run> regions(const Entry& a, const Entry& b, const Cache& cache)
+{
+  auto runs = cache.at(cache_key(a.sha256, b.sha256)).runs.value_or(std::vector<Run>{});
+  if (a.sha256 > b.sha256) {
     for (auto& r : runs) {
       r = {r.b_first, r.b_last, r.a_first, r.a_last};
     }
@@ -404,20 +435,34 @@ std::vector<DirectedPercent> parse_percentages(std::string_view output)
   return out;
 }
 
-std::vector<Run> parse_runs(std::string_view output, const std::string& file_a, const std::string& file_b)
+std::map<std::pair<std::string, std::string>, std::vector<Run>> parse_all_runs(std::string_view output)
 {
   // "f1.c: line 44-53       |f2.c: line 32-41  [38]"
   static const std::regex k_line(R"(^(.+): line ([0-9]+)-([0-9]+)\s*\|(.+): line ([0-9]+)-([0-9]+)\s*\[[0-9]+\]\s*$)");
-  std::vector<Run> out;
+  std::map<std::pair<std::string, std::string>, std::vector<Run>> out;
   for (auto line : split_lines(output)) {
-    std::match_results<std::string_view::const_iterator> m;
-    if (!std::regex_match(line.begin(), line.end(), m, k_line)) {
+    // Most lines of the output are the file list and blank lines: skip them before the regex.
+    if (line.find('|') == std::string_view::npos) {
       continue;
     }
-    const Run r{std::stoi(m[2].str()), std::stoi(m[3].str()), std::stoi(m[5].str()), std::stoi(m[6].str())};
-    if (m[1].str() == file_a && m[4].str() == file_b) {
-      out.push_back(r);
-    } else if (m[1].str() == file_b && m[4].str() == file_a) {
+    std::match_results<std::string_view::const_iterator> m;
+    if (std::regex_match(line.begin(), line.end(), m, k_line)) {
+      out[{m[1].str(), m[4].str()}].push_back(
+        {std::stoi(m[2].str()), std::stoi(m[3].str()), std::stoi(m[5].str()), std::stoi(m[6].str())});
+    }
+  }
+  return out;
+}
+
+std::vector<Run> parse_runs(std::string_view output, const std::string& file_a, const std::string& file_b)
+{
+  const auto all = parse_all_runs(output);
+  std::vector<Run> out;
+  if (auto it = all.find({file_a, file_b}); it != all.end()) {
+    out = it->second;
+  }
+  if (auto it = all.find({file_b, file_a}); it != all.end() && file_a != file_b) {
+    for (const auto& r : it->second) {
       out.push_back({r.b_first, r.b_last, r.a_first, r.a_last});
     }
   }
@@ -677,19 +722,35 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
       }
     }
     compare_uncached(entries, todo, work, options, cache);
-    for (auto& p : pairs) {
+    std::vector<std::size_t> flagged;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      auto& p = pairs[k];
       const auto& a = entries[by_name.at(p.student_a)];
       const auto& b = entries[by_name.at(p.student_b)];
       used.insert(cache_key(a.sha256, b.sha256));
       p.percent = cache.at(cache_key(a.sha256, b.sha256)).percent;
       p.flagged = p.percent >= options.threshold;
-      if (!p.flagged) {
-        continue;
+      if (p.flagged) {
+        flagged.push_back(k);
       }
+    }
+    // The views of the most alike pairs: a class that shares one template without --base
+    // would otherwise get a page for every two students.
+    std::stable_sort(flagged.begin(), flagged.end(),
+                     [&](std::size_t x, std::size_t y) { return pairs[x].percent > pairs[y].percent; });
+    flagged.resize(std::min(flagged.size(), k_max_views));
+    std::vector<std::pair<std::size_t, std::size_t>> shown;
+    for (auto k : flagged) {
+      shown.emplace_back(by_name.at(pairs[k].student_a), by_name.at(pairs[k].student_b));
+    }
+    fill_regions(entries, shown, work, options, cache);
+    for (auto k : flagged) {
+      auto& p = pairs[k];
+      const auto& a = entries[by_name.at(p.student_a)];
+      const auto& b = entries[by_name.at(p.student_b)];
       p.view = fmt::format("similarity/{}/{}--{}.html", module, safe_file_name(p.student_a),
                            safe_file_name(p.student_b));
-      const auto runs = regions(a, b, work, options, cache);
-      const auto html = side_by_side_html(p, util::read_file(a.raw), util::read_file(b.raw), runs);
+      const auto html = side_by_side_html(p, util::read_file(a.raw), util::read_file(b.raw), regions(a, b, cache));
       if (util::read_file(out_dir / p.view) != html) {
         util::write_file_atomically(out_dir / p.view, html);
       }

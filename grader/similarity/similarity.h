@@ -25,7 +25,8 @@ struct PairScore
   int percent = 0;       // 0..100: how much of the smaller file the larger one covers
   bool flagged = false;  // percent >= the threshold
   // Where the side-by-side view of the two files is, relative to the batch's output folder
-  // ("similarity/page_alloc/101--102.html"); empty when the pair is not flagged.
+  // ("similarity/page_alloc/101--102.html"); empty when the pair is not flagged (or when a
+  // module has more than 200 flagged pairs and this is not among the 200 most alike).
   std::string view;
 };
 
@@ -70,7 +71,7 @@ struct CompareOptions
 // similarity.csv, similarity.json, similarity/cache.json and, for each flagged pair, the
 // side-by-side view similarity/<module>/<a>--<b>.html. Only pairs missing from the cache
 // (keyed by the sha256 of both normalised files) are given to sim_c: a rerun where nothing
-// changed runs it not at all. Throws Error when sim_c cannot be run or out_dir not written.
+// changed runs it not at all. At most 200 views per module, of the most alike pairs. Throws Error when sim_c cannot be run or out_dir not written.
 ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const std::vector<std::string>& modules,
                               const std::filesystem::path& out_dir, const CompareOptions& options);
 
@@ -111,6 +112,9 @@ struct Run
   int b_first = 0;
   int b_last = 0;
 };
+
+// The runs of sim_c -n output, by the two files' names as the output gives them.
+std::map<std::pair<std::string, std::string>, std::vector<Run>> parse_all_runs(std::string_view output);
 
 // The runs of sim_c -n output between `file_a` and `file_b` (either order in the output;
 // each Run is given as a, b).
