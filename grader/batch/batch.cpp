@@ -435,9 +435,9 @@ BatchResult run_batch(const BatchOptions& options)
 {
   const auto start = std::chrono::steady_clock::now();
   check_writable(options.out_dir);
+  check_similarity_inputs(options);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
   build::check_build_sandbox(kernel.build_dir);
-  check_similarity_inputs(options);
   const score::Rubric rubric = score::load_rubric(options.grade.rubric);
   const pipeline::GraderIdentity identity = pipeline::grader_identity(options.grade, rubric, kernel);
   // Everything a batch unpacks or builds lives here, and a batch killed mid-way leaves it

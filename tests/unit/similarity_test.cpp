@@ -1,7 +1,9 @@
 // Similarity across a class: the pairs, the clusters, sim_c's output read back, what is
 // removed before comparing, the cache, the side-by-side view and the CSV.
 
+#include "batch/batch.h"
 #include "similarity/similarity.h"
+#include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"
 
@@ -10,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace fs = std::filesystem;
 using namespace kmgrade;
@@ -282,4 +285,52 @@ TEST_F(SimilarityClassTest, ABaseFileMakesGivenCodeNoMatch)
   EXPECT_EQ(r.pairs[0].student_b, "2");
   EXPECT_LT(r.pairs[0].percent, 60);
   EXPECT_FALSE(r.pairs[0].flagged);
+}
+
+namespace {
+
+// PATH without sim_c for the life of the object.
+class PathWithoutSimC
+{
+public:
+  PathWithoutSimC()
+  {
+    if (const char* p = std::getenv("PATH")) {
+      m_saved = p;
+    }
+    ::setenv("PATH", "/nonexistent", 1);
+  }
+  ~PathWithoutSimC() { ::setenv("PATH", m_saved.c_str(), 1); }
+  PathWithoutSimC(const PathWithoutSimC&) = delete;
+  PathWithoutSimC& operator=(const PathWithoutSimC&) = delete;
+
+private:
+  std::string m_saved;
+};
+
+} // namespace
+
+class SimilarityBatchTest : public TempFolderTest
+{
+};
+
+TEST_F(SimilarityBatchTest, AMissingSimCStopsItBeforeGradingWithHowToInstallIt)
+{
+  batch::BatchOptions options;
+  options.input = k_samples / "class-download.zip";
+  options.out_dir = m_dir / "out";
+  options.grade.rubric = KMGRADE_RUBRIC;
+  options.grade.reference_dir = KMGRADE_REFERENCE;
+  PathWithoutSimC no_sim_c;
+  try {
+    batch::run_batch(options);
+    FAIL() << "a batch without sim_c started";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("install similarity-tester: sudo apt install similarity-tester, or pass "
+                                         "--no-similarity"),
+              std::string::npos)
+      << e.what();
+  }
+  EXPECT_FALSE(fs::exists(m_dir / "out" / ".scratch")) << "the class was unpacked before the check";
+  EXPECT_FALSE(fs::exists(m_dir / "out" / "reports" / "101.json"));
 }
