@@ -755,6 +755,20 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
         util::write_file_atomically(out_dir / p.view, html);
       }
     }
+    // Views of pairs flagged by an earlier run (another threshold, a file since changed) go.
+    std::set<fs::path> views;
+    for (const auto& p : pairs) {
+      if (!p.view.empty()) {
+        views.insert(out_dir / p.view);
+      }
+    }
+    for (auto it = fs::directory_iterator(sim_dir / module, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      if (it->path().extension() == ".html" && views.count(it->path()) == 0) {
+        std::error_code gone;
+        fs::remove(it->path(), gone);
+      }
+    }
     result.pairs.insert(result.pairs.end(), pairs.begin(), pairs.end());
   }
   fs::remove_all(work_root, ec);
