@@ -251,6 +251,13 @@ TEST_F(SimilarityClassTest, ASecondRunOfTheSameFilesRunsNoSimC)
   compare_class(changed, modules, m_dir, m_options);
   EXPECT_FALSE(m_run_in.empty());
   EXPECT_EQ(std::count(m_run_in.begin(), m_run_in.end(), "page_alloc"), 0);
+
+  // A pair no longer flagged loses its view.
+  changed[1].modules["page_alloc"] = k_samples / "class-extra" / "thompson" / "page_alloc.c";
+  const auto apart = compare_class(changed, modules, m_dir, m_options);
+  EXPECT_FALSE(apart.pairs[0].flagged);
+  EXPECT_EQ(apart.pairs[0].view, "");
+  EXPECT_FALSE(fs::exists(m_dir / "similarity" / "page_alloc" / "1--2.html"));
 }
 
 TEST_F(SimilarityClassTest, CorpusFilesByNameOrEveryModule)
