@@ -8,10 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
-#include <numeric>
+#include <cctype>
 #include <regex>
-#include <sstream>
 
 namespace kmgrade::similarity {
 
