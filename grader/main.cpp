@@ -221,12 +221,45 @@ int main(int argc, char** argv)
   batch->add_flag("--fresh-reference", opts.fresh_reference,
                   "Measure the reference modules' times again for this batch instead of reusing those measured "
                   "earlier on this machine");
+  std::string corpus;
+  batch->add_option("--corpus", corpus, "Folder of earlier years' or public solutions: every *.c file under it is "
+                                        "compared with the students' files of the module its name names (with all "
+                                        "three when it names none)")
+    ->check(CLI::ExistingDirectory);
+  std::vector<std::string> base_files;
+  batch->add_option("--base", base_files, "Code every student was given (a template, the assignment's listings): "
+                                          "its lines do not count as a match; may be given more than once")
+    ->check(CLI::ExistingFile);
+  int similarity_threshold = 0;
+  auto* threshold_option = batch->add_option("--similarity-threshold", similarity_threshold,
+                                             "Percent at which two students' files are flagged as similar "
+                                             "(default: the rubric's similarity.threshold, 60)")
+                             ->check(CLI::Range(1, 100));
+  bool no_similarity = false;
+  batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");
+  auto* similar = app.add_subcommand("similarity", "Only compare the students' files of a class, without grading: "
+                                                   "what kmgrade batch does after grading (similarity.csv, "
+                                                   "similarity.json and side-by-side views in --out)");
+  similar->add_option("CLASS", class_input, "The class zip or folder")->required()->check(CLI::ExistingPath);
+  similar->add_option("--out", out_dir, "Output folder (the same as the batch's, to reuse its cache)")->required();
+  similar->add_option("--corpus", corpus, "Folder of earlier years' or public solutions (*.c)")
+    ->check(CLI::ExistingDirectory);
+  similar->add_option("--base", base_files, "Code every student was given: its lines do not count as a match")
+    ->check(CLI::ExistingFile);
+  auto* similar_threshold = similar->add_option("--similarity-threshold", similarity_threshold,
+                                                "Percent at which a pair is flagged (default: the rubric's)")
+                              ->check(CLI::Range(1, 100));
+  similar->add_option("--rubric", rubric, "Rubric file")->capture_default_str();
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
-  batch->footer("A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or "
-                "kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Ctrl-C stops the running grades and "
-                "removes their scratch; the students graded so far keep their reports. Exit status: 0 when every "
-                "student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C "
-                "or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
+  batch->footer("After grading, each module of every student is compared with the same module of every other "
+                "student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged "
+                "pairs get a side-by-side view in similarity/<module>/, and the summary names groups of similar "
+                "submissions. Similarity never changes a score. A rerun grades only students whose submission, "
+                "rubric, reference solution, sandbox kernel or kmgrade build changed, so an interrupted batch "
+                "resumes; --regrade grades everyone again. Ctrl-C stops the running grades and removes their "
+                "scratch; the students graded so far keep their reports. Exit status: 0 when every student has a "
+                "report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C or SIGTERM, "
+                "1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
     app.parse(argc, argv);
@@ -243,6 +276,22 @@ int main(int argc, char** argv)
     opts.work_dir = from_user(work_dir);
     opts.accel = kmgrade::run::parse_accel(accel);
     opts.vm_timeout = std::chrono::seconds(vm_timeout);
+    if (similar->parsed()) {
+      kmgrade::batch::BatchOptions b;
+      b.input = from_user(class_input);
+      b.out_dir = from_user(out_dir);
+      b.grade = opts;
+      b.corpus = from_user(corpus);
+      for (const auto& f : base_files) {
+        b.base_files.push_back(from_user(f));
+      }
+      if (similar_threshold->count() > 0) {
+        b.similarity_threshold = similarity_threshold;
+      }
+      b.summary = &std::cout;
+      kmgrade::batch::compare_only(b);
+      return 0;
+    }
     if (batch->parsed()) {
       kmgrade::batch::BatchOptions b;
       b.input = from_user(class_input);
@@ -253,6 +302,14 @@ int main(int argc, char** argv)
       b.gradescope_dir = from_user(gradescope);
       b.worksheet = from_user(worksheet);
       b.regrade = regrade;
+      b.similarity = !no_similarity;
+      b.corpus = from_user(corpus);
+      for (const auto& f : base_files) {
+        b.base_files.push_back(from_user(f));
+      }
+      if (threshold_option->count() > 0) {
+        b.similarity_threshold = similarity_threshold;
+      }
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;
       b.summary = &std::cout;

@@ -315,6 +315,14 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
       out << fmt::format("  {:<28} {} of {} students\n", worst[i].second, -worst[i].first, reports.size());
     }
   }
+  if (result.similarity) {
+    const auto text = similarity::summary_text(*result.similarity);
+    out << (text.empty() ? fmt::format("similar submissions: none at {}% or more (similarity.csv has every pair)\n",
+                                       result.similarity->threshold)
+                         : text);
+  } else if (!result.similarity_error.empty()) {
+    out << "similarity: not compared: " << result.similarity_error << "\n";
+  }
   out << "grading failed for:" << (result.failed.empty() ? " nobody" : "") << "\n";
   for (const auto& f : result.failed) {
     out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
@@ -386,6 +394,57 @@ void write_class_page(const BatchOptions& options, const std::vector<nlohmann::j
   util::write_file_atomically(options.out_dir / "index.html", report::class_page(page));
 }
 
+// Similarity's inputs, checked before an hour of grading rather than after it.
+void check_similarity_inputs(const BatchOptions& options)
+{
+  if (!options.similarity) {
+    return;
+  }
+  similarity::require_sim_c();
+  if (!options.corpus.empty() && !fs::is_directory(options.corpus)) {
+    throw Error("the corpus " + options.corpus.string() + " is not a folder");
+  }
+  for (const auto& b : options.base_files) {
+    if (!fs::is_regular_file(b)) {
+      throw Error("the base file " + b.string() + " does not exist");
+    }
+  }
+}
+
+// Each student's files found again in the unpacked class (in `scratch`), then compared.
+void compare_students(const BatchOptions& options, const score::Rubric& rubric,
+                      const std::vector<intake::Student>& students, const fs::path& scratch, BatchResult& result)
+{
+  std::vector<similarity::StudentFiles> files;
+  std::vector<std::string> modules;
+  for (const auto& m : rubric.modules) {
+    modules.push_back(m.id);
+  }
+  for (const auto& s : students) {
+    try {
+      const auto sub = intake::open_submission(s.folder, pipeline::wanted_files(rubric), scratch / ("similar-" + s.id));
+      similarity::StudentFiles f{s.id, {}};
+      for (const auto& m : rubric.modules) {
+        if (auto it = sub.files.find(m.file); it != sub.files.end()) {
+          f.modules[m.id] = it->second;
+        }
+      }
+      files.push_back(std::move(f));
+    } catch (const Error&) {
+      // Unreadable: its grading says why; there is nothing of it to compare.
+    }
+  }
+  similarity::CompareOptions compare;
+  compare.threshold = options.similarity_threshold.value_or(rubric.similarity_threshold);
+  compare.corpus = options.corpus;
+  compare.base_files = options.base_files;
+  try {
+    result.similarity = similarity::compare_class(files, modules, options.out_dir, compare);
+  } catch (const Error& e) {
+    result.similarity_error = e.what();
+  }
+}
+
 } // namespace
 
 std::optional<ResumeKey> resume_key(const nlohmann::json& report)
@@ -403,6 +462,39 @@ std::optional<ResumeKey> resume_key(const nlohmann::json& report)
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
+}
+
+similarity::ClassSimilarity compare_only(const BatchOptions& options)
+{
+  BatchOptions checked = options;
+  checked.similarity = true;
+  check_similarity_inputs(checked);
+  const score::Rubric rubric = score::load_rubric(options.grade.rubric);
+  const fs::path scratch = options.out_dir / ".scratch";
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  BatchResult result;
+  try {
+    const auto students = intake::split_class(options.input, scratch / "class");
+    compare_students(options, rubric, students, scratch, result);
+  } catch (...) {
+    fs::remove_all(scratch, ec);
+    throw;
+  }
+  fs::remove_all(scratch, ec);
+  if (!result.similarity) {
+    throw Error("cannot compare the class " + options.input.string() + ": " + result.similarity_error);
+  }
+  if (options.summary) {
+    const auto text = similarity::summary_text(*result.similarity);
+    *options.summary << (text.empty() ? fmt::format("similar submissions: none at {}% or more\n",
+                                                    result.similarity->threshold)
+                                      : text)
+                     << fmt::format("wrote {}/similarity.csv ({} pairs) and {}/similarity.json\n",
+                                    options.out_dir.string(), result.similarity->pairs.size(),
+                                    options.out_dir.string());
+  }
+  return *result.similarity;
 }
 
 ClassFiles write_class_files(const BatchOptions& options, const std::vector<report::ClassMember>& students,
@@ -455,6 +547,7 @@ BatchResult run_batch(const BatchOptions& options)
 {
   const auto start = std::chrono::steady_clock::now();
   check_writable(options.out_dir);
+  check_similarity_inputs(options);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
   build::check_build_sandbox(kernel.build_dir);
   const score::Rubric rubric = score::load_rubric(options.grade.rubric);
@@ -573,6 +666,12 @@ BatchResult run_batch(const BatchOptions& options)
     t.join();
   }
   progress.end();
+  if (options.similarity && !stopping()) {
+    if (options.log) {
+      *options.log << "kmgrade: comparing the students' files\n";
+    }
+    compare_students(options, rubric, students, scratch, result);
+  }
   std::error_code ec;
   fs::remove_all(scratch, ec);
   fs::remove(options.out_dir / "failed", ec); // only when no student's failure is kept there
@@ -595,7 +694,8 @@ BatchResult run_batch(const BatchOptions& options)
   for (const auto& s : students) {
     members.push_back({s.id, s.full_name});
   }
-  const auto files = write_class_files(options, members, result.failed, nullptr);
+  const auto files =
+    write_class_files(options, members, result.failed, result.similarity ? &*result.similarity : nullptr);
   print_class_summary(options, result, files,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;

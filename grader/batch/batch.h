@@ -26,6 +26,10 @@ struct BatchOptions
   std::filesystem::path gradescope_dir; // optional: <dir>/<id>/results.json
   std::filesystem::path worksheet;      // optional: Moodle's grading worksheet to fill in
   bool regrade = false;                 // grade every student, even one whose report is current
+  bool similarity = true;               // compare the students' files (needs sim_c)
+  std::filesystem::path corpus;         // optional: earlier solutions to compare with too
+  std::vector<std::filesystem::path> base_files; // code every student was given: no match
+  std::optional<int> similarity_threshold;       // percent; unset: the rubric's
   bool live_progress = false;           // redraw one status line (a terminal)
   std::ostream* log = nullptr;          // progress lines
   std::ostream* summary = nullptr;      // the class summary at the end
@@ -41,6 +45,8 @@ struct BatchResult
   std::size_t unchanged = 0; // skipped: their report's resume key is the current one
   std::vector<report::FailedStudent> failed; // students without a report, with why
   bool stopped = false;             // options.stop ended it early
+  std::optional<similarity::ClassSimilarity> similarity; // unset: not compared, or it failed
+  std::string similarity_error;                          // why the comparison failed
 };
 
 // What a report was graded from. A report is reused only when every part is the current one.
@@ -63,10 +69,19 @@ std::optional<ResumeKey> resume_key(const nlohmann::json& report);
 // that student is done; a student whose report's resume key is the current one is not graded
 // again (unless `regrade`), so an interrupted batch resumes. Any failure to grade one student,
 // whatever its kind, is that student's: listed in `failed` with its reason, the others are
-// graded. Then writes the class files (see write_class_files). Throws Error when the class
-// cannot be read, out_dir cannot be written, or the worksheet does not match the class
-// (checked before any grading).
+// graded. Then, unless turned off, compares the students' files (similarity::compare_class:
+// similarity.csv, similarity.json, the side-by-side views; a failure there is reported, never
+// a student's) and writes the class files (see write_class_files). Throws Error when the
+// class cannot be read, out_dir cannot be written, the worksheet does not match the class, or
+// similarity is asked for without sim_c, a corpus folder or a base file (all checked before
+// any grading).
 BatchResult run_batch(const BatchOptions& options);
+
+// Only the similarity part of a batch, without grading: the class split as run_batch does
+// it, each student's files found, compared (similarity::compare_class) into options.out_dir,
+// and its summary lines printed to options.summary. Throws Error when the class cannot be
+// read, sim_c is missing or the comparison fails.
+similarity::ClassSimilarity compare_only(const BatchOptions& options);
 
 struct ClassFiles
 {

@@ -76,6 +76,12 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.timing.slack_ns = t.at("slack_ns").get<std::uint64_t>();
     r.timing.resolution_ns = t.at("resolution_ns").get<std::uint64_t>();
     r.timing.tick_ns = t.at("tick_ns").get<std::uint64_t>();
+    if (j.contains("similarity")) {
+      r.similarity_threshold = j.at("similarity").at("threshold").get<int>();
+      if (r.similarity_threshold < 1 || r.similarity_threshold > 100) {
+        throw Error("invalid rubric " + origin + ": similarity.threshold must be a percent from 1 to 100");
+      }
+    }
     for (const auto& m : j.at("modules")) {
       ModuleSpec spec;
       spec.id = m.at("id").get<std::string>();

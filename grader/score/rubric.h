@@ -55,6 +55,7 @@ struct Rubric
   unsigned struct_size = 0;
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
+  int similarity_threshold = 60; // percent at which two students' files are flagged as alike
   std::vector<ModuleSpec> modules;
   std::vector<std::string> identify_order; // module ids: who takes a file that fits several
   std::vector<std::string> trace_events;

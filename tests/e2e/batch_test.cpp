@@ -19,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <set>
 #include <thread>
@@ -144,6 +145,37 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_EQ(reports_in(out), students);
   EXPECT_FALSE(fs::exists(out / ".scratch")) << "the finished batch left its scratch folder";
 
+  // Similarity: real copies and the renamed near-copy flagged, independent solutions not.
+  const auto similarity = kmgrade::report::parse_csv(read_text(out / "similarity.csv"));
+  ASSERT_FALSE(similarity.empty());
+  EXPECT_EQ(similarity[0], (std::vector<std::string>{"module", "student_a", "student_b", "percent", "flagged"}));
+  std::map<std::string, std::string> flagged_of;
+  std::set<std::string> pairs_seen;
+  for (std::size_t i = 1; i < similarity.size(); ++i) {
+    ASSERT_EQ(similarity[i].size(), 5u);
+    const auto key = similarity[i][0] + " " + similarity[i][1] + " " + similarity[i][2];
+    EXPECT_LT(similarity[i][1], similarity[i][2]) << key;
+    EXPECT_TRUE(pairs_seen.insert(key).second) << key << " twice";
+    flagged_of[key] = similarity[i][4];
+  }
+  const auto& want_similar = expected.at("similarity");
+  for (const auto& p : want_similar.at("flagged")) {
+    const auto key = p[0].get<std::string>() + " " + p[1].get<std::string>() + " " + p[2].get<std::string>();
+    EXPECT_EQ(flagged_of[key], "yes") << key << " must be flagged";
+    EXPECT_TRUE(fs::exists(out / "similarity" / p[0].get<std::string>() /
+                           (p[1].get<std::string>() + "--" + p[2].get<std::string>() + ".html")))
+      << key;
+  }
+  for (const auto& p : want_similar.at("not_flagged")) {
+    const auto key = p[0].get<std::string>() + " " + p[1].get<std::string>() + " " + p[2].get<std::string>();
+    EXPECT_EQ(flagged_of[key], "no") << key << " must not be flagged";
+  }
+  EXPECT_NE(resumed.output.find("similar submissions (at least 60%, see similarity.csv):"), std::string::npos)
+    << resumed.output;
+  EXPECT_TRUE(fs::exists(out / "similarity.json"));
+  EXPECT_TRUE(fs::exists(out / "sources" / "110" / "kmem_alloc.c"));
+  const std::string similarity_csv = read_text(out / "similarity.csv");
+
   for (const auto& [id, want] : expected.at("students").items()) {
     const auto report = nlohmann::json::parse(read_text(out / "reports" / (id + ".json")));
     EXPECT_EQ(report.at("student").at("full_name"), want.at("full_name")) << id;
@@ -174,6 +206,7 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_NE(rerun.output.find("0 graded now, " + std::to_string(students) + " unchanged"), std::string::npos)
     << rerun.output;
   EXPECT_NE(rerun.output.find("moodle-grades.csv gives grades out of 8: "), std::string::npos) << rerun.output;
+  EXPECT_EQ(read_text(out / "similarity.csv"), similarity_csv) << "a rerun of the same class compares the same";
 
   // The TA's worksheet from Moodle, filled in from the same reports.
   auto args = batch_args(out);
@@ -229,7 +262,7 @@ TEST(EndToEndBatch, AWorksheetOfAnotherClassIsRefusedBeforeGrading)
                                       opts);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("kmgrade: error: the grading worksheet " + (base / "other.csv").string() +
-                          " has no row for 1 of the 6 students of the class: Barbara Liskov (105). Download the "
+                          " has no row for 1 of the 9 students of the class: Barbara Liskov (105). Download the "
                           "worksheet and the submissions from the same assignment"),
             std::string::npos)
     << r.output;

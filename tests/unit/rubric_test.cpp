@@ -33,6 +33,24 @@ TEST(Rubric, DefaultLab5RubricSumsToEight)
   EXPECT_NE(r.module("page_alloc")->module_name, "page_alloc"); // built-in mm/page_alloc.c owns that name
 }
 
+TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
+{
+  std::string text = rubric_text();
+  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 60);
+  const std::string block = "\"similarity\": {\"threshold\": 60},";
+  const auto at = text.find(block);
+  ASSERT_NE(at, std::string::npos);
+  std::string other = text;
+  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 75},");
+  EXPECT_EQ(score::parse_rubric(other, "75.json").similarity_threshold, 75);
+  other = text;
+  other.erase(at, block.size());
+  EXPECT_EQ(score::parse_rubric(other, "none.json").similarity_threshold, 60);
+  other = text;
+  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 0},");
+  EXPECT_THROW(score::parse_rubric(other, "zero.json"), Error);
+}
+
 TEST(Rubric, RejectsPointsThatDoNotAddUp)
 {
   std::string text = rubric_text();

@@ -1,0 +1,71 @@
+// Lab 5, exercise 5 (K. Booth)
+// Items come from a slab cache made for them in init and destroyed in exit.
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/kthread.h>
+#include <linux/wait.h>
+#include <linux/cpumask.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/ktime.h>
+
+static uint objnum = 2000;
+module_param(objnum, uint, 0400);
+
+struct booth_item {
+	unsigned int v[8];
+};
+
+static DECLARE_WAIT_QUEUE_HEAD(idle_q);
+static struct task_struct *th;
+static struct kmem_cache *pool;
+
+static int measure(void *ignored)
+{
+	uint left;
+	ktime_t began;
+	s64 spent;
+
+	set_cpus_allowed_ptr(current, cpumask_of(0));
+	printk(KERN_INFO "booth cache_alloc: objnum=%u\n", objnum);
+	printk(KERN_INFO "booth cache_alloc: sizeof item=%d bytes\n", (int)sizeof(struct booth_item));
+
+	began = ktime_get();
+	for (left = objnum; left > 0; --left) {
+		void *it = kmem_cache_alloc(pool, GFP_KERNEL);
+		if (!it) {
+			printk(KERN_ERR "booth cache_alloc: out of memory, %u left\n", left);
+			break;
+		}
+		kmem_cache_free(pool, it);
+	}
+	spent = ktime_to_ns(ktime_sub(ktime_get(), began));
+	printk(KERN_INFO "booth cache_alloc: %u alloc+free took %lld ns\n", objnum - left, spent);
+
+	wait_event_interruptible(idle_q, kthread_should_stop());
+	return 0;
+}
+
+static int __init booth_init(void)
+{
+	pool = kmem_cache_create("booth_items", sizeof(struct booth_item), 0, 0, NULL);
+	if (!pool)
+		return -ENOMEM;
+	th = kthread_run(measure, NULL, "booth_cache");
+	if (IS_ERR(th)) {
+		kmem_cache_destroy(pool);
+		return PTR_ERR(th);
+	}
+	return 0;
+}
+
+static void __exit booth_exit(void)
+{
+	kthread_stop(th);
+	kmem_cache_destroy(pool);
+}
+
+module_init(booth_init);
+module_exit(booth_exit);
+MODULE_LICENSE("Dual BSD/GPL");
