@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string g_kmgrade, g_class, g_manual, g_expected, g_student, g_worksheet;
+std::string g_kmgrade, g_class, g_manual, g_expected, g_student, g_worksheet, g_chromium;
 
 std::string read_text(const fs::path& path)
 {
@@ -108,6 +108,21 @@ void run_and_kill_after_first_report(const fs::path& out, const fs::path& tmpdir
   ASSERT_GE(reports_in(out), 1u);
 }
 
+// The DOM headless Chromium builds from `file`, opened from the folder as a TA opens it.
+std::string dom_of(const fs::path& file, const fs::path& profile)
+{
+  kmgrade::util::ProcessOptions options;
+  options.timeout = std::chrono::seconds(120);
+  options.max_output = 16 << 20;
+  auto r = kmgrade::util::run_process({"sh", "-c", "exec \"$@\" 2>/dev/null", "sh", g_chromium, "--headless=new",
+                                       "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                       "--user-data-dir=" + profile.string(), "--dump-dom",
+                                       "file://" + file.string()},
+                                      options);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return r.output;
+}
+
 TEST(EndToEndBatch, KilledResumedAndRerun)
 {
   const fs::path out = fs::temp_directory_path() / ("kmgrade-e2e-batch-" + std::to_string(::getpid()));
@@ -170,6 +185,24 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
     const auto key = p[0].get<std::string>() + " " + p[1].get<std::string>() + " " + p[2].get<std::string>();
     EXPECT_EQ(flagged_of[key], "no") << key << " must not be flagged";
   }
+
+  // What a TA sees when they open the class page of this batch in a browser: every student's
+  // row, the chart, and the near-copy's cluster, whose link opens the two files side by side.
+  const auto page = dom_of(out / "index.html", out.string() + "-chromium");
+  for (const auto& [id, student] : expected.at("students").items()) {
+    EXPECT_NE(page.find("<a href=\"students/" + id + ".html\">" + student.at("full_name").get<std::string>()),
+              std::string::npos)
+      << id;
+  }
+  EXPECT_NE(page.find("<svg class=\"histogram\""), std::string::npos);
+  EXPECT_NE(page.find("<rect class=\"bar\""), std::string::npos);
+  const std::string near_copy = "similarity/page_alloc/109--110.html";
+  ASSERT_NE(page.find("href=\"" + near_copy + "\""), std::string::npos) << "no link to " << near_copy;
+  const auto view = dom_of(out / near_copy, out.string() + "-chromium");
+  EXPECT_NE(view.find("<h1>page_alloc: 109 and 110, "), std::string::npos) << view.substr(0, 2000);
+  EXPECT_NE(view.find("<table class=\"view\">"), std::string::npos);
+  EXPECT_NE(view.find("<tr class=\"m0\">"), std::string::npos) << "no matching region marked";
+  fs::remove_all(out.string() + "-chromium");
   EXPECT_NE(resumed.output.find("similar submissions (at least 60%, see similarity.csv):"), std::string::npos)
     << resumed.output;
   EXPECT_TRUE(fs::exists(out / "similarity.json"));
@@ -302,8 +335,9 @@ TEST(EndToEndBatch, AFailedGradeKeepsTheConsoleLogItsMessageNames)
 int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
-  if (argc < 7) {
-    std::fprintf(stderr, "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER WORKSHEET.csv\n");
+  if (argc < 8) {
+    std::fprintf(stderr,
+                 "usage: e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER WORKSHEET.csv CHROMIUM\n");
     return 2;
   }
   g_kmgrade = argv[1];
@@ -312,5 +346,6 @@ int main(int argc, char** argv)
   g_expected = argv[4];
   g_student = argv[5];
   g_worksheet = argv[6];
+  g_chromium = argv[7];
   return RUN_ALL_TESTS();
 }
