@@ -36,7 +36,10 @@ struct Plan
   std::size_t max_segments = 2000;
   std::size_t max_log_lines = 400;
   int trace_buffer_kb = 16384;
-  int hung_task_timeout_s = 10; // the kernel's hung-task detector, well inside call_timeout_ms
+  // The kernel's hung-task detector: well inside call_timeout_ms, so an insmod that blocks
+  // is reported before the agent gives up on it, and well after the soft lockup report of a
+  // thread that spins (see run::k_kernel_command_line), whose victims it would report first.
+  int hung_task_timeout_s = 14;
   // Stop after a load that left the kernel in a state later loads should not inherit, so
   // the host can go on in a fresh VM.
   bool stop_when_dirty = true;
