@@ -79,10 +79,42 @@ std::string stop_reason(const util::ProcessResult& r, const BuildLimits& limits)
   return "";
 }
 
+// The submission's folders and included files, under this folder of the build's.
+constexpr const char* k_submission_copy = "submission";
+// A link to the copy of the source's own folder, searched for `#include "..."` right after
+// the folder of the file itself, so a name relative to the source finds what it names: a
+// link, because the folder's own name may hold spaces or quotes that make would split.
+constexpr const char* k_source_folder = "submission-source-folder";
+
+// Copies the included files where the source's includes find them; true when there are any.
+bool place_includes(const fs::path& source, const BuildOptions& options)
+{
+  if (options.includes.empty()) {
+    return false;
+  }
+  const fs::path copy = options.scratch / k_submission_copy;
+  const fs::path source_folder = source.lexically_relative(options.submission_root).parent_path();
+  std::error_code ec;
+  fs::create_directories(copy / source_folder, ec);
+  for (const auto& rel : options.includes) {
+    fs::create_directories((copy / rel).parent_path(), ec);
+    write_text(copy / rel, util::read_file(options.submission_root / rel));
+  }
+  fs::create_directory_symlink(fs::path(k_submission_copy) / source_folder, options.scratch / k_source_folder, ec);
+  if (ec) {
+    throw Error("cannot link " + (options.scratch / k_source_folder).string() + ": " + ec.message() +
+                " (check that the scratch folder is writable)");
+  }
+  return true;
+}
+
 KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const std::string& object,
-                     bool with_compat, const BuildOptions& options)
+                     bool with_compat, bool with_includes, const BuildOptions& options)
 {
   std::string kbuild = "obj-m += " + module_name + ".o\n" + module_name + "-y := " + object + ".o\n";
+  if (with_includes) {
+    kbuild += std::string("ccflags-y += -iquote $(src)/") + k_source_folder + "\n";
+  }
   if (with_compat) {
     kbuild += "ccflags-y += -include $(src)/kmgrade_compat.h\n";
     write_text(dir / "kmgrade_compat.h", k_compat_header);
@@ -234,18 +266,34 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   const std::string file_name = object + ".c";
   const std::string text = util::read_file(source);
   write_text(options.scratch / file_name, text);
+  const bool with_includes = place_includes(source, options);
+  const fs::path source_folder = source.lexically_relative(options.submission_root).parent_path();
+  for (const auto& rel : options.includes) {
+    result.includes.push_back(rel.lexically_relative(source_folder).string());
+  }
 
-  auto as_written = run_kbuild(options.scratch, module_name, object, false, options);
+  auto as_written = run_kbuild(options.scratch, module_name, object, false, with_includes, options);
   result.stopped = as_written.stopped;
   result.log = as_written.output;
   result.diagnostics = parse_diagnostics(as_written.output, file_name);
   for (auto& d : result.diagnostics) {
     d.file = source.filename().string();
   }
+  // What the compiler said of an included file is the student's to read too.
+  for (std::size_t i = 0; i < options.includes.size(); ++i) {
+    for (auto& d : parse_diagnostics(as_written.output, options.includes[i].filename().string())) {
+      d.file = result.includes[i];
+      result.diagnostics.push_back(std::move(d));
+    }
+  }
   result.ok = as_written.ok;
-  result.removed_apis = find_removed_apis(text);
+  std::string all_text = text;
+  for (const auto& rel : options.includes) {
+    all_text += "\n" + util::read_file(options.submission_root / rel);
+  }
+  result.removed_apis = find_removed_apis(all_text);
   if (!result.ok && result.stopped.empty() && !result.removed_apis.empty()) {
-    result.shimmed = run_kbuild(options.scratch, module_name, object, true, options).ok;
+    result.shimmed = run_kbuild(options.scratch, module_name, object, true, with_includes, options).ok;
   }
   if (result.ok || result.shimmed) {
     result.ko = options.scratch / (module_name + ".ko");

@@ -33,6 +33,7 @@ struct ModuleBuild
   bool ok = false;          // built as written
   bool shimmed = false;     // built only with the compatibility header
   std::vector<std::string> removed_apis; // old-kernel APIs the file uses (getnstimeofday, ...)
+  std::vector<std::string> includes;     // the submission's files the build included, as named in it
   std::string stopped; // why the build was stopped at a limit ("a compiler process used up ..."), or ""
   std::vector<Diagnostic> diagnostics; // of the build as written
   std::string log;                     // the build's output as written, capped
@@ -44,6 +45,11 @@ struct BuildOptions
   std::filesystem::path kernel_build_dir; // /lib/modules/<v>/build
   std::filesystem::path scratch;          // a folder of this module's own; created
   BuildLimits limits;
+  // The submission's files the source includes (intake::included_files), relative to
+  // `submission_root`, which also holds the source: each is put where the source's
+  // `#include "..."` finds it, and nothing else of the submission is.
+  std::filesystem::path submission_root;
+  std::vector<std::filesystem::path> includes;
 };
 
 // Compiles `source` alone into module `module_name` with a Kbuild written here (never the

@@ -284,6 +284,9 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
     }
     v = fail(e.file + " did not compile: " + why);
   }
+  for (const auto& included : b.includes) {
+    add_evidence(v, "built with " + included + " from the submission");
+  }
   // A file can make the compiler repeat itself without end; the first lines say what is wrong.
   constexpr std::size_t k_shown = 20;
   for (const auto* lines : {&errors, &warnings}) {

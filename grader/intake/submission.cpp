@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -56,7 +57,89 @@ bool calls_all(const std::string& text, const std::vector<std::string>& calls)
   return std::all_of(calls.begin(), calls.end(), [&](const std::string& c) { return called.count(c) > 0; });
 }
 
+// The names of the `#include "name"` lines of `text`, in order.
+std::vector<std::string> quoted_includes(std::string_view text)
+{
+  std::vector<std::string> names;
+  std::size_t line_start = 0;
+  while (line_start < text.size()) {
+    std::size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string_view::npos) {
+      line_end = text.size();
+    }
+    const std::string_view line = text.substr(line_start, line_end - line_start);
+    line_start = line_end + 1;
+    std::size_t i = util::skip_space(line, 0);
+    if (i >= line.size() || line[i] != '#') {
+      continue;
+    }
+    i = util::skip_space(line, i + 1);
+    constexpr std::string_view directive = "include";
+    if (line.substr(i, directive.size()) != directive) {
+      continue;
+    }
+    i = util::skip_space(line, i + directive.size());
+    if (i >= line.size() || line[i] != '"') {
+      continue;
+    }
+    const std::size_t close = line.find('"', i + 1);
+    if (close != std::string_view::npos && close > i + 1) {
+      names.emplace_back(line.substr(i + 1, close - i - 1));
+    }
+  }
+  return names;
+}
+
+// `name` as included from the file `from` (both relative to `root`), when it is a regular
+// file inside `root` reached through no link.
+std::optional<fs::path> resolve_include(const fs::path& root, const fs::path& from, const std::string& name)
+{
+  const fs::path wanted(name);
+  if (wanted.is_absolute() || name.find('\0') != std::string::npos) {
+    return std::nullopt;
+  }
+  const fs::path rel = (from.parent_path() / wanted).lexically_normal();
+  if (rel.empty() || *rel.begin() == ".." || rel.is_absolute()) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  fs::path walked = root;
+  for (const auto& part : rel) {
+    walked /= part;
+    if (fs::is_symlink(fs::symlink_status(walked, ec))) {
+      return std::nullopt;
+    }
+  }
+  const auto status = fs::symlink_status(walked, ec);
+  if (ec || !fs::is_regular_file(status) || fs::file_size(walked, ec) > k_max_include_bytes || ec) {
+    return std::nullopt;
+  }
+  return rel;
+}
+
 } // namespace
+
+std::vector<fs::path> included_files(const fs::path& root, const fs::path& source)
+{
+  std::vector<fs::path> found;
+  std::vector<fs::path> pending = {source};
+  while (!pending.empty() && found.size() < k_max_includes) {
+    const fs::path from = pending.back();
+    pending.pop_back();
+    for (const auto& name : quoted_includes(util::read_file(root / from))) {
+      auto rel = resolve_include(root, from, name);
+      if (!rel || *rel == source || std::find(found.begin(), found.end(), *rel) != found.end()) {
+        continue;
+      }
+      if (found.size() == k_max_includes) {
+        break;
+      }
+      found.push_back(*rel);
+      pending.push_back(*rel);
+    }
+  }
+  return found;
+}
 
 Submission open_submission(const fs::path& path, const std::vector<WantedFile>& wanted, const fs::path& scratch)
 {
@@ -194,6 +277,11 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
     }
     s.files[w.name] = s.root / it->second;
     digest_input += w.name + '\0' + util::read_file(s.files[w.name]) + '\0';
+    auto& includes = s.includes[w.name];
+    includes = included_files(s.root, it->second);
+    for (const auto& rel : includes) {
+      digest_input += rel.string() + '\0' + util::read_file(s.root / rel) + '\0';
+    }
   }
   s.sha256 = util::sha256_hex(digest_input);
   std::sort(reports.begin(), reports.end());

@@ -138,7 +138,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
       b.ok = true;
       b.ko = ko;
     } else {
-      b = build::build_module(src, name, {kernel.build_dir, scratch / m.id, {}});
+      b = build::build_module(src, name, {kernel.build_dir, scratch / m.id, {}, {}, {}});
       if (!b.ok) {
         throw Error("the reference " + m.file + " does not build against " + kernel.version + ":\n" + b.log);
       }
@@ -260,8 +260,9 @@ report::Report grade(const GradeOptions& options)
     auto found = submission.files.find(m.file);
     if (found != submission.files.end()) {
       e.found_at = rep.files[m.file];
-      builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name,
-                                build::BuildOptions{kernel.build_dir, work.path() / "build" / m.id, {}});
+      build::BuildOptions bopts{kernel.build_dir, work.path() / "build" / m.id, {}, submission.root,
+                                submission.includes[m.file]};
+      builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name, bopts);
     }
     student[m.id] = std::move(e);
   }

@@ -85,7 +85,7 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
     e.file = m.file;
     e.module_name = m.module_name;
     e.found_at = m.file;
-    e.build = build::build_module(g_sample / m.file, m.module_name, {m_vm.kernel.build_dir, m_dir / "build" / m.id, {}});
+    e.build = build::build_module(g_sample / m.file, m.module_name, {m_vm.kernel.build_dir, m_dir / "build" / m.id, {}, {}, {}});
     ASSERT_TRUE(e.build->ok) << e.build->log;
     const std::string guest = "/modules/" + m.module_name + ".ko";
     m_files.push_back({guest, e.build->ko, "", 0644});

@@ -76,7 +76,7 @@ protected:
     const auto source = m_dir / "page_alloc.c";
     std::ofstream(source) << text;
     return build_module(source, "lab5_page_alloc",
-                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits});
+                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits, {}, {}});
   }
 
   std::filesystem::path m_dir;
@@ -162,4 +162,42 @@ TEST_F(BuildSandboxTest, OldKernelCodeInAScratchPathWithSpacesAndPercentBuildsWi
   EXPECT_EQ(b.diagnostics[0].severity, "error");
   EXPECT_TRUE(b.shimmed) << b.log;
   EXPECT_EQ(b.info.license, "GPL");
+}
+
+// A student's own headers, in a folder whose name make would split, one of them found by a
+// path that climbs out of the source's folder, and their mistakes reported in them.
+TEST_F(BuildSandboxTest, TheSubmissionsOwnHeadersAreBuiltWhereTheSourceFindsThem)
+{
+  const std::filesystem::path root = m_dir / "submission";
+  const auto write = [&](const std::filesystem::path& rel, const std::string& text) {
+    std::filesystem::create_directories((root / rel).parent_path());
+    std::ofstream(root / rel) << text;
+  };
+  write("Lab 5 \"final\" $(x)/page_alloc.c",
+        "#include <linux/module.h>\n#include \"page_alloc.h\"\n#include \"../shared/license.h\"\n"
+        "static int __init start(void) { return ANSWER - 42; }\nmodule_init(start);\n");
+  write("Lab 5 \"final\" $(x)/page_alloc.h", "#define ANSWER 42\n");
+  write("shared/license.h", "MODULE_LICENSE(\"GPL\");\n");
+  BuildOptions options{kmgrade::run::find_sandbox_kernel().build_dir, m_dir / "build", {}, root,
+                       {"Lab 5 \"final\" $(x)/page_alloc.h", "shared/license.h"}};
+  auto b = build_module(root / "Lab 5 \"final\" $(x)/page_alloc.c", "lab5_page_alloc", options);
+  EXPECT_TRUE(b.ok) << b.log;
+  EXPECT_EQ(b.info.license, "GPL");
+  EXPECT_EQ(b.includes, (std::vector<std::string>{"page_alloc.h", "../shared/license.h"}));
+
+  write("shared/license.h", "MODULE_LICENSE(\"GPL\")\nint broken(void) { return }\n");
+  b = build_module(root / "Lab 5 \"final\" $(x)/page_alloc.c", "lab5_page_alloc", options);
+  EXPECT_FALSE(b.ok);
+  ASSERT_FALSE(b.diagnostics.empty()) << b.log;
+  EXPECT_EQ(b.diagnostics.front().file, "../shared/license.h") << b.log;
+  EXPECT_EQ(b.diagnostics.front().severity, "error");
+}
+
+TEST_F(BuildSandboxTest, AHeaderTheStudentDidNotHandInFailsTheBuildWithTheCompilersMessage)
+{
+  auto b = build("#include <linux/module.h>\n#include \"page_allocation.h\"\nMODULE_LICENSE(\"GPL\");\n");
+  EXPECT_FALSE(b.ok);
+  ASSERT_FALSE(b.diagnostics.empty()) << b.log;
+  EXPECT_EQ(b.diagnostics[0].message, "page_allocation.h: No such file or directory");
+  EXPECT_TRUE(b.includes.empty());
 }

@@ -84,3 +84,35 @@ TEST_F(SubmissionTest, TwoCandidatesTheShallowestWinsWithANote)
                       "order)"),
             s.notes.end());
 }
+
+TEST_F(SubmissionTest, TheSubmissionsOwnIncludesAreFoundAsTheCompilerFindsThem)
+{
+  write("Lab 5/page_allocation.c",
+        "#include <linux/module.h>\n#include \"page_allocation.h\"\n  #  include \"../common/timing.h\"\n"
+        "#include \"missing.h\"\np = alloc_pages(GFP_KERNEL, order);\n");
+  write("Lab 5/page_allocation.h", "#include \"types.h\"\n#include \"page_allocation.h\"\n");
+  write("Lab 5/types.h", "struct s { int a; };\n");
+  write("common/timing.h", "#include \"../../outside.h\"\n#include \"/etc/passwd\"\n");
+  write("Lab 5/unused.h", "int unused;\n");
+  auto s = intake::locate_files(m_dir, k_lab5);
+  const std::vector<fs::path> expected = {"Lab 5/page_allocation.h", "common/timing.h", "Lab 5/types.h"};
+  EXPECT_EQ(s.includes.at("page_alloc.c"), expected);
+  EXPECT_EQ(s.includes.count("kmem_alloc.c"), 0u) << "kmem_alloc.c is not in the submission";
+
+  // A changed header is a changed submission.
+  const std::string before = s.sha256;
+  write("Lab 5/types.h", "struct s { long a; };\n");
+  EXPECT_NE(intake::locate_files(m_dir, k_lab5).sha256, before);
+}
+
+TEST_F(SubmissionTest, AnIncludeThroughALinkOrOfAFolderIsLeftOut)
+{
+  write("sub/page.c", "#include \"link.h\"\n#include \"dir/secret.h\"\n#include \"folder\"\n"
+                      "alloc_pages(GFP_KERNEL, 0);\n");
+  write("outside/secret.h", "int secret;\n");
+  fs::create_directories(m_dir / "sub/folder");
+  fs::create_symlink("/etc/passwd", m_dir / "sub/link.h");
+  fs::create_directory_symlink(m_dir / "outside", m_dir / "sub/dir");
+  auto s = intake::locate_files(m_dir, k_lab5);
+  EXPECT_TRUE(s.includes.at("page_alloc.c").empty());
+}
