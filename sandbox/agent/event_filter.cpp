@@ -4,6 +4,7 @@
 #include "observe/numbers.h"
 
 #include <algorithm>
+#include <set>
 
 namespace kmgrade::agent {
 
@@ -23,13 +24,20 @@ std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std:
                                       const std::string& module_name, const ModuleRange& range)
 {
   std::vector<TraceEvent> kept;
+  // Pages the module's threads hold: an exit function may free them, run by rmmod, and a
+  // page free names no call site.
+  std::set<std::string> held_pfns;
   for (auto& ev : events) {
     // A wake-up of a module thread is recorded in the waker's context: it marks when the
     // thread was started, which is when a binding made before then takes effect.
     const bool thread_woken =
       ev.name == "sched_waking" && threads.count(observe::parse_number<int>(ev.field("pid")).value_or(0));
-    if (threads.count(ev.pid) || thread_woken || ev.name == "console" || ev.name == "function" ||
+    const bool frees_held = ev.name == "mm_page_free" && held_pfns.erase(ev.field("pfn")) > 0;
+    if (threads.count(ev.pid) || thread_woken || frees_held || ev.name == "console" || ev.name == "function" ||
         refers_to_module(ev, module_name, range)) {
+      if (ev.name == "mm_page_alloc" && threads.count(ev.pid)) {
+        held_pfns.insert(ev.field("pfn"));
+      }
       kept.push_back(std::move(ev));
     }
   }

@@ -39,7 +39,10 @@ ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& 
     info.comm = st->name;
     info.cpus_allowed = st->cpus_allowed;
     look.started = look.started || added;
-    look.running = look.running || st->state == 'R';
+    if (st->state == 'R') {
+      look.running = true;
+      look.running_pids.insert(pid);
+    }
     // A zombie, or a dead task not yet reaped: it has passed sched_process_exit.
     if (st->state == 'Z' || st->state == 'X') {
       look.zombies.insert(pid);

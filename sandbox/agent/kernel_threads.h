@@ -19,6 +19,7 @@ bool is_worker_name(const std::string& comm);
 struct ThreadsLook
 {
   bool running = false;    // one of them is in state R
+  std::set<int> running_pids; // those in state R
   bool started = false;    // one was recorded by this look
   std::set<int> zombies;   // recorded threads this look showed as exited but not yet reaped
 };

@@ -109,6 +109,7 @@ void KmsgFollower::begin_load(std::size_t max_lines)
   m_keeping = true;
   m_kept = observe::HeadAndTailKeeper<std::vector<LogRecord>>({max_lines, max_lines / 2});
   m_lost = 0;
+  m_records = 0;
   m_trouble = false;
   m_stall = false;
 }
@@ -169,6 +170,7 @@ void KmsgFollower::keep(LogRecord rec)
     if (seq > first) {
       m_lost += seq - first; // lost to the ring buffer
     }
+    m_records += seq >= first ? seq - first + 1 : 1;
     const auto kind = observe::classify_log_line(rec.text);
     m_trouble = m_trouble || kind != observe::KernelTrouble::none;
     m_stall = m_stall || is_stall(kind);

@@ -61,6 +61,8 @@ public:
   void begin_load(std::size_t max_lines);
 
   bool trouble_seen() const { return m_trouble; }
+  // How many records the kernel logged since begin_load(), kept or not.
+  std::uint64_t records_seen() const { return m_records; }
   // A soft lockup, RCU stall or hung task: a CPU that never schedules holds up every RCU
   // grace period, and reading the trace buffer waits for one.
   bool stall_seen() const { return m_stall; }
@@ -83,6 +85,7 @@ private:
   bool m_keeping = false; // between loads, records are not kept
   observe::HeadAndTailKeeper<std::vector<observe::LogRecord>> m_kept;
   std::size_t m_lost = 0; // records the ring buffer overwrote before they were read
+  std::atomic<std::uint64_t> m_records{0};
   std::atomic<bool> m_trouble{false};
   std::atomic<bool> m_stall{false};
 };

@@ -10,6 +10,7 @@
 #include <libkmod.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 #include <utility>
@@ -74,11 +75,15 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     range = module_range(m_paths, req.module_name);
     run.core_base = range.base;
     run.core_size = range.size;
+    CpuGivenProbe cpu_given;
+    const RunnableProbes probes{[this, &range] { return m_kmsg.records_seen() + m_activity.count(range); },
+                                std::ref(cpu_given)};
     // Trouble ends the wait at once: a thread that spins for ever would use up the timeout.
     const auto settling =
-      settle_threads(m_paths, pids_before, threads, [this] { return m_thread_life.events(); },
+      settle_threads(m_paths, pids_before, threads, [this] { return m_thread_life.events(); }, probes,
                      std::chrono::milliseconds(req.settle_timeout_ms), [this] { return m_kmsg.trouble_seen(); },
                      real_clock());
+    m_activity.disarm();
     run.settled = settling.settled;
     run.settle_ns = settling.ns;
     lap();

@@ -21,6 +21,7 @@ public:
   std::vector<std::string> setup_tracing()
   {
     m_thread_life.setup();
+    m_activity.setup();
     return m_tracer.setup();
   }
   // Leaves tracefs as setup_tracing() found it.
@@ -28,6 +29,7 @@ public:
   {
     m_tracer.restore();
     m_thread_life.remove();
+    m_activity.remove();
   }
 
   // A call that never returned holds libkmod's state: nothing more may be loaded here.
@@ -41,6 +43,7 @@ private:
   KernelPaths m_paths;
   Tracer m_tracer;
   ThreadLifeTracer m_thread_life;
+  ModuleActivityTracer m_activity;
   KmsgFollower& m_kmsg;
   bool m_wedged = false;
 };

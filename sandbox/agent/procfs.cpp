@@ -73,6 +73,36 @@ std::optional<ProcStatus> proc_status(const KernelPaths& paths, int pid)
   return parse_proc_status(text.str());
 }
 
+std::optional<std::uint64_t> cpu_time_ns(const KernelPaths& paths, int pid)
+{
+  // "run_ns wait_ns timeslices"
+  std::ifstream in(paths.proc() / std::to_string(pid) / "schedstat");
+  std::string run_ns;
+  if (!(in >> run_ns)) {
+    return std::nullopt;
+  }
+  return parse_number<std::uint64_t>(run_ns);
+}
+
+std::optional<int> last_cpu(const KernelPaths& paths, int pid)
+{
+  std::ifstream in(paths.proc() / std::to_string(pid) / "stat");
+  std::ostringstream text;
+  text << in.rdbuf();
+  // "pid (comm) state ppid ...": the name may hold spaces and parentheses, so the fields
+  // are counted from the last ')'; the CPU is field 39, the 37th after the name.
+  const std::string line = text.str();
+  const auto close = line.rfind(')');
+  if (!in || close == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream fields(line.substr(close + 1));
+  std::string field;
+  for (int i = 0; i < 37 && fields >> field; ++i) {
+  }
+  return fields ? parse_number<int>(field) : std::nullopt;
+}
+
 ModuleRange module_range(const KernelPaths& paths, const std::string& name)
 {
   std::ifstream in(paths.proc() / "modules");

@@ -31,6 +31,12 @@ ProcStatus parse_proc_status(std::string_view text);
 // The status of `pid`, or nullopt when the task is gone.
 std::optional<ProcStatus> proc_status(const KernelPaths& paths, int pid);
 
+// The CPU time `pid` has had, in ns (/proc/<pid>/schedstat), or nullopt when it is gone.
+std::optional<std::uint64_t> cpu_time_ns(const KernelPaths& paths, int pid);
+
+// The CPU `pid` last ran on (/proc/<pid>/stat), or nullopt when it is gone.
+std::optional<int> last_cpu(const KernelPaths& paths, int pid);
+
 using observe::ModuleRange;
 
 // The range of module `name` from /proc/modules ("name size refs deps state addr"), or an

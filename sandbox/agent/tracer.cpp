@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "observe/numbers.h"
 #include "util/files.h"
 #include "util/text.h"
 
@@ -195,6 +196,71 @@ const std::vector<observe::TraceEvent>& ThreadLifeTracer::events()
   auto fresh = read_pipe(m_dir / "trace_pipe");
   m_seen.insert(m_seen.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
   return m_seen;
+}
+
+namespace {
+
+// The allocation and free events that name their caller.
+constexpr const char* k_call_site_events[] = {"kmalloc", "kmalloc_node", "kfree", "kmem_cache_alloc",
+                                              "kmem_cache_alloc_node", "kmem_cache_free"};
+
+} // namespace
+
+ModuleActivityTracer::ModuleActivityTracer(KernelPaths paths) : m_dir(paths.tracing() / "instances/kmgrade-activity") {}
+
+void ModuleActivityTracer::setup()
+{
+  std::error_code ec;
+  std::filesystem::create_directory(m_dir, ec);
+  write_kernel_file(m_dir / "buffer_size_kb", "4");
+  write_kernel_file(m_dir / "tracing_on", "1");
+}
+
+void ModuleActivityTracer::remove()
+{
+  disarm();
+  write_kernel_file(m_dir / "tracing_on", "0");
+  std::error_code ec;
+  std::filesystem::remove(m_dir, ec);
+}
+
+std::uint64_t ModuleActivityTracer::count(const observe::ModuleRange& range)
+{
+  if (!m_armed) {
+    m_armed = true;
+    // One write filters every event of the subsystem, with one grace period.
+    write_kernel_file(m_dir / "events/kmem/filter",
+                      "call_site >= " + std::to_string(range.base) + " && call_site < " +
+                        std::to_string(range.base + range.size));
+    for (const char* ev : k_call_site_events) {
+      write_kernel_file(m_dir / "events/kmem" / ev / "enable", "1");
+    }
+  }
+  // Every event written to the buffer, those in it and those it overwrote: it is never read.
+  std::uint64_t written = 0;
+  std::error_code ec;
+  for (const auto& cpu : std::filesystem::directory_iterator(m_dir / "per_cpu", ec)) {
+    std::istringstream stats(util::read_file(cpu.path() / "stats"));
+    for (std::string line; std::getline(stats, line);) {
+      for (std::string_view key : {"entries: ", "overrun: "}) {
+        if (line.rfind(key, 0) == 0) {
+          written += observe::parse_number<std::uint64_t>(std::string_view(line).substr(key.size())).value_or(0);
+        }
+      }
+    }
+  }
+  return written;
+}
+
+void ModuleActivityTracer::disarm()
+{
+  if (!m_armed) {
+    return;
+  }
+  m_armed = false;
+  for (const char* ev : k_call_site_events) {
+    write_kernel_file(m_dir / "events/kmem" / ev / "enable", "0");
+  }
 }
 
 } // namespace kmgrade::agent

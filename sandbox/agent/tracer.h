@@ -56,4 +56,27 @@ private:
   std::vector<observe::TraceEvent> m_seen;
 };
 
+// A tracing instance of its own that counts the allocations and frees a module's code makes,
+// by their call sites, without reading them: settling asks it whether a thread that stays
+// runnable still works. Armed only for such a thread, as arming waits for an RCU grace period.
+class ModuleActivityTracer
+{
+public:
+  explicit ModuleActivityTracer(KernelPaths paths = {});
+
+  // Makes the instance, its events off; a kernel without instances counts nothing.
+  void setup();
+  // Removes the instance.
+  void remove();
+  // Events of the module at `range` since the first call after the last disarm(), which
+  // starts counting them.
+  std::uint64_t count(const observe::ModuleRange& range);
+  // Stops counting.
+  void disarm();
+
+private:
+  std::filesystem::path m_dir;
+  bool m_armed = false;
+};
+
 } // namespace kmgrade::agent

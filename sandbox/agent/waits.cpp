@@ -5,6 +5,9 @@
 #include "slab.h"
 #include "watchdog.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -45,17 +48,62 @@ bool every_thread_exited(const ThreadsLook& look, const std::map<int, observe::T
   return !traced.empty();
 }
 
+// The CPU time the recorded threads have had, together.
+std::uint64_t threads_cpu_ns(const KernelPaths& paths, const std::map<int, observe::TaskInfo>& threads)
+{
+  std::uint64_t sum = 0;
+  for (const auto& entry : threads) {
+    sum += cpu_time_ns(paths, entry.first).value_or(0);
+  }
+  return sum;
+}
+
+// Where the module's runnable threads last ran, each given to a task of the agent's own.
+bool cpus_given(const KernelPaths& paths, const std::set<int>& running, const RunnableProbes& probes)
+{
+  return std::all_of(running.begin(), running.end(), [&](int pid) {
+    const auto cpu = last_cpu(paths, pid);
+    return !cpu || probes.cpu_given(*cpu);
+  });
+}
+
 } // namespace
+
+bool CpuGivenProbe::operator()(int cpu)
+{
+  auto& ran = m_ran[cpu];
+  if (!ran) {
+    ran = std::make_shared<std::atomic<bool>>(false);
+    std::thread([ran, cpu] {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      // Returns once the thread runs on `cpu`.
+      if (::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0) {
+        ran->store(true);
+      }
+    }).detach();
+  }
+  return ran->load();
+}
 
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                         std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
-                        std::chrono::milliseconds timeout, const std::function<bool()>& give_up,
-                        const WaitClock& clock)
+                        const RunnableProbes& probes, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& give_up, const WaitClock& clock)
 {
   // Often enough that a thread's short runs between sleeps are seen.
   constexpr std::chrono::milliseconds period{5};
   const std::uint64_t start = clock.now();
   std::uint64_t last_activity = start;
+  // Since the module last did something observable while a thread stayed runnable: what
+  // `probes.activity` counted then, and the threads' CPU time then.
+  struct BusyStretch
+  {
+    bool on = false;
+    std::uint64_t activity = 0;
+    std::uint64_t cpu_ns = 0;
+  } busy;
   Settling result;
   while (nanoseconds(clock.now() - start) < timeout && !give_up()) {
     const auto look = watch_kernel_threads(paths, pids_before, threads);
@@ -63,7 +111,20 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
     if (look.running || look.started) {
       last_activity = now;
     }
-    if (every_thread_exited(look, threads, thread_events()) ||
+    bool busy_but_done = false;
+    if (look.running && nanoseconds(now - start) >= k_settle_least) {
+      const std::uint64_t activity = probes.activity();
+      const std::uint64_t cpu_ns = threads_cpu_ns(paths, threads);
+      if (!busy.on || busy.activity != activity || look.started) {
+        busy = BusyStretch{true, activity, cpu_ns};
+      } else {
+        busy_but_done = nanoseconds(cpu_ns - busy.cpu_ns) >= k_busy_quiet &&
+                        cpus_given(paths, look.running_pids, probes);
+      }
+    } else {
+      busy.on = false;
+    }
+    if (every_thread_exited(look, threads, thread_events()) || busy_but_done ||
         (nanoseconds(now - last_activity) >= k_settle_quiet && nanoseconds(now - start) >= k_settle_least)) {
       result.settled = true;
       break;

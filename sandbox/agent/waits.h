@@ -5,10 +5,12 @@
 #include "observe/observation.h"
 #include "observe/trace_line.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -30,6 +32,24 @@ WaitClock real_clock();
 inline constexpr std::chrono::milliseconds k_settle_quiet{75};
 inline constexpr std::chrono::milliseconds k_settle_least{150};
 
+// Settling a thread that never sleeps (`while (!kthread_should_stop()) schedule();`): its
+// work is done once the module's threads have had k_busy_quiet of CPU time in which the
+// module did nothing the checks observe. Counted in the threads' own CPU time, so a guest
+// starved by a busy host is not taken for a quiet one.
+inline constexpr std::chrono::milliseconds k_busy_quiet{100};
+
+// What settling asks of the module while one of its threads stays runnable.
+struct RunnableProbes
+{
+  // A count that grows with everything the module does that the checks observe: the lines
+  // the kernel logs, the allocations and frees its code makes.
+  std::function<std::uint64_t()> activity;
+  // Whether a task of the agent's own, started on the first ask for `cpu`, has run there:
+  // a thread that calls schedule() gives its CPU to others, one that spins without (a
+  // lockup, which the kernel reports) never does.
+  std::function<bool(int cpu)> cpu_given;
+};
+
 struct Settling
 {
   bool settled = false; // false when the timeout or `give_up` ended the wait
@@ -42,12 +62,25 @@ using ThreadEvents = std::function<std::vector<observe::TraceEvent>()>;
 
 // Watches the kernel threads started since `pids_before`, recording them in `threads`, until
 // they settle: at once when every one of them has exited (an exited thread does no more
-// work), otherwise once none has run or started for the quiet time. Stops early when
-// `give_up` says so, and after `timeout`.
+// work); once none has run or started for the quiet time; or once those that stay runnable
+// have had k_busy_quiet of CPU time without the module doing anything `probes` see, and
+// every CPU they run on is given to others. Stops early when `give_up` says so, and after
+// `timeout`.
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                         std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
-                        std::chrono::milliseconds timeout, const std::function<bool()>& give_up,
-                        const WaitClock& clock);
+                        const RunnableProbes& probes, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& give_up, const WaitClock& clock);
+
+// RunnableProbes::cpu_given on the machine itself: a thread of the agent's pinned to the CPU.
+// One that never gets there is left behind, as a CPU that is never given back is a lockup.
+class CpuGivenProbe
+{
+public:
+  bool operator()(int cpu);
+
+private:
+  std::map<int, std::shared_ptr<std::atomic<bool>>> m_ran;
+};
 
 inline constexpr std::chrono::milliseconds k_exit_path_limit{100};
 

@@ -59,6 +59,26 @@ TEST(EventFilter, KeepsTheModulesThreadsWakeUpsConsoleFunctionsAndItsCallSites)
                                                    "kmalloc:7", "kfree:8"}));
 }
 
+TEST(EventFilter, PagesTheThreadAllocatedAreKeptWhenTheExitFunctionFreesThem)
+{
+  std::map<int, TaskInfo> threads;
+  threads[101] = TaskInfo{101, "pa_spin", "0", false};
+  std::vector<TraceEvent> events = {
+    trace_event(7, "mm_page_free", {{"pfn", "0xae00"}, {"order", "4"}}),
+    trace_event(101, "mm_page_alloc", {{"pfn", "0xae00"}, {"order", "4"}}),
+    trace_event(7, "mm_page_alloc", {{"pfn", "0x5000"}, {"order", "0"}}),
+    trace_event(9, "mm_page_free", {{"pfn", "0x5000"}, {"order", "0"}}),
+    trace_event(9, "mm_page_free", {{"pfn", "0xae00"}, {"order", "4"}}),
+    trace_event(9, "mm_page_free", {{"pfn", "0xae00"}, {"order", "4"}}),
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].text = std::to_string(i);
+  }
+  const auto kept = module_events(events, threads, "lab5_page_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100});
+  EXPECT_EQ(texts(kept), (std::vector<std::string>{"mm_page_alloc:1", "mm_page_free:4"}))
+    << "a free before the allocation, of another task's page, or a second free of the same page is not the module's";
+}
+
 TEST(EventFilter, ConsoleEventsAreCappedToTheirHeadAndTailOthersAreKept)
 {
   std::vector<TraceEvent> events;

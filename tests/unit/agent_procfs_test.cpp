@@ -87,6 +87,20 @@ TEST_F(AgentProcfs, ModuleRangeComesFromProcModules)
   EXPECT_EQ(module_range(m_paths, "short").size, 0u);
 }
 
+TEST_F(AgentProcfs, CpuTimeAndLastCpuOfATaskWhoseNameLooksLikeFields)
+{
+  // A real line of a kernel thread, renamed to look like the end of its name and more fields.
+  write("proc/57/stat", "57 (x) S 1 2 3) R 2 0 0 0 -1 2129984 0 0 0 0 0 311 0 0 20 0 1 0 28 0 0 "
+                        "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+  write("proc/57/schedstat", "3120456789 1048576 97\n");
+  EXPECT_EQ(last_cpu(m_paths, 57), 1);
+  EXPECT_EQ(cpu_time_ns(m_paths, 57), 3120456789u);
+  EXPECT_FALSE(last_cpu(m_paths, 58));
+  EXPECT_FALSE(cpu_time_ns(m_paths, 58));
+  write("proc/59/stat", "59 (cut) R 2 0\n");
+  EXPECT_FALSE(last_cpu(m_paths, 59));
+}
+
 TEST(KernelThreads, WorkersAreTheKernelsOwn)
 {
   EXPECT_TRUE(is_worker_name("kworker/0:1"));

@@ -188,3 +188,28 @@ TEST_F(AgentTracer, ThreadLifeTracerRemovesItsInstance)
   tracer.remove();
   EXPECT_FALSE(std::filesystem::exists(m_paths.tracing() / "instances/kmgrade-threads"));
 }
+
+TEST_F(AgentTracer, ActivityTracerCountsTheModulesCallsOnlyOnceArmed)
+{
+  const std::string dir = "sys/kernel/tracing/instances/kmgrade-activity/";
+  for (const char* file : {"buffer_size_kb", "tracing_on", "events/kmem/filter", "events/kmem/kmalloc/enable",
+                           "events/kmem/kfree/enable"}) {
+    write(dir + file, "untouched");
+  }
+  write(dir + "per_cpu/cpu0/stats", "entries: 12\noverrun: 30\ncommit overrun: 7\nbytes: 900\n");
+  write(dir + "per_cpu/cpu1/stats", "entries: 5\noverrun: 0\n");
+  ModuleActivityTracer tracer(m_paths);
+  tracer.setup();
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/kmalloc/enable"), "untouched");
+  EXPECT_EQ(tracer.count({0xffffffffc0a00000ULL, 0x1000}), 47u) << "entries and overruns, not commit overruns";
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/filter"),
+            "call_site >= 18446744072646295552 && call_site < 18446744072646299648");
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/kmalloc/enable"), "1");
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/kfree/enable"), "1");
+
+  write(dir + "events/kmem/filter", "kept");
+  tracer.count({0x1000, 0x10});
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/filter"), "kept") << "armed once per load";
+  tracer.disarm();
+  EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/kmalloc/enable"), "0");
+}

@@ -36,7 +36,8 @@ protected:
   Settling settle(std::map<int, TaskInfo>& threads, std::chrono::milliseconds timeout = std::chrono::seconds(30),
                   std::function<bool()> give_up = [] { return false; })
   {
-    return settle_threads(m_paths, {1, 2}, threads, [this] { return m_events; }, timeout, give_up, clock());
+    const RunnableProbes probes{[this] { return m_activity; }, [this](int cpu) { return m_cpus_given.count(cpu) > 0; }};
+    return settle_threads(m_paths, {1, 2}, threads, [this] { return m_events; }, probes, timeout, give_up, clock());
   }
 
   void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }
@@ -64,6 +65,8 @@ protected:
   int m_pauses = 0;
   std::function<void(std::uint64_t elapsed_ms)> m_on_pause;
   std::vector<kmgrade::observe::TraceEvent> m_events;
+  std::uint64_t m_activity = 0;
+  std::set<int> m_cpus_given = {0, 1};
 };
 
 } // namespace
@@ -237,6 +240,63 @@ TEST_F(AgentWaits, ASpinningThreadUsesUpTheTimeoutUnlessTroubleIsSeen)
   const auto troubled = settle(threads, std::chrono::milliseconds(1000), [this] { return elapsed_ms() >= 30; });
   EXPECT_FALSE(troubled.settled);
   EXPECT_EQ(troubled.ns, 30 * k_ms);
+}
+
+namespace {
+
+// /proc/<pid>/stat of a task that last ran on `cpu`, with a name that holds what fields do.
+std::string stat_line(int pid, int cpu)
+{
+  std::string line = std::to_string(pid) + " (spin) 1 2) R";
+  for (int field = 4; field <= 52; ++field) {
+    line += " " + std::to_string(field == 39 ? cpu : field);
+  }
+  return line + "\n";
+}
+
+} // namespace
+
+TEST_F(AgentWaits, AThreadThatNeverSleepsSettlesAfterItsQuietCpuTime)
+{
+  // Works, logging or allocating, until 300 ms, then calls schedule() until it is stopped;
+  // it has the whole CPU all along.
+  write_task(101, "spinner", 'R');
+  write("proc/101/stat", stat_line(101, 1));
+  m_on_pause = [&](std::uint64_t ms) {
+    write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n");
+    if (ms <= 300) {
+      m_activity = ms;
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, (300 + 100) * k_ms) << "100 ms of its own CPU time after the module last did something";
+}
+
+TEST_F(AgentWaits, AThreadThatHoldsItsCpuIsNotSettled)
+{
+  // Quiet on CPU 1, but never gives it to anyone: a lockup, which the kernel will report.
+  write_task(101, "spinner", 'R');
+  write("proc/101/stat", stat_line(101, 1));
+  m_cpus_given = {0};
+  m_on_pause = [&](std::uint64_t ms) { write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n"); };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads, std::chrono::milliseconds(1000));
+  EXPECT_FALSE(s.settled);
+  EXPECT_EQ(s.ns, 1000 * k_ms);
+}
+
+TEST_F(AgentWaits, ARunnableThreadThatGetsNoCpuIsNotTakenForAQuietOne)
+{
+  // A guest starved by a busy host: time passes, the thread has had none of it.
+  write_task(101, "spinner", 'R');
+  write("proc/101/stat", stat_line(101, 1));
+  write("proc/101/schedstat", "1000000 0 1\n");
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads, std::chrono::milliseconds(1000));
+  EXPECT_FALSE(s.settled);
+  EXPECT_EQ(s.ns, 1000 * k_ms);
 }
 
 TEST_F(AgentWaits, ExitPathEndsWhenTheThreadsAndTheCachesAreGone)
