@@ -1,5 +1,6 @@
 #include "run/sandbox_vm.h"
 
+#include "run/guest_time.h"
 #include "run/kernel_image.h"
 #include "util/files.h"
 #include "util/error.h"
@@ -82,22 +83,26 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
 // seconds: silence for k_silent_seconds means the guest is wedged (every CPU spinning with
 // interrupts off, say). No new result for a load's worst case means the agent itself is
 // stuck. Either way the VM is stopped, and so is a guest that said "done" but cannot power
-// off (a thread stuck in the kernel).
+// off (a thread stuck in the kernel), or one that runs past the boot's limit. Every limit
+// counts the time the guest had to run (GuestTime), not what a busy host took from it.
 class ChannelWatch
 {
 public:
   ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
-               std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
+               std::chrono::seconds boot_limit, std::function<void(const std::string&)> progress,
+               std::function<void(std::size_t)> on_result)
     : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_progress(std::move(progress)), m_on_result(std::move(on_result)), m_started(std::chrono::steady_clock::now()),
-      m_last_line(m_started), m_last_result(m_started)
+      m_boot_limit(boot_limit), m_progress(std::move(progress)), m_on_result(std::move(on_result))
   {
   }
+
+  // The QEMU process, whose threads' waits for a host CPU do not count.
+  void watch(int pid) { m_time.watch(pid); }
 
   bool keep_going()
   {
     read_new();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_time.elapsed();
     if (m_done) {
       return now - m_done_at < std::chrono::seconds(10);
     }
@@ -109,6 +114,12 @@ public:
       m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";
     } else if (now - m_last_result >= m_per_load) {
       m_stall = "its agent returned no result for " + std::to_string(m_per_load.count()) + " s";
+    } else if (now >= m_boot_limit) {
+      m_stall = "it ran past its limit of " + std::to_string(m_boot_limit.count()) + " s";
+    }
+    if (!m_stall.empty() && m_time.waited() >= std::chrono::seconds(1)) {
+      m_stall += fmt::format(" (and waited {:.0f} s more for a CPU of this busy machine)",
+                             std::chrono::duration<double>(m_time.waited()).count());
     }
     return m_stall.empty();
   }
@@ -134,7 +145,7 @@ private:
     for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
       std::string_view line(m_partial.data() + start, nl - start);
       if (auto at = line.find(m_prefix); at != std::string_view::npos) {
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = m_time.elapsed();
         const auto kind = line.substr(at + m_prefix.size());
         if (!m_answered) {
           tell("the sandbox agent is up");
@@ -161,21 +172,21 @@ private:
   void tell(const std::string& what) const
   {
     if (m_progress) {
-      m_progress(fmt::format("{} after {:.1f} s", what,
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count()));
+      m_progress(fmt::format("{} after {:.1f} s", what, std::chrono::duration<double>(m_time.wall()).count()));
     }
   }
 
   fs::path m_channel;
   std::string m_prefix;
   std::chrono::seconds m_per_load;
+  std::chrono::seconds m_boot_limit;
   std::function<void(const std::string&)> m_progress;
   std::function<void(std::size_t)> m_on_result;
   std::size_t m_results = 0;
-  std::chrono::steady_clock::time_point m_started;
-  std::chrono::steady_clock::time_point m_last_line;
-  std::chrono::steady_clock::time_point m_last_result;
-  std::chrono::steady_clock::time_point m_done_at;
+  GuestTime m_time;
+  std::chrono::nanoseconds m_last_line{0};
+  std::chrono::nanoseconds m_last_result{0};
+  std::chrono::nanoseconds m_done_at{0};
   std::uintmax_t m_offset = 0;
   std::string m_partial;
   bool m_answered = false;
@@ -357,9 +368,13 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   if (options.progress) {
     options.progress("starting the sandbox VM");
   }
-  ChannelWatch watch(channel, plan.secret, load_limit(plan), options.progress, options.results_so_far);
+  const auto limit = boot_timeout(options, plan);
+  ChannelWatch watch(channel, plan.secret, load_limit(plan), limit, options.progress, options.results_so_far);
   util::ProcessOptions popts;
-  popts.timeout = boot_timeout(options, plan);
+  // The watch holds the guest to its limits in the time it had to run; a host so busy that
+  // the guest gets less than a fifth of the wall time is stopped all the same.
+  popts.timeout = k_wall_time_factor * limit;
+  popts.started = [&watch](int pid) { watch.watch(pid); };
   popts.keep_going = [&watch, &options] {
     return watch.keep_going() && (!options.keep_going || options.keep_going());
   };
@@ -421,7 +436,8 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
   if (outcome.report.kernel.empty() && !outcome.completed) {
     std::string why = !outcome.stall.empty() ? outcome.stall
-                      : outcome.timed_out    ? "it did not finish within " + std::to_string(limit.count()) + " s"
+                      : outcome.timed_out    ? "it did not finish within " +
+                                                 std::to_string(k_wall_time_factor * limit.count()) + " s of wall time"
                                              : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
@@ -591,7 +607,8 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     pending.pop_front();
     std::string why = !o.stall.empty() ? "the sandbox VM was stopped during this load: " + o.stall
                       : o.timed_out      ? "the sandbox VM hung during this load and was stopped after " +
-                                        std::to_string(boot_timeout(options, part).count()) + " s"
+                                        std::to_string(k_wall_time_factor * boot_timeout(options, part).count()) +
+                                        " s of wall time"
                                          : "the sandbox VM died during this load";
     const std::string said = console_summary(o.console);
     if (!said.empty()) {

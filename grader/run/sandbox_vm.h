@@ -27,6 +27,9 @@ inline constexpr int k_boot_retries = 2;
 inline constexpr int k_load_seconds = 10;
 // The agent's heartbeat comes every 2 s: this long without it, the guest is wedged.
 inline constexpr int k_silent_seconds = 20;
+// The limits above count the time the guest had to run; a boot is stopped all the same once
+// its wall time reaches this many times its limit, however busy the machine.
+inline constexpr int k_wall_time_factor = 5;
 
 // The sandbox kernel's command line: slub_nomerge so a student's cache is its own entry in
 // /sys/kernel/slab, slub_debug to catch double frees and corruption, the lockup watchdog at 4 s:

@@ -93,6 +93,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   }
   ::setpgid(pid, pid);
   ::close(pipefd[1]);
+  if (options.started) {
+    options.started(pid);
+  }
 
   ProcessResult result;
   // The head says how it started and the tail how it ended (a tool's last words as it was killed).

@@ -25,6 +25,8 @@ struct ProcessOptions
   ResourceLimits limits;
   // Asked about twice a second while the program runs; false stops it (the whole group).
   std::function<bool()> keep_going;
+  // Told the program's pid once it is started.
+  std::function<void(int pid)> started;
 };
 
 struct ProcessResult
