@@ -51,6 +51,33 @@ TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
   EXPECT_THROW(score::parse_rubric(other, "zero.json"), Error);
 }
 
+TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
+{
+  std::string text = rubric_text();
+  const auto at = text.find("\"similarity\": {");
+  ASSERT_NE(at, std::string::npos);
+  const auto length = text.find("},", at) + 2 - at;
+  const auto with = [&](const std::string& inside) {
+    std::string other = text;
+    other.replace(at, length, "\"similarity\": {" + inside + "},");
+    return other;
+  };
+  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60"), "absent.json").similarity_min_run, 24);
+  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60, \"min_run\": 12"), "12.json").similarity_min_run, 12);
+  std::string none = text;
+  none.erase(at, length);
+  EXPECT_EQ(score::parse_rubric(none, "none.json").similarity_min_run, 24);
+  for (const auto* bad : {"1", "201", "-3"}) {
+    try {
+      score::parse_rubric(with(std::string("\"threshold\": 60, \"min_run\": ") + bad), "bad.json");
+      FAIL() << "accepted similarity.min_run " << bad;
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), "invalid rubric bad.json: similarity.min_run must be a number of tokens from 2 to 200");
+    }
+  }
+  EXPECT_THROW(score::parse_rubric(with("\"threshold\": 60, \"min_run\": \"16\""), "text.json"), Error);
+}
+
 TEST(Rubric, RejectsPointsThatDoNotAddUp)
 {
   std::string text = rubric_text();

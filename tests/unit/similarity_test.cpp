@@ -163,6 +163,7 @@ TEST(SimilarityCsv, HeaderAndOneRowPerPair)
 {
   ClassSimilarity r;
   r.threshold = 60;
+  r.min_run = 16;
   r.pairs = {{"page_alloc", "101", "104", 97, true, "similarity/page_alloc/101--104.html"},
              {"kmem_alloc", "101", "corpus:2024/a,b.c", 12, false, ""}};
   EXPECT_EQ(similarity_csv(r), "module,student_a,student_b,percent,flagged\n"
@@ -171,6 +172,7 @@ TEST(SimilarityCsv, HeaderAndOneRowPerPair)
   r.clusters = cluster_pairs(r.pairs);
   const auto back = class_similarity_from_json(to_json(r));
   EXPECT_EQ(back.threshold, 60);
+  EXPECT_EQ(back.min_run, 16);
   ASSERT_EQ(back.pairs.size(), 2u);
   EXPECT_EQ(back.pairs[0].view, r.pairs[0].view);
   ASSERT_EQ(back.clusters.size(), 1u);
@@ -258,6 +260,34 @@ TEST_F(SimilarityClassTest, ASecondRunOfTheSameFilesRunsNoSimC)
   EXPECT_FALSE(apart.pairs[0].flagged);
   EXPECT_EQ(apart.pairs[0].view, "");
   EXPECT_FALSE(fs::exists(m_dir / "similarity" / "page_alloc" / "1--2.html"));
+}
+
+TEST_F(SimilarityClassTest, ACacheOfAnotherMinRunIsNotReused)
+{
+  const std::vector<std::string> modules = {"kmem_alloc"};
+  std::vector<std::vector<std::string>> argvs;
+  const auto record = m_options.run_sim;
+  m_options.run_sim = [&](const std::vector<std::string>& argv, const fs::path& cwd) {
+    argvs.push_back(argv);
+    return record(argv, cwd);
+  };
+  m_options.min_run = 24;
+  const auto at_24 = compare_class(students(), modules, m_dir, m_options);
+  m_options.min_run = 8;
+  argvs.clear();
+  const auto at_8 = compare_class(students(), modules, m_dir, m_options);
+  ASSERT_FALSE(argvs.empty()) << "percents of runs of 24 tokens were reused for 8";
+  for (const auto& argv : argvs) {
+    EXPECT_EQ(std::count(argv.begin(), argv.end(), "-r8"), 1) << "a sim_c run without -r8";
+  }
+  EXPECT_EQ(at_8.min_run, 8);
+  EXPECT_EQ(read_class_similarity(m_dir)->min_run, 8);
+  ASSERT_EQ(at_8.pairs.size(), at_24.pairs.size());
+  EXPECT_GT(at_8.pairs[1].percent, at_24.pairs[1].percent) << "correct and wrong-order: shorter runs find more";
+
+  argvs.clear();
+  compare_class(students(), modules, m_dir, m_options);
+  EXPECT_TRUE(argvs.empty()) << "the same run size again compares nothing";
 }
 
 TEST_F(SimilarityClassTest, CorpusFilesByNameOrEveryModule)
