@@ -233,13 +233,13 @@ int main(int argc, char** argv)
   int similarity_threshold = 0;
   auto* threshold_option = batch->add_option("--similarity-threshold", similarity_threshold,
                                              "Percent at which two students' files are flagged as similar "
-                                             "(default: the rubric's similarity.threshold, 60)")
+                                             "(default: the rubric's similarity.threshold, 75)")
                              ->check(CLI::Range(1, 100));
   int similarity_min_run = 0;
   const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
   auto* min_run_option = batch->add_option("--similarity-min-run", similarity_min_run,
                                            "Shortest run of tokens sim_c counts as a match (default: the rubric's "
-                                           "similarity.min_run)")
+                                           "similarity.min_run, 16)")
                            ->check(min_run_range);
   bool no_similarity = false;
   batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");

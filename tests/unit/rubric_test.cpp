@@ -36,13 +36,13 @@ TEST(Rubric, DefaultLab5RubricSumsToEight)
 TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
 {
   std::string text = rubric_text();
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 60);
-  const std::string block = "\"similarity\": {\"threshold\": 60},";
+  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 75);
+  const std::string block = "\"similarity\": {\"threshold\": 75, \"min_run\": 16},";
   const auto at = text.find(block);
   ASSERT_NE(at, std::string::npos);
   std::string other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 75},");
-  EXPECT_EQ(score::parse_rubric(other, "75.json").similarity_threshold, 75);
+  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 70},");
+  EXPECT_EQ(score::parse_rubric(other, "70.json").similarity_threshold, 70);
   other = text;
   other.erase(at, block.size());
   EXPECT_EQ(score::parse_rubric(other, "none.json").similarity_threshold, 60);
@@ -62,6 +62,7 @@ TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
     other.replace(at, length, "\"similarity\": {" + inside + "},");
     return other;
   };
+  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_min_run, 16);
   EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60"), "absent.json").similarity_min_run, 24);
   EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60, \"min_run\": 12"), "12.json").similarity_min_run, 12);
   std::string none = text;

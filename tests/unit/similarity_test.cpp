@@ -2,6 +2,7 @@
 // removed before comparing, the cache, the side-by-side view and the CSV.
 
 #include "batch/batch.h"
+#include "score/rubric.h"
 #include "similarity/similarity.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -288,6 +289,47 @@ TEST_F(SimilarityClassTest, ACacheOfAnotherMinRunIsNotReused)
   argvs.clear();
   compare_class(students(), modules, m_dir, m_options);
   EXPECT_TRUE(argvs.empty()) << "the same run size again compares nothing";
+}
+
+// rubric/lab5.json's similarity.min_run and threshold flag a copy whose thread function was
+// split into helpers (which runs of 24 tokens miss), and no two solutions written apart.
+TEST_F(SimilarityClassTest, TheLabsSettingFlagsASplitUpCopyAndNoIndependentSolution)
+{
+  const auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  const std::vector<std::string> modules = {"page_alloc", "kmem_alloc", "cache_alloc"};
+  std::vector<StudentFiles> students;
+  for (const auto& [id, folder] : std::vector<std::pair<std::string, fs::path>>{
+         {"original", k_data / "split-up" / "original"},
+         {"copy", k_data / "split-up" / "copy"},
+         {"reference", KMGRADE_REFERENCE},
+         {"correct", k_samples / "correct"},
+         {"thompson", k_samples / "class-extra" / "thompson"},
+         {"booth", k_samples / "class-extra" / "booth"}}) {
+    StudentFiles f{id, {}};
+    for (const auto& m : modules) {
+      if (fs::exists(folder / (m + ".c"))) {
+        f.modules[m] = folder / (m + ".c");
+      }
+    }
+    students.push_back(f);
+  }
+  const auto is_copy = [](const PairScore& p) { return p.student_a == "copy" && p.student_b == "original"; };
+
+  m_options.threshold = rubric.similarity_threshold;
+  m_options.min_run = rubric.similarity_min_run;
+  const auto lab = compare_class(students, modules, m_dir / "lab", m_options);
+  ASSERT_EQ(lab.pairs.size(), 27u); // 6 pairs in page_alloc and cache_alloc, 15 in kmem_alloc
+  for (const auto& p : lab.pairs) {
+    EXPECT_EQ(p.flagged, is_copy(p)) << p.module << " " << p.student_a << " " << p.student_b << ": " << p.percent
+                                     << "% at -r" << rubric.similarity_min_run;
+  }
+
+  m_options.min_run = 24;
+  const auto at_24 = compare_class(students, modules, m_dir / "24", m_options);
+  const auto copy = std::find_if(at_24.pairs.begin(), at_24.pairs.end(), is_copy);
+  ASSERT_NE(copy, at_24.pairs.end());
+  EXPECT_FALSE(copy->flagged);
+  EXPECT_LT(copy->percent, 60) << "runs of 24 tokens: not even flagged at 60%";
 }
 
 TEST_F(SimilarityClassTest, CorpusFilesByNameOrEveryModule)
