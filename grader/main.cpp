@@ -233,8 +233,14 @@ int main(int argc, char** argv)
   int similarity_threshold = 0;
   auto* threshold_option = batch->add_option("--similarity-threshold", similarity_threshold,
                                              "Percent at which two students' files are flagged as similar "
-                                             "(default: the rubric's similarity.threshold, 60)")
+                                             "(default: the rubric's similarity.threshold, 75)")
                              ->check(CLI::Range(1, 100));
+  int similarity_min_run = 0;
+  const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
+  auto* min_run_option = batch->add_option("--similarity-min-run", similarity_min_run,
+                                           "Shortest run of tokens sim_c counts as a match (default: the rubric's "
+                                           "similarity.min_run, 16)")
+                           ->check(min_run_range);
   bool no_similarity = false;
   batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");
   auto* similar = app.add_subcommand("similarity", "Only compare the students' files of a class, without grading: "
@@ -249,6 +255,9 @@ int main(int argc, char** argv)
   auto* similar_threshold = similar->add_option("--similarity-threshold", similarity_threshold,
                                                 "Percent at which a pair is flagged (default: the rubric's)")
                               ->check(CLI::Range(1, 100));
+  auto* similar_min_run = similar->add_option("--similarity-min-run", similarity_min_run,
+                                              "Shortest run of tokens sim_c counts as a match (default: the rubric's)")
+                            ->check(min_run_range);
   similar->add_option("--rubric", rubric, "Rubric file")->capture_default_str();
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer("After grading, each module of every student is compared with the same module of every other "
@@ -288,6 +297,9 @@ int main(int argc, char** argv)
       if (similar_threshold->count() > 0) {
         b.similarity_threshold = similarity_threshold;
       }
+      if (similar_min_run->count() > 0) {
+        b.similarity_min_run = similarity_min_run;
+      }
       b.summary = &std::cout;
       kmgrade::batch::compare_only(b);
       return 0;
@@ -309,6 +321,9 @@ int main(int argc, char** argv)
       }
       if (threshold_option->count() > 0) {
         b.similarity_threshold = similarity_threshold;
+      }
+      if (min_run_option->count() > 0) {
+        b.similarity_min_run = similarity_min_run;
       }
       b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &std::cerr;

@@ -436,6 +436,7 @@ void compare_students(const BatchOptions& options, const score::Rubric& rubric,
   }
   similarity::CompareOptions compare;
   compare.threshold = options.similarity_threshold.value_or(rubric.similarity_threshold);
+  compare.min_run = options.similarity_min_run.value_or(rubric.similarity_min_run);
   compare.corpus = options.corpus;
   compare.base_files = options.base_files;
   try {

@@ -30,6 +30,7 @@ struct BatchOptions
   std::filesystem::path corpus;         // optional: earlier solutions to compare with too
   std::vector<std::filesystem::path> base_files; // code every student was given: no match
   std::optional<int> similarity_threshold;       // percent; unset: the rubric's
+  std::optional<int> similarity_min_run;         // sim_c's minimum run in tokens; unset: the rubric's
   bool live_progress = false;           // redraw one status line (a terminal)
   std::ostream* log = nullptr;          // progress lines
   std::ostream* summary = nullptr;      // the class summary at the end

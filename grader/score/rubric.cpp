@@ -4,6 +4,8 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -77,9 +79,15 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.timing.resolution_ns = t.at("resolution_ns").get<std::uint64_t>();
     r.timing.tick_ns = t.at("tick_ns").get<std::uint64_t>();
     if (j.contains("similarity")) {
-      r.similarity_threshold = j.at("similarity").at("threshold").get<int>();
+      const auto& s = j.at("similarity");
+      r.similarity_threshold = s.at("threshold").get<int>();
       if (r.similarity_threshold < 1 || r.similarity_threshold > 100) {
         throw Error("invalid rubric " + origin + ": similarity.threshold must be a percent from 1 to 100");
+      }
+      r.similarity_min_run = s.value("min_run", r.similarity_min_run);
+      if (r.similarity_min_run < k_min_run_least || r.similarity_min_run > k_min_run_most) {
+        throw Error(fmt::format("invalid rubric {}: similarity.min_run must be a number of tokens from {} to {}",
+                                origin, k_min_run_least, k_min_run_most));
       }
     }
     for (const auto& m : j.at("modules")) {

@@ -45,6 +45,11 @@ struct Exercise
   std::vector<RubricCheck> checks;
 };
 
+// The minimum runs (in tokens) a rubric's similarity.min_run or --similarity-min-run may give
+// sim_c: a run of one token matches anything, and these files are a few hundred tokens long.
+constexpr int k_min_run_least = 2;
+constexpr int k_min_run_most = 200;
+
 struct Rubric
 {
   std::string id;
@@ -56,6 +61,7 @@ struct Rubric
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
   int similarity_threshold = 60; // percent at which two students' files are flagged as alike
+  int similarity_min_run = 24;   // sim_c's minimum run in tokens (its own default when unset)
   std::vector<ModuleSpec> modules;
   std::vector<std::string> identify_order; // module ids: who takes a file that fits several
   std::vector<std::string> trace_events;

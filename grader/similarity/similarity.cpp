@@ -18,10 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bumped when normalisation or sim_c's options change: older cache entries then mean nothing.
-constexpr int k_cache_version = 1;
-// sim_c's default minimum run, explicit: at 16 tokens two independent solutions of this lab
-// share up to half their code (its loops and thread setup are all alike), at 24 a quarter.
-constexpr const char* k_min_run = "-r24";
+// The minimum run is kept in the cache beside it (a cache of another run size is not read).
+constexpr int k_cache_version = 2;
 constexpr std::size_t k_min_base_line = 10;
 // Side-by-side views per module, the most alike pairs first.
 constexpr std::size_t k_max_views = 200;
@@ -138,12 +136,18 @@ struct CacheEntry
 
 using Cache = std::map<std::string, CacheEntry>;
 
-Cache read_cache(const fs::path& path)
+std::string min_run_option(const CompareOptions& options)
+{
+  return fmt::format("-r{}", options.min_run);
+}
+
+// The cache of `path` when it was computed with runs of `min_run` tokens; empty otherwise.
+Cache read_cache(const fs::path& path, int min_run)
 {
   Cache cache;
   try {
     const auto j = nlohmann::json::parse(util::read_file(path));
-    if (j.at("version").get<int>() != k_cache_version) {
+    if (j.at("version").get<int>() != k_cache_version || j.at("min_run").get<int>() != min_run) {
       return cache;
     }
     for (const auto& [key, v] : j.at("pairs").items()) {
@@ -164,7 +168,7 @@ Cache read_cache(const fs::path& path)
   return cache;
 }
 
-void write_cache(const fs::path& path, const Cache& cache)
+void write_cache(const fs::path& path, int min_run, const Cache& cache)
 {
   nlohmann::json pairs = nlohmann::json::object();
   for (const auto& [key, e] : cache) {
@@ -177,7 +181,8 @@ void write_cache(const fs::path& path, const Cache& cache)
     }
     pairs[key] = v;
   }
-  util::write_file_atomically(path, nlohmann::json({{"version", k_cache_version}, {"pairs", pairs}}).dump(1) + "\n");
+  const nlohmann::json j = {{"version", k_cache_version}, {"min_run", min_run}, {"pairs", pairs}};
+  util::write_file_atomically(path, j.dump(1) + "\n");
 }
 
 std::string run_sim(const CompareOptions& options, const std::vector<std::string>& argv, const fs::path& cwd)
@@ -278,7 +283,7 @@ void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::
       rest.push_back(entries[i].sim_name);
     }
   }
-  std::vector<std::string> argv = {"sim_c", "-p", "-e", "-a", "-t1", k_min_run};
+  std::vector<std::string> argv = {"sim_c", "-p", "-e", "-a", "-t1", min_run_option(options)};
   argv.insert(argv.end(), now.begin(), now.end());
   if (!rest.empty()) {
     argv.push_back("/");
@@ -290,7 +295,7 @@ void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::
     v = std::max(v, p.percent);
   }
   if (!rest.empty()) {
-    std::vector<std::string> back = {"sim_c", "-p", "-e", "-S", "-t1", k_min_run};
+    std::vector<std::string> back = {"sim_c", "-p", "-e", "-S", "-t1", min_run_option(options)};
     back.insert(back.end(), rest.begin(), rest.end());
     back.push_back("/");
     back.insert(back.end(), now.begin(), now.end());
@@ -330,7 +335,7 @@ void fill_regions(const std::vector<Entry>& entries, const std::vector<std::pair
   if (missing.empty()) {
     return;
   }
-  std::vector<std::string> argv = {"sim_c", "-n", "-e", k_min_run};
+  std::vector<std::string> argv = {"sim_c", "-n", "-e", min_run_option(options)};
   for (auto i : files) {
     argv.push_back(entries[i].sim_name);
   }
@@ -601,8 +606,8 @@ std::string similarity_csv(const ClassSimilarity& result)
 
 nlohmann::json to_json(const ClassSimilarity& result)
 {
-  nlohmann::json j = {{"threshold", result.threshold}, {"pairs", nlohmann::json::array()},
-                      {"clusters", nlohmann::json::array()}};
+  nlohmann::json j = {{"threshold", result.threshold}, {"min_run", result.min_run},
+                      {"pairs", nlohmann::json::array()}, {"clusters", nlohmann::json::array()}};
   for (const auto& p : result.pairs) {
     j["pairs"].push_back({{"module", p.module}, {"student_a", p.student_a}, {"student_b", p.student_b},
                           {"percent", p.percent}, {"flagged", p.flagged}, {"view", p.view}});
@@ -617,6 +622,7 @@ ClassSimilarity class_similarity_from_json(const nlohmann::json& j)
 {
   ClassSimilarity r;
   r.threshold = j.at("threshold").get<int>();
+  r.min_run = j.value("min_run", 24); // written before it was a setting: sim_c's default
   for (const auto& p : j.at("pairs")) {
     r.pairs.push_back({p.at("module").get<std::string>(), p.at("student_a").get<std::string>(),
                        p.at("student_b").get<std::string>(), p.at("percent").get<int>(), p.at("flagged").get<bool>(),
@@ -670,12 +676,13 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
   const fs::path work_root = sim_dir / ".work";
   std::error_code ec;
   fs::remove_all(work_root, ec);
-  Cache cache = read_cache(sim_dir / "cache.json");
+  Cache cache = read_cache(sim_dir / "cache.json", options.min_run);
 
   std::set<std::string> used; // cache entries of this class: the others are dropped
 
   ClassSimilarity result;
   result.threshold = options.threshold;
+  result.min_run = options.min_run;
   for (const auto& module : modules) {
     std::vector<Entry> entries;
     std::map<std::string, std::size_t> by_name;
@@ -772,7 +779,7 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
   fs::remove_all(work_root, ec);
   result.clusters = cluster_pairs(result.pairs);
   std::erase_if(cache, [&](const auto& kv) { return used.count(kv.first) == 0; });
-  write_cache(sim_dir / "cache.json", cache);
+  write_cache(sim_dir / "cache.json", options.min_run, cache);
   util::write_file_atomically(out_dir / "similarity.csv", similarity_csv(result));
   util::write_file_atomically(out_dir / "similarity.json", to_json(result).dump(1) + "\n");
   return result;

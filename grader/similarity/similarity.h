@@ -41,6 +41,7 @@ struct Cluster
 struct ClassSimilarity
 {
   int threshold = 0;              // percent at which a pair is flagged
+  int min_run = 24;               // sim_c's minimum run, in tokens, the percents were measured with
   std::vector<PairScore> pairs;   // every compared pair, by module then students
   std::vector<Cluster> clusters;  // largest first
 };
@@ -59,6 +60,7 @@ using SimRunner = std::function<util::ProcessResult(const std::vector<std::strin
 struct CompareOptions
 {
   int threshold = 60;                             // percent at which a pair is flagged
+  int min_run = 24;                               // sim_c's minimum run (-r), in tokens
   std::filesystem::path corpus;                   // optional: earlier solutions, every *.c under it
   std::vector<std::filesystem::path> base_files;  // code every student was given
   SimRunner run_sim;                              // empty: the real sim_c through util::run_process
@@ -70,8 +72,9 @@ struct CompareOptions
 // Writes, under out_dir: sources/<id>/<module>.c (the students' files as handed in),
 // similarity.csv, similarity.json, similarity/cache.json and, for each flagged pair, the
 // side-by-side view similarity/<module>/<a>--<b>.html. Only pairs missing from the cache
-// (keyed by the sha256 of both normalised files) are given to sim_c: a rerun where nothing
-// changed runs it not at all. At most 200 views per module, of the most alike pairs. Throws Error when sim_c cannot be run or out_dir not written.
+// (keyed by the sha256 of both normalised files; a cache of another min_run is not read) are
+// given to sim_c: a rerun where nothing changed runs it not at all. At most 200 views per
+// module, of the most alike pairs. Throws Error when sim_c cannot be run or out_dir not written.
 ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const std::vector<std::string>& modules,
                               const std::filesystem::path& out_dir, const CompareOptions& options);
 

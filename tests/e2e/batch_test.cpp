@@ -7,6 +7,7 @@
 
 #include "report/exports.h"
 #include "report/moodle_worksheet.h"
+#include "similarity/similarity.h"
 #include "util/process.h"
 
 #include <gtest/gtest.h>
@@ -160,7 +161,8 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_EQ(reports_in(out), students);
   EXPECT_FALSE(fs::exists(out / ".scratch")) << "the finished batch left its scratch folder";
 
-  // Similarity: real copies and the renamed near-copy flagged, independent solutions not.
+  // Similarity: real copies and the renamed near-copy flagged, and no other pair: not the
+  // independent solutions, nor the canonical ones of 102, 103 and 105 (alike in shape only).
   const auto similarity = kmgrade::report::parse_csv(read_text(out / "similarity.csv"));
   ASSERT_FALSE(similarity.empty());
   EXPECT_EQ(similarity[0], (std::vector<std::string>{"module", "student_a", "student_b", "percent", "flagged"}));
@@ -174,8 +176,10 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
     flagged_of[key] = similarity[i][4];
   }
   const auto& want_similar = expected.at("similarity");
+  std::set<std::string> want_flagged;
   for (const auto& p : want_similar.at("flagged")) {
     const auto key = p[0].get<std::string>() + " " + p[1].get<std::string>() + " " + p[2].get<std::string>();
+    want_flagged.insert(key);
     EXPECT_EQ(flagged_of[key], "yes") << key << " must be flagged";
     EXPECT_TRUE(fs::exists(out / "similarity" / p[0].get<std::string>() /
                            (p[1].get<std::string>() + "--" + p[2].get<std::string>() + ".html")))
@@ -184,6 +188,10 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   for (const auto& p : want_similar.at("not_flagged")) {
     const auto key = p[0].get<std::string>() + " " + p[1].get<std::string>() + " " + p[2].get<std::string>();
     EXPECT_EQ(flagged_of[key], "no") << key << " must not be flagged";
+  }
+  for (std::size_t i = 1; i < similarity.size(); ++i) {
+    const auto key = similarity[i][0] + " " + similarity[i][1] + " " + similarity[i][2];
+    EXPECT_TRUE(similarity[i][4] == "no" || want_flagged.count(key) > 0) << key << " is flagged, and no other pair";
   }
 
   // What a TA sees when they open the class page of this batch in a browser: every student's
@@ -203,9 +211,15 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_NE(view.find("<table class=\"view\">"), std::string::npos);
   EXPECT_NE(view.find("<tr class=\"m0\">"), std::string::npos) << "no matching region marked";
   fs::remove_all(out.string() + "-chromium");
-  EXPECT_NE(resumed.output.find("similar submissions (at least 60%, see similarity.csv):"), std::string::npos)
+  const std::string threshold = std::to_string(want_similar.at("threshold").get<int>());
+  EXPECT_NE(resumed.output.find("similar submissions (at least " + threshold + "%, see similarity.csv):"),
+            std::string::npos)
     << resumed.output;
-  EXPECT_TRUE(fs::exists(out / "similarity.json"));
+  const auto compared = kmgrade::similarity::read_class_similarity(out);
+  EXPECT_TRUE(compared.has_value()) << "no similarity.json";
+  if (compared) {
+    EXPECT_EQ(compared->min_run, want_similar.at("min_run").get<int>());
+  }
   EXPECT_TRUE(fs::exists(out / "sources" / "110" / "kmem_alloc.c"));
   const std::string similarity_csv = read_text(out / "similarity.csv");
 

@@ -36,19 +36,47 @@ TEST(Rubric, DefaultLab5RubricSumsToEight)
 TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
 {
   std::string text = rubric_text();
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 60);
-  const std::string block = "\"similarity\": {\"threshold\": 60},";
+  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 75);
+  const std::string block = "\"similarity\": {\"threshold\": 75, \"min_run\": 16},";
   const auto at = text.find(block);
   ASSERT_NE(at, std::string::npos);
   std::string other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 75},");
-  EXPECT_EQ(score::parse_rubric(other, "75.json").similarity_threshold, 75);
+  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 70},");
+  EXPECT_EQ(score::parse_rubric(other, "70.json").similarity_threshold, 70);
   other = text;
   other.erase(at, block.size());
   EXPECT_EQ(score::parse_rubric(other, "none.json").similarity_threshold, 60);
   other = text;
   other.replace(at, block.size(), "\"similarity\": {\"threshold\": 0},");
   EXPECT_THROW(score::parse_rubric(other, "zero.json"), Error);
+}
+
+TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
+{
+  std::string text = rubric_text();
+  const auto at = text.find("\"similarity\": {");
+  ASSERT_NE(at, std::string::npos);
+  const auto length = text.find("},", at) + 2 - at;
+  const auto with = [&](const std::string& inside) {
+    std::string other = text;
+    other.replace(at, length, "\"similarity\": {" + inside + "},");
+    return other;
+  };
+  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_min_run, 16);
+  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60"), "absent.json").similarity_min_run, 24);
+  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60, \"min_run\": 12"), "12.json").similarity_min_run, 12);
+  std::string none = text;
+  none.erase(at, length);
+  EXPECT_EQ(score::parse_rubric(none, "none.json").similarity_min_run, 24);
+  for (const auto* bad : {"1", "201", "-3"}) {
+    try {
+      score::parse_rubric(with(std::string("\"threshold\": 60, \"min_run\": ") + bad), "bad.json");
+      FAIL() << "accepted similarity.min_run " << bad;
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), "invalid rubric bad.json: similarity.min_run must be a number of tokens from 2 to 200");
+    }
+  }
+  EXPECT_THROW(score::parse_rubric(with("\"threshold\": 60, \"min_run\": \"16\""), "text.json"), Error);
 }
 
 TEST(Rubric, RejectsPointsThatDoNotAddUp)

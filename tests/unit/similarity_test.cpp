@@ -2,6 +2,7 @@
 // removed before comparing, the cache, the side-by-side view and the CSV.
 
 #include "batch/batch.h"
+#include "score/rubric.h"
 #include "similarity/similarity.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -163,6 +164,7 @@ TEST(SimilarityCsv, HeaderAndOneRowPerPair)
 {
   ClassSimilarity r;
   r.threshold = 60;
+  r.min_run = 16;
   r.pairs = {{"page_alloc", "101", "104", 97, true, "similarity/page_alloc/101--104.html"},
              {"kmem_alloc", "101", "corpus:2024/a,b.c", 12, false, ""}};
   EXPECT_EQ(similarity_csv(r), "module,student_a,student_b,percent,flagged\n"
@@ -171,6 +173,7 @@ TEST(SimilarityCsv, HeaderAndOneRowPerPair)
   r.clusters = cluster_pairs(r.pairs);
   const auto back = class_similarity_from_json(to_json(r));
   EXPECT_EQ(back.threshold, 60);
+  EXPECT_EQ(back.min_run, 16);
   ASSERT_EQ(back.pairs.size(), 2u);
   EXPECT_EQ(back.pairs[0].view, r.pairs[0].view);
   ASSERT_EQ(back.clusters.size(), 1u);
@@ -258,6 +261,75 @@ TEST_F(SimilarityClassTest, ASecondRunOfTheSameFilesRunsNoSimC)
   EXPECT_FALSE(apart.pairs[0].flagged);
   EXPECT_EQ(apart.pairs[0].view, "");
   EXPECT_FALSE(fs::exists(m_dir / "similarity" / "page_alloc" / "1--2.html"));
+}
+
+TEST_F(SimilarityClassTest, ACacheOfAnotherMinRunIsNotReused)
+{
+  const std::vector<std::string> modules = {"kmem_alloc"};
+  std::vector<std::vector<std::string>> argvs;
+  const auto record = m_options.run_sim;
+  m_options.run_sim = [&](const std::vector<std::string>& argv, const fs::path& cwd) {
+    argvs.push_back(argv);
+    return record(argv, cwd);
+  };
+  m_options.min_run = 24;
+  const auto at_24 = compare_class(students(), modules, m_dir, m_options);
+  m_options.min_run = 8;
+  argvs.clear();
+  const auto at_8 = compare_class(students(), modules, m_dir, m_options);
+  ASSERT_FALSE(argvs.empty()) << "percents of runs of 24 tokens were reused for 8";
+  for (const auto& argv : argvs) {
+    EXPECT_EQ(std::count(argv.begin(), argv.end(), "-r8"), 1) << "a sim_c run without -r8";
+  }
+  EXPECT_EQ(at_8.min_run, 8);
+  EXPECT_EQ(read_class_similarity(m_dir)->min_run, 8);
+  ASSERT_EQ(at_8.pairs.size(), at_24.pairs.size());
+  EXPECT_GT(at_8.pairs[1].percent, at_24.pairs[1].percent) << "correct and wrong-order: shorter runs find more";
+
+  argvs.clear();
+  compare_class(students(), modules, m_dir, m_options);
+  EXPECT_TRUE(argvs.empty()) << "the same run size again compares nothing";
+}
+
+// rubric/lab5.json's similarity.min_run and threshold flag a copy whose thread function was
+// split into helpers (which runs of 24 tokens miss), and no two solutions written apart.
+TEST_F(SimilarityClassTest, TheLabsSettingFlagsASplitUpCopyAndNoIndependentSolution)
+{
+  const auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  const std::vector<std::string> modules = {"page_alloc", "kmem_alloc", "cache_alloc"};
+  std::vector<StudentFiles> students;
+  for (const auto& [id, folder] : std::vector<std::pair<std::string, fs::path>>{
+         {"original", k_data / "split-up" / "original"},
+         {"copy", k_data / "split-up" / "copy"},
+         {"reference", KMGRADE_REFERENCE},
+         {"correct", k_samples / "correct"},
+         {"thompson", k_samples / "class-extra" / "thompson"},
+         {"booth", k_samples / "class-extra" / "booth"}}) {
+    StudentFiles f{id, {}};
+    for (const auto& m : modules) {
+      if (fs::exists(folder / (m + ".c"))) {
+        f.modules[m] = folder / (m + ".c");
+      }
+    }
+    students.push_back(f);
+  }
+  const auto is_copy = [](const PairScore& p) { return p.student_a == "copy" && p.student_b == "original"; };
+
+  m_options.threshold = rubric.similarity_threshold;
+  m_options.min_run = rubric.similarity_min_run;
+  const auto lab = compare_class(students, modules, m_dir / "lab", m_options);
+  ASSERT_EQ(lab.pairs.size(), 27u); // 6 pairs in page_alloc and cache_alloc, 15 in kmem_alloc
+  for (const auto& p : lab.pairs) {
+    EXPECT_EQ(p.flagged, is_copy(p)) << p.module << " " << p.student_a << " " << p.student_b << ": " << p.percent
+                                     << "% at -r" << rubric.similarity_min_run;
+  }
+
+  m_options.min_run = 24;
+  const auto at_24 = compare_class(students, modules, m_dir / "24", m_options);
+  const auto copy = std::find_if(at_24.pairs.begin(), at_24.pairs.end(), is_copy);
+  ASSERT_NE(copy, at_24.pairs.end());
+  EXPECT_FALSE(copy->flagged);
+  EXPECT_LT(copy->percent, 60) << "runs of 24 tokens: not even flagged at 60%";
 }
 
 TEST_F(SimilarityClassTest, CorpusFilesByNameOrEveryModule)
