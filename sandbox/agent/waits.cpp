@@ -112,14 +112,16 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
       last_activity = now;
     }
     bool busy_but_done = false;
-    if (look.running && nanoseconds(now - start) >= k_settle_least) {
+    // Only a thread that gives its CPU is asked about: counting the module's calls waits
+    // for an RCU grace period, which a CPU that is never given holds up.
+    if (look.running && nanoseconds(now - start) >= k_settle_least &&
+        cpus_given(paths, look.running_pids, probes)) {
       const std::uint64_t activity = probes.activity();
       const std::uint64_t cpu_ns = threads_cpu_ns(paths, threads);
       if (!busy.on || busy.activity != activity || look.started) {
         busy = BusyStretch{true, activity, cpu_ns};
       } else {
-        busy_but_done = nanoseconds(cpu_ns - busy.cpu_ns) >= k_busy_quiet &&
-                        cpus_given(paths, look.running_pids, probes);
+        busy_but_done = nanoseconds(cpu_ns - busy.cpu_ns) >= k_busy_quiet;
       }
     } else {
       busy.on = false;
