@@ -118,7 +118,8 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
         cpus_given(paths, look.running_pids, probes)) {
       const std::uint64_t activity = probes.activity();
       const std::uint64_t cpu_ns = threads_cpu_ns(paths, threads);
-      if (!busy.on || busy.activity != activity || look.started) {
+      // A thread that exited takes its CPU time out of the sum: the stretch starts again.
+      if (!busy.on || busy.activity != activity || look.started || cpu_ns < busy.cpu_ns) {
         busy = BusyStretch{true, activity, cpu_ns};
       } else {
         busy_but_done = nanoseconds(cpu_ns - busy.cpu_ns) >= k_busy_quiet;

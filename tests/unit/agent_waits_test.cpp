@@ -281,6 +281,26 @@ TEST_F(AgentWaits, AThreadThatNeverSleepsSettlesAfterItsQuietCpuTime)
   EXPECT_EQ(s.ns, (300 + 100) * k_ms) << "100 ms of its own CPU time after the module last did something";
 }
 
+TEST_F(AgentWaits, AThreadThatExitsBesideOneThatNeverSleepsStartsTheQuietTimeAgain)
+{
+  // One thread has the whole CPU; the other, asleep, worked for a second and exits at 250 ms,
+  // taking its CPU time out of the sum.
+  write_task(101, "spinner", 'R');
+  write_task(102, "helper", 'S');
+  write("proc/101/stat", stat_line(101, 1));
+  write("proc/102/schedstat", "1000000000 0 1\n");
+  m_on_pause = [&](std::uint64_t ms) {
+    write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n");
+    if (ms == 250) {
+      remove_task(102);
+    }
+  };
+  std::map<int, TaskInfo> threads;
+  const auto s = settle(threads);
+  EXPECT_TRUE(s.settled);
+  EXPECT_EQ(s.ns, (250 + 100) * k_ms);
+}
+
 TEST_F(AgentWaits, AThreadThatHoldsItsCpuIsNotSettled)
 {
   // Quiet on CPU 1, but never gives it to anyone: a lockup, which the kernel will report.
