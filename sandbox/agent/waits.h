@@ -37,6 +37,9 @@ inline constexpr std::chrono::milliseconds k_settle_least{150};
 // module did nothing the checks observe. Counted in the threads' own CPU time, so a guest
 // starved by a busy host is not taken for a quiet one.
 inline constexpr std::chrono::milliseconds k_busy_quiet{100};
+// A thread still runnable this long after insmod is watched for that quiet time: most loops
+// of a correct module are over by then, and watching costs a grace period.
+inline constexpr std::chrono::milliseconds k_busy_least{50};
 
 // What settling asks of the module while one of its threads stays runnable.
 struct RunnableProbes

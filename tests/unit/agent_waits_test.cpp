@@ -283,7 +283,7 @@ TEST_F(AgentWaits, AThreadThatNeverSleepsSettlesAfterItsQuietCpuTime)
 
 TEST_F(AgentWaits, AThreadThatExitsBesideOneThatNeverSleepsStartsTheQuietTimeAgain)
 {
-  // One thread has the whole CPU; the other, asleep, worked for a second and exits at 250 ms,
+  // One thread has the whole CPU; the other, asleep, worked for a second and exits at 120 ms,
   // taking its CPU time out of the sum.
   write_task(101, "spinner", 'R');
   write_task(102, "helper", 'S');
@@ -291,14 +291,14 @@ TEST_F(AgentWaits, AThreadThatExitsBesideOneThatNeverSleepsStartsTheQuietTimeAga
   write("proc/102/schedstat", "1000000000 0 1\n");
   m_on_pause = [&](std::uint64_t ms) {
     write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n");
-    if (ms == 250) {
+    if (ms == 120) {
       remove_task(102);
     }
   };
   std::map<int, TaskInfo> threads;
   const auto s = settle(threads);
   EXPECT_TRUE(s.settled);
-  EXPECT_EQ(s.ns, (250 + 100) * k_ms);
+  EXPECT_EQ(s.ns, (120 + 100) * k_ms);
 }
 
 TEST_F(AgentWaits, AThreadThatHoldsItsCpuIsNotSettled)
