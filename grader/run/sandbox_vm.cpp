@@ -106,7 +106,9 @@ public:
     if (m_done) {
       return now - m_done_at < std::chrono::seconds(10);
     }
-    if (!m_answered) {
+    if (now >= m_boot_limit) {
+      m_stall = "it did not finish within " + std::to_string(m_boot_limit.count()) + " s";
+    } else if (!m_answered) {
       if (now - m_last_line >= std::chrono::seconds(k_agent_start_seconds)) {
         m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
       }
@@ -114,8 +116,6 @@ public:
       m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";
     } else if (now - m_last_result >= m_per_load) {
       m_stall = "its agent returned no result for " + std::to_string(m_per_load.count()) + " s";
-    } else if (now >= m_boot_limit) {
-      m_stall = "it ran past its limit of " + std::to_string(m_boot_limit.count()) + " s";
     }
     if (!m_stall.empty() && m_time.waited() >= std::chrono::seconds(1)) {
       m_stall += fmt::format(" (and waited {:.0f} s more for a CPU of this busy machine)",
