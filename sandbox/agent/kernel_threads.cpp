@@ -40,7 +40,6 @@ ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& 
     info.cpus_allowed = st->cpus_allowed;
     look.started = look.started || added;
     if (st->state == 'R') {
-      look.running = true;
       look.running_pids.insert(pid);
     }
     // A zombie, or a dead task not yet reaped: it has passed sched_process_exit.

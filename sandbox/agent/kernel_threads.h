@@ -18,7 +18,8 @@ bool is_worker_name(const std::string& comm);
 // What one look at /proc showed of the kernel threads recorded so far.
 struct ThreadsLook
 {
-  bool running = false;    // one of them is in state R
+  bool running() const { return !running_pids.empty(); }
+
   std::set<int> running_pids; // those in state R
   bool started = false;    // one was recorded by this look
   std::set<int> zombies;   // recorded threads this look showed as exited but not yet reaped

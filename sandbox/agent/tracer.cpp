@@ -153,6 +153,24 @@ std::vector<observe::TraceEvent> read_pipe(const std::filesystem::path& pipe)
   return events;
 }
 
+// Makes the tracing instance `dir` with a buffer of `buffer_kb` per CPU: in tracefs, making
+// the folder makes the instance and its control files.
+void make_instance(const std::filesystem::path& dir, const char* buffer_kb)
+{
+  std::error_code ec;
+  std::filesystem::create_directory(dir, ec);
+  write_kernel_file(dir / "buffer_size_kb", buffer_kb);
+}
+
+// Removes the tracing instance `dir`: in tracefs, removing the folder removes the instance
+// with its control files.
+void remove_instance(const std::filesystem::path& dir)
+{
+  write_kernel_file(dir / "tracing_on", "0");
+  std::error_code ec;
+  std::filesystem::remove(dir, ec);
+}
+
 } // namespace
 
 std::vector<observe::TraceEvent> Tracer::read_events()
@@ -164,10 +182,7 @@ ThreadLifeTracer::ThreadLifeTracer(KernelPaths paths) : m_dir(paths.tracing() / 
 
 void ThreadLifeTracer::setup()
 {
-  // In tracefs, making the folder makes the instance and its control files.
-  std::error_code ec;
-  std::filesystem::create_directory(m_dir, ec);
-  write_kernel_file(m_dir / "buffer_size_kb", "64");
+  make_instance(m_dir, "64");
   // Only kthreadd forks kernel threads; the agent's own threads need not fill the buffer.
   write_kernel_file(m_dir / "events/sched/sched_process_fork/filter", "parent_pid == 2");
   for (const char* ev : {"sched/sched_process_fork", "sched/sched_process_exit", "task/task_rename"}) {
@@ -178,10 +193,7 @@ void ThreadLifeTracer::setup()
 
 void ThreadLifeTracer::remove()
 {
-  write_kernel_file(m_dir / "tracing_on", "0");
-  // In tracefs, removing the folder removes the instance with its control files.
-  std::error_code ec;
-  std::filesystem::remove(m_dir, ec);
+  remove_instance(m_dir);
   m_seen.clear();
 }
 
@@ -210,18 +222,14 @@ ModuleActivityTracer::ModuleActivityTracer(KernelPaths paths) : m_dir(paths.trac
 
 void ModuleActivityTracer::setup()
 {
-  std::error_code ec;
-  std::filesystem::create_directory(m_dir, ec);
-  write_kernel_file(m_dir / "buffer_size_kb", "4");
+  make_instance(m_dir, "4");
   write_kernel_file(m_dir / "tracing_on", "1");
 }
 
 void ModuleActivityTracer::remove()
 {
   disarm();
-  write_kernel_file(m_dir / "tracing_on", "0");
-  std::error_code ec;
-  std::filesystem::remove(m_dir, ec);
+  remove_instance(m_dir);
 }
 
 std::uint64_t ModuleActivityTracer::count(const observe::ModuleRange& range)

@@ -108,13 +108,13 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
   while (nanoseconds(clock.now() - start) < timeout && !give_up()) {
     const auto look = watch_kernel_threads(paths, pids_before, threads);
     const std::uint64_t now = clock.now();
-    if (look.running || look.started) {
+    if (look.running() || look.started) {
       last_activity = now;
     }
     bool busy_but_done = false;
     // Only a thread that gives its CPU is asked about: counting the module's calls waits
     // for an RCU grace period, which a CPU that is never given holds up.
-    if (look.running && nanoseconds(now - start) >= k_busy_least &&
+    if (look.running() && nanoseconds(now - start) >= k_busy_least &&
         cpus_given(paths, look.running_pids, probes)) {
       const std::uint64_t activity = probes.activity();
       const std::uint64_t cpu_ns = threads_cpu_ns(paths, threads);

@@ -123,7 +123,7 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
   std::map<int, TaskInfo> threads;
   threads[102] = TaskInfo{102, "kthreadd", "", false}; // seen before it became a kworker
   const auto first = watch_kernel_threads(m_paths, {1, 2, 50}, threads);
-  EXPECT_FALSE(first.running);
+  EXPECT_FALSE(first.running());
   EXPECT_TRUE(first.started);
   EXPECT_TRUE(first.zombies.empty());
   ASSERT_EQ(threads.size(), 1u);
@@ -134,7 +134,7 @@ TEST_F(AgentProcfs, WatchFindsTheNewKernelThreadsButNotWorkersOrUserTasks)
 
   write_task(101, "lab5_thread", 'R', 2, "1");
   const auto running = watch_kernel_threads(m_paths, {1, 2, 50}, threads);
-  EXPECT_TRUE(running.running) << "the module's thread runs";
+  EXPECT_TRUE(running.running()) << "the module's thread runs";
   EXPECT_FALSE(running.started) << "it was recorded before";
 }
 
@@ -149,7 +149,7 @@ TEST_F(AgentProcfs, WatchSeesWhichRecordedThreadsAreZombies)
   write_task(102, "lab5_b", 'Z');
   const auto look = watch_kernel_threads(m_paths, {}, threads);
   EXPECT_EQ(look.zombies, std::set<int>{102}) << "one gone from /proc, one a zombie";
-  EXPECT_FALSE(look.running);
+  EXPECT_FALSE(look.running());
   EXPECT_EQ(threads.size(), 2u) << "both stay recorded";
 }
 

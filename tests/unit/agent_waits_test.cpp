@@ -48,6 +48,18 @@ protected:
 
   void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }
 
+  // A kernel thread that stays runnable, last on `cpu`; its /proc/<pid>/stat has a name that
+  // holds what fields do.
+  void write_spinner(int pid, int cpu)
+  {
+    write_task(pid, "spinner", 'R');
+    std::string line = std::to_string(pid) + " (spin) 1 2) R";
+    for (int field = 4; field <= 52; ++field) {
+      line += " " + std::to_string(field == 39 ? cpu : field);
+    }
+    write("proc/" + std::to_string(pid) + "/stat", line + "\n");
+  }
+
   // What the trace of thread starts and exits shows of a kernel thread `pid`, named `name`.
   void traced_start(int pid, const std::string& name)
   {
@@ -249,26 +261,11 @@ TEST_F(AgentWaits, ASpinningThreadUsesUpTheTimeoutUnlessTroubleIsSeen)
   EXPECT_EQ(troubled.ns, 30 * k_ms);
 }
 
-namespace {
-
-// /proc/<pid>/stat of a task that last ran on `cpu`, with a name that holds what fields do.
-std::string stat_line(int pid, int cpu)
-{
-  std::string line = std::to_string(pid) + " (spin) 1 2) R";
-  for (int field = 4; field <= 52; ++field) {
-    line += " " + std::to_string(field == 39 ? cpu : field);
-  }
-  return line + "\n";
-}
-
-} // namespace
-
 TEST_F(AgentWaits, AThreadThatNeverSleepsSettlesAfterItsQuietCpuTime)
 {
   // Works, logging or allocating, until 300 ms, then calls schedule() until it is stopped;
   // it has the whole CPU all along.
-  write_task(101, "spinner", 'R');
-  write("proc/101/stat", stat_line(101, 1));
+  write_spinner(101, 1);
   m_on_pause = [&](std::uint64_t ms) {
     write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n");
     if (ms <= 300) {
@@ -285,9 +282,8 @@ TEST_F(AgentWaits, AThreadThatExitsBesideOneThatNeverSleepsStartsTheQuietTimeAga
 {
   // One thread has the whole CPU; the other, asleep, worked for a second and exits at 120 ms,
   // taking its CPU time out of the sum.
-  write_task(101, "spinner", 'R');
+  write_spinner(101, 1);
   write_task(102, "helper", 'S');
-  write("proc/101/stat", stat_line(101, 1));
   write("proc/102/schedstat", "1000000000 0 1\n");
   m_on_pause = [&](std::uint64_t ms) {
     write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n");
@@ -304,8 +300,7 @@ TEST_F(AgentWaits, AThreadThatExitsBesideOneThatNeverSleepsStartsTheQuietTimeAga
 TEST_F(AgentWaits, AThreadThatHoldsItsCpuIsNotSettled)
 {
   // Quiet on CPU 1, but never gives it to anyone: a lockup, which the kernel will report.
-  write_task(101, "spinner", 'R');
-  write("proc/101/stat", stat_line(101, 1));
+  write_spinner(101, 1);
   m_cpus_given = {0};
   m_on_pause = [&](std::uint64_t ms) { write("proc/101/schedstat", std::to_string(ms * k_ms) + " 0 1\n"); };
   int asked = 0;
@@ -320,8 +315,7 @@ TEST_F(AgentWaits, AThreadThatHoldsItsCpuIsNotSettled)
 TEST_F(AgentWaits, ARunnableThreadThatGetsNoCpuIsNotTakenForAQuietOne)
 {
   // A guest starved by a busy host: time passes, the thread has had none of it.
-  write_task(101, "spinner", 'R');
-  write("proc/101/stat", stat_line(101, 1));
+  write_spinner(101, 1);
   write("proc/101/schedstat", "1000000 0 1\n");
   std::map<int, TaskInfo> threads;
   const auto s = settle(threads, std::chrono::milliseconds(1000));
