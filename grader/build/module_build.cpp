@@ -86,19 +86,19 @@ constexpr const char* k_submission_copy = "submission";
 // link, because the folder's own name may hold spaces or quotes that make would split.
 constexpr const char* k_source_folder = "submission-source-folder";
 
-// Copies the included files where the source's includes find them; true when there are any.
-bool place_includes(const fs::path& source, const BuildOptions& options)
+// Writes the included files, `texts` in the order of options.includes, where the source's
+// includes find them from `source_folder` (relative to the submission); true when there are any.
+bool place_includes(const fs::path& source_folder, const std::vector<std::string>& texts, const BuildOptions& options)
 {
   if (options.includes.empty()) {
     return false;
   }
   const fs::path copy = options.scratch / k_submission_copy;
-  const fs::path source_folder = source.lexically_relative(options.submission_root).parent_path();
   std::error_code ec;
   fs::create_directories(copy / source_folder, ec);
-  for (const auto& rel : options.includes) {
-    fs::create_directories((copy / rel).parent_path(), ec);
-    write_text(copy / rel, util::read_file(options.submission_root / rel));
+  for (std::size_t i = 0; i < options.includes.size(); ++i) {
+    fs::create_directories((copy / options.includes[i]).parent_path(), ec);
+    write_text(copy / options.includes[i], texts[i]);
   }
   fs::create_directory_symlink(fs::path(k_submission_copy) / source_folder, options.scratch / k_source_folder, ec);
   if (ec) {
@@ -266,11 +266,13 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   const std::string file_name = object + ".c";
   const std::string text = util::read_file(source);
   write_text(options.scratch / file_name, text);
-  const bool with_includes = place_includes(source, options);
   const fs::path source_folder = source.lexically_relative(options.submission_root).parent_path();
+  std::vector<std::string> include_texts;
   for (const auto& rel : options.includes) {
+    include_texts.push_back(util::read_file(options.submission_root / rel));
     result.includes.push_back(rel.lexically_relative(source_folder).string());
   }
+  const bool with_includes = place_includes(source_folder, include_texts, options);
 
   auto as_written = run_kbuild(options.scratch, module_name, object, false, with_includes, options);
   result.stopped = as_written.stopped;
@@ -288,8 +290,8 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
   }
   result.ok = as_written.ok;
   std::string all_text = text;
-  for (const auto& rel : options.includes) {
-    all_text += "\n" + util::read_file(options.submission_root / rel);
+  for (const auto& included : include_texts) {
+    all_text += "\n" + included;
   }
   result.removed_apis = find_removed_apis(all_text);
   if (!result.ok && result.stopped.empty() && !result.removed_apis.empty()) {

@@ -104,13 +104,14 @@ std::optional<fs::path> resolve_include(const fs::path& root, const fs::path& fr
   }
   std::error_code ec;
   fs::path walked = root;
+  fs::file_status status;
   for (const auto& part : rel) {
     walked /= part;
-    if (fs::is_symlink(fs::symlink_status(walked, ec))) {
+    status = fs::symlink_status(walked, ec);
+    if (fs::is_symlink(status)) {
       return std::nullopt;
     }
   }
-  const auto status = fs::symlink_status(walked, ec);
   if (ec || !fs::is_regular_file(status) || fs::file_size(walked, ec) > k_max_include_bytes || ec) {
     return std::nullopt;
   }

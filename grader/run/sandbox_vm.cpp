@@ -117,9 +117,11 @@ public:
     } else if (now - m_last_result >= m_per_load) {
       m_stall = "its agent returned no result for " + std::to_string(m_per_load.count()) + " s";
     }
-    if (!m_stall.empty() && m_time.waited() >= std::chrono::seconds(1)) {
-      m_stall += fmt::format(" (and waited {:.0f} s more for a CPU of this busy machine)",
-                             std::chrono::duration<double>(m_time.waited()).count());
+    if (!m_stall.empty()) {
+      if (const auto waited = m_time.waited(); waited >= std::chrono::seconds(1)) {
+        m_stall += fmt::format(" (and waited {:.0f} s more for a CPU of this busy machine)",
+                               std::chrono::duration<double>(waited).count());
+      }
     }
     return m_stall.empty();
   }
@@ -139,13 +141,17 @@ private:
       return;
     }
     std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (chunk.empty()) {
+      return;
+    }
+    // One look at the guest's time for all the lines that came together.
+    const auto now = m_time.elapsed();
     m_offset += chunk.size();
     m_partial += chunk;
     std::size_t start = 0;
     for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
       std::string_view line(m_partial.data() + start, nl - start);
       if (auto at = line.find(m_prefix); at != std::string_view::npos) {
-        const auto now = m_time.elapsed();
         const auto kind = line.substr(at + m_prefix.size());
         if (!m_answered) {
           tell("the sandbox agent is up");
