@@ -622,7 +622,7 @@ ClassSimilarity class_similarity_from_json(const nlohmann::json& j)
 {
   ClassSimilarity r;
   r.threshold = j.at("threshold").get<int>();
-  r.min_run = j.value("min_run", 24); // written before it was a setting: sim_c's default
+  r.min_run = j.value("min_run", k_sim_c_min_run); // written before it was a setting
   for (const auto& p : j.at("pairs")) {
     r.pairs.push_back({p.at("module").get<std::string>(), p.at("student_a").get<std::string>(),
                        p.at("student_b").get<std::string>(), p.at("percent").get<int>(), p.at("flagged").get<bool>(),

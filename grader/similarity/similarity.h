@@ -38,10 +38,13 @@ struct Cluster
   int max_percent = 0;               // of the flagged pairs inside
 };
 
+// sim_c's own minimum run, in tokens: what a comparison uses when nothing says otherwise.
+inline constexpr int k_sim_c_min_run = 24;
+
 struct ClassSimilarity
 {
   int threshold = 0;              // percent at which a pair is flagged
-  int min_run = 24;               // sim_c's minimum run, in tokens, the percents were measured with
+  int min_run = k_sim_c_min_run;  // sim_c's minimum run, in tokens, the percents were measured with
   std::vector<PairScore> pairs;   // every compared pair, by module then students
   std::vector<Cluster> clusters;  // largest first
 };
@@ -60,7 +63,7 @@ using SimRunner = std::function<util::ProcessResult(const std::vector<std::strin
 struct CompareOptions
 {
   int threshold = 60;                             // percent at which a pair is flagged
-  int min_run = 24;                               // sim_c's minimum run (-r), in tokens
+  int min_run = k_sim_c_min_run;                  // sim_c's minimum run (-r), in tokens
   std::filesystem::path corpus;                   // optional: earlier solutions, every *.c under it
   std::vector<std::filesystem::path> base_files;  // code every student was given
   SimRunner run_sim;                              // empty: the real sim_c through util::run_process
