@@ -1,6 +1,6 @@
 #include "run/sandbox_vm.h"
 
-#include "run/guest_time.h"
+#include "run/channel_watch.h"
 #include "run/kernel_image.h"
 #include "util/files.h"
 #include "util/error.h"
@@ -16,7 +16,6 @@
 #include <sys/utsname.h>
 
 #include <fstream>
-#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -78,127 +77,6 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
   return std::chrono::seconds(k_agent_start_seconds + k_load_seconds * static_cast<long>(plan.loads.size())) +
          load_limit(plan);
 }
-
-// Follows the agent's channel while the VM runs. The agent sends a heartbeat every two
-// seconds: silence for k_silent_seconds means the guest is wedged (every CPU spinning with
-// interrupts off, say). No new result for a load's worst case means the agent itself is
-// stuck. Either way the VM is stopped, and so is a guest that said "done" but cannot power
-// off (a thread stuck in the kernel), or one that runs past the boot's limit. Every limit
-// counts the time the guest had to run (GuestTime), not what a busy host took from it.
-class ChannelWatch
-{
-public:
-  ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
-               std::chrono::seconds boot_limit, std::function<void(const std::string&)> progress,
-               std::function<void(std::size_t)> on_result)
-    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_boot_limit(boot_limit), m_progress(std::move(progress)), m_on_result(std::move(on_result))
-  {
-  }
-
-  // The QEMU process, whose threads' waits for a host CPU do not count.
-  void watch(int pid) { m_time.watch(pid); }
-
-  bool keep_going()
-  {
-    read_new();
-    const auto now = m_time.elapsed();
-    if (m_done) {
-      return now - m_done_at < std::chrono::seconds(10);
-    }
-    if (now >= m_boot_limit) {
-      m_stall = "it did not finish within " + std::to_string(m_boot_limit.count()) + " s";
-    } else if (!m_answered) {
-      if (now - m_last_line >= std::chrono::seconds(k_agent_start_seconds)) {
-        m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
-      }
-    } else if (now - m_last_line >= std::chrono::seconds(k_silent_seconds)) {
-      m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";
-    } else if (now - m_last_result >= m_per_load) {
-      m_stall = "its agent returned no result for " + std::to_string(m_per_load.count()) + " s";
-    }
-    if (!m_stall.empty()) {
-      if (const auto waited = m_time.waited(); waited >= std::chrono::seconds(1)) {
-        m_stall += fmt::format(" (and waited {:.0f} s more for a CPU of this busy machine)",
-                               std::chrono::duration<double>(waited).count());
-      }
-    }
-    return m_stall.empty();
-  }
-
-  // Why the VM was stopped early, or "".
-  const std::string& stall() const { return m_stall; }
-
-  // Reads what came after the last look: a guest that powers off right after "done" ends
-  // QEMU before the next one.
-  void finish() { read_new(); }
-
-private:
-  void read_new()
-  {
-    std::ifstream in(m_channel, std::ios::binary);
-    if (!in || !in.seekg(static_cast<std::streamoff>(m_offset))) {
-      return;
-    }
-    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (chunk.empty()) {
-      return;
-    }
-    // One look at the guest's time for all the lines that came together.
-    const auto now = m_time.elapsed();
-    m_offset += chunk.size();
-    m_partial += chunk;
-    std::size_t start = 0;
-    for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
-      std::string_view line(m_partial.data() + start, nl - start);
-      if (auto at = line.find(m_prefix); at != std::string_view::npos) {
-        const auto kind = line.substr(at + m_prefix.size());
-        if (!m_answered) {
-          tell("the sandbox agent is up");
-        }
-        m_answered = true;
-        m_last_line = now;
-        if (kind.substr(0, 6) != "alive ") {
-          m_last_result = now;
-        }
-        if (kind.substr(0, 4) == "run " && m_on_result) {
-          m_on_result(++m_results);
-        }
-        if (!m_done && kind.substr(0, 5) == "done ") {
-          m_done = true;
-          m_done_at = now;
-          tell("the sandbox ran its loads");
-        }
-      }
-      start = nl + 1;
-    }
-    m_partial.erase(0, start);
-  }
-
-  void tell(const std::string& what) const
-  {
-    if (m_progress) {
-      m_progress(fmt::format("{} after {:.1f} s", what, std::chrono::duration<double>(m_time.wall()).count()));
-    }
-  }
-
-  fs::path m_channel;
-  std::string m_prefix;
-  std::chrono::seconds m_per_load;
-  std::chrono::seconds m_boot_limit;
-  std::function<void(const std::string&)> m_progress;
-  std::function<void(std::size_t)> m_on_result;
-  std::size_t m_results = 0;
-  GuestTime m_time;
-  std::chrono::nanoseconds m_last_line{0};
-  std::chrono::nanoseconds m_last_result{0};
-  std::chrono::nanoseconds m_done_at{0};
-  std::uintmax_t m_offset = 0;
-  std::string m_partial;
-  bool m_answered = false;
-  bool m_done = false;
-  std::string m_stall;
-};
 
 std::string qemu_version()
 {
