@@ -244,34 +244,34 @@ std::vector<fs::path> corpus_files(const fs::path& dir)
 // Percentages of every uncached pair of one module, as few sim_c runs as it takes: the files
 // new since the cache ("changed") are compared with each other and with the rest both ways;
 // the rest are not compared among themselves.
-void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::pair<std::size_t, std::size_t>>& todo,
+void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::pair<std::size_t, std::size_t>>& to_compare,
                       const fs::path& work, const CompareOptions& options, Cache& cache)
 {
-  if (todo.empty()) {
+  if (to_compare.empty()) {
     return;
   }
   // A vertex cover of the pairs to do, greedily: the file in most of them first.
   std::vector<std::size_t> degree(entries.size(), 0);
-  for (auto [i, j] : todo) {
+  for (auto [i, j] : to_compare) {
     ++degree[i];
     ++degree[j];
   }
   std::vector<bool> changed(entries.size(), false);
-  std::vector<bool> covered(todo.size(), false);
-  for (std::size_t left = todo.size(); left > 0;) {
+  std::vector<bool> covered(to_compare.size(), false);
+  for (std::size_t left = to_compare.size(); left > 0;) {
     const auto best = static_cast<std::size_t>(std::max_element(degree.begin(), degree.end()) - degree.begin());
     changed[best] = true;
-    for (std::size_t k = 0; k < todo.size(); ++k) {
-      if (!covered[k] && (todo[k].first == best || todo[k].second == best)) {
+    for (std::size_t k = 0; k < to_compare.size(); ++k) {
+      if (!covered[k] && (to_compare[k].first == best || to_compare[k].second == best)) {
         covered[k] = true;
         --left;
-        --degree[todo[k].first];
-        --degree[todo[k].second];
+        --degree[to_compare[k].first];
+        --degree[to_compare[k].second];
       }
     }
   }
   std::vector<bool> involved(entries.size(), false);
-  for (auto [i, j] : todo) {
+  for (auto [i, j] : to_compare) {
     involved[i] = involved[j] = true;
   }
   std::vector<std::string> now;
@@ -304,7 +304,7 @@ void compare_uncached(const std::vector<Entry>& entries, const std::vector<std::
       v = std::max(v, p.percent);
     }
   }
-  for (auto [i, j] : todo) {
+  for (auto [i, j] : to_compare) {
     const auto& a = entries[i].sim_name;
     const auto& b = entries[j].sim_name;
     int percent = 0;
@@ -718,15 +718,15 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
       }
     }
     auto pairs = list_pairs(module, ids, corpus_names);
-    std::vector<std::pair<std::size_t, std::size_t>> todo;
+    std::vector<std::pair<std::size_t, std::size_t>> to_compare;
     for (const auto& p : pairs) {
       const auto i = by_name.at(p.student_a);
       const auto j = by_name.at(p.student_b);
       if (cache.count(cache_key(entries[i].sha256, entries[j].sha256)) == 0) {
-        todo.emplace_back(i, j);
+        to_compare.emplace_back(i, j);
       }
     }
-    compare_uncached(entries, todo, work, options, cache);
+    compare_uncached(entries, to_compare, work, options, cache);
     std::vector<std::size_t> flagged;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
       auto& p = pairs[k];
