@@ -29,7 +29,10 @@ std::chrono::nanoseconds GuestTime::waited()
     return std::chrono::nanoseconds(0);
   }
   std::error_code ec;
-  for (const auto& task : fs::directory_iterator(m_proc / std::to_string(m_pid) / "task", ec)) {
+  // QEMU's threads come and go, and QEMU itself may have exited: never the throwing increment.
+  for (fs::directory_iterator it(m_proc / std::to_string(m_pid) / "task", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto& task = *it;
     // "run_ns wait_ns timeslices": every thread of QEMU starts after the watch began, so its
     // whole wait counts. A thread that has ended keeps what it was last seen to wait.
     std::ifstream in(task.path() / "schedstat");

@@ -40,9 +40,10 @@ std::size_t reports_in(const fs::path& out)
 // Whether a sandbox of the batch is running a student's loads: its channel has answers.
 bool loads_running(const fs::path& out)
 {
+  // Scratch folders come and go while the batch runs: the non-throwing increment is needed.
   std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(out / ".scratch", ec)) {
-    if (e.path().filename() == "channel.log" && e.file_size(ec) > 0) {
+  for (fs::recursive_directory_iterator it(out / ".scratch", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() == "channel.log" && it->file_size(ec) > 0) {
       return true;
     }
   }
