@@ -1,6 +1,7 @@
 // kmgrade: grades kernel-module labs by watching what the kernel did.
 
 #include "batch/batch.h"
+#include "labs/catalog.h"
 #include "pipeline/grade.h"
 #include "run/host_machine.h"
 #include "report/student_view.h"
@@ -126,14 +127,16 @@ int main(int argc, char** argv)
   std::string format = "text";
   std::string accel = "auto";
   std::string work_dir;
-  std::string rubric = (data_dir / "rubric" / "lab5.json").string();
-  std::string reference = (data_dir / "reference").string();
+  const fs::path labs_dir = data_dir / "rubric";
+  std::string lab;
+  const std::string lab_help = "The lab: the id of one of kmgrade's (kmgrade labs lists them), or the path of a lab file "
+                               "kept elsewhere; default: the lab whose files the submission holds";
   std::string submission;
   bool quiet = false;
   int vm_timeout = 0;
 
   auto* grade = app.add_subcommand("grade", "Grade one submission: a folder, or a .zip/.tar/.tar.gz/.tar.xz archive, holding "
-                                            "page_alloc.c, kmem_alloc.c and cache_alloc.c (at any depth)");
+                                            "the lab's files (at any depth; kmgrade labs lists them)");
   grade->add_option("PATH", submission, "The student's folder or archive")->required()->check(CLI::ExistingPath);
   grade->add_option("--format", format, "Output: text (a readable summary) or json (the report contract)")
     ->check(CLI::IsMember({"text", "json"}))
@@ -141,8 +144,7 @@ int main(int argc, char** argv)
   grade->add_option("--accel", accel, "Sandbox accelerator: auto (KVM when a test boot proves it works), kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
-  grade->add_option("--rubric", rubric, "Rubric file (points, objnum values, tolerances)")->capture_default_str();
-  grade->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
+  grade->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
   grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
   grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 180 s to start plus 10 s per load it runs")->capture_default_str();
   grade->add_flag("--fresh-reference", opts.fresh_reference,
@@ -159,11 +161,12 @@ int main(int argc, char** argv)
                                             "and say what to fix; modules not written yet are listed, not failed. "
                                             "Ends with the table of times for the report (Exercises 3 to 6)");
   check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
-  check->add_option("--module", check_modules, "Check only this module (page_alloc, kmem_alloc or cache_alloc); "
-                                                "may be given more than once");
+  check->add_option("--module", check_modules, "Check only this module of the lab (kmgrade labs lists them); may be "
+                                                "given more than once");
+  check->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
   check->add_flag("-v,--verbose", verbose, "Show the kernel's evidence (log lines, trace events) for each check that "
                                            "does not pass");
-  check->add_option("--runs", opts.timing_runs, "Load each module this many times at each objnum of the timing table "
+  check->add_option("--runs", opts.timing_runs, "Load each module this many times at each value of the timing table "
                                                 "and give the median of its times (the reference's too, when it is "
                                                 "measured); the checks see the same loads whatever the number")
     ->type_name("N")
@@ -174,7 +177,7 @@ int main(int argc, char** argv)
                                            "way): FILE.csv as CSV, FILE.md as Markdown")
     ->type_name("FILE");
   std::string chart_file;
-  check->add_option("--chart", chart_file, "Draw your times and the reference's against objnum into FILE.svg or "
+  check->add_option("--chart", chart_file, "Draw your times and the reference's against the timed parameter into FILE.svg or "
                                            "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)")
     ->type_name("FILE");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
@@ -212,8 +215,7 @@ int main(int argc, char** argv)
   batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
-  batch->add_option("--rubric", rubric, "Rubric file")->capture_default_str();
-  batch->add_option("--reference", reference, "Folder of the reference solution")->capture_default_str();
+  batch->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
   batch->add_option("--vm-timeout", vm_timeout, "Seconds one boot may run; 0: sized to its loads")
     ->capture_default_str();
   bool regrade = false;
@@ -224,7 +226,7 @@ int main(int argc, char** argv)
   std::string corpus;
   batch->add_option("--corpus", corpus, "Folder of earlier years' or public solutions: every *.c file under it is "
                                         "compared with the students' files of the module its name names (with all "
-                                        "three when it names none)")
+                                        "of them when it names none)")
     ->check(CLI::ExistingDirectory);
   std::vector<std::string> base_files;
   batch->add_option("--base", base_files, "Code every student was given (a template, the assignment's listings): "
@@ -233,13 +235,13 @@ int main(int argc, char** argv)
   int similarity_threshold = 0;
   auto* threshold_option = batch->add_option("--similarity-threshold", similarity_threshold,
                                              "Percent at which two students' files are flagged as similar "
-                                             "(default: the rubric's similarity.threshold, 75)")
+                                             "(default: the lab's similarity.threshold)")
                              ->check(CLI::Range(1, 100));
   int similarity_min_run = 0;
   const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
   auto* min_run_option = batch->add_option("--similarity-min-run", similarity_min_run,
-                                           "Shortest run of tokens sim_c counts as a match (default: the rubric's "
-                                           "similarity.min_run, 16)")
+                                           "Shortest run of tokens sim_c counts as a match (default: the lab's "
+                                           "similarity.min_run)")
                            ->check(min_run_range);
   bool no_similarity = false;
   batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");
@@ -258,7 +260,8 @@ int main(int argc, char** argv)
   auto* similar_min_run = similar->add_option("--similarity-min-run", similarity_min_run,
                                               "Shortest run of tokens sim_c counts as a match (default: the rubric's)")
                             ->check(min_run_range);
-  similar->add_option("--rubric", rubric, "Rubric file")->capture_default_str();
+  similar->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
+  auto* list = app.add_subcommand("labs", "List the labs kmgrade has: id, points, title and the files each asks for");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer("After grading, each module of every student is compared with the same module of every other "
                 "student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged "
@@ -278,8 +281,25 @@ int main(int argc, char** argv)
 
   try {
     opts.submission = from_user(submission);
-    opts.rubric = from_user(rubric);
-    opts.reference_dir = from_user(reference);
+    if (list->parsed()) {
+      for (const auto& l : kmgrade::labs::list_labs(labs_dir)) {
+        std::string files;
+        for (const auto& m : l.modules) {
+          files += (files.empty() ? "" : ", ") + m.file;
+        }
+        std::cout << l.id << "\t" << kmgrade::report::format_points(l.max_score) << " points\t" << l.title << "\t"
+                  << files << "\n";
+      }
+      return 0;
+    }
+    // The lab is chosen from what the command grades when --lab does not name it.
+    auto lab_file = [&](const std::string& input) {
+      return lab.empty() ? kmgrade::labs::lab_for(from_user(input), labs_dir)
+                         : from_user(kmgrade::labs::find_lab(lab, labs_dir));
+    };
+    opts.rubric = lab_file(similar->parsed() || batch->parsed() ? class_input
+                           : check->parsed()                      ? check_path
+                                                                  : submission);
     opts.agent = self_dir() / "kmgrade-agent";
     opts.cache_dir = default_cache_dir();
     opts.work_dir = from_user(work_dir);
@@ -351,8 +371,12 @@ int main(int argc, char** argv)
           name.resize(name.size() - 2);
         }
         if (!rubric_data.module(name)) {
-          throw kmgrade::Error("--module " + name + ": the lab has no such module; it has page_alloc, kmem_alloc "
-                               "and cache_alloc");
+          std::string known;
+          for (const auto& m : rubric_data.modules) {
+            known += (known.empty() ? "" : ", ") + m.id;
+          }
+          throw kmgrade::Error("--module " + name + ": the lab has no such module; it has " + known,
+                               kmgrade::Error::Kind::usage);
         }
         opts.modules.insert(name);
       }
@@ -397,7 +421,7 @@ int main(int argc, char** argv)
     return 0;
   } catch (const kmgrade::Error& e) {
     std::cerr << "kmgrade: error: " << e.what() << "\n";
-    return 1;
+    return e.kind() == kmgrade::Error::Kind::usage ? 2 : 1;
   } catch (const std::exception& e) {
     // A failure kmgrade did not foresee (a file system error, a malformed report on disk).
     std::cerr << "kmgrade: error: " << e.what() << "\n";

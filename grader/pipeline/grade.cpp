@@ -88,8 +88,9 @@ private:
 
 // The reference sources a grade builds, each with its module id: the same bytes, the same
 // reference builds and the same timing baseline.
-std::string reference_sources(const score::Rubric& rubric, const fs::path& reference_dir)
+std::string reference_sources(const score::Rubric& rubric)
 {
+  const fs::path& reference_dir = rubric.reference_dir;
   std::string sources;
   for (const auto& m : rubric.modules) {
     const fs::path src = reference_dir / m.file;
@@ -126,10 +127,10 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
                                                           const run::SandboxKernel& kernel, const fs::path& scratch)
 {
   const fs::path dir = options.cache_dir / "reference" /
-                      (kernel.version + "-" + util::sha256_hex(reference_sources(rubric, options.reference_dir)).substr(0, 16));
+                      (kernel.version + "-" + util::sha256_hex(reference_sources(rubric)).substr(0, 16));
   std::map<std::string, build::ModuleBuild> out;
   for (const auto& m : rubric.modules) {
-    const fs::path src = options.reference_dir / m.file;
+    const fs::path src = rubric.reference_dir / m.file;
     const std::string name = "kmgrade_ref_" + m.id;
     const fs::path ko = dir / m.id / (name + ".ko");
     build::ModuleBuild b;
@@ -192,7 +193,7 @@ GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric&
   GraderIdentity id;
   // The path of the running program, whatever name it was started by.
   id.build_sha256 = sha256_of_files_once({fs::read_symlink("/proc/self/exe"), options.agent});
-  id.reference_sha256 = util::sha256_hex(reference_sources(rubric, options.reference_dir));
+  id.reference_sha256 = util::sha256_hex(reference_sources(rubric));
   // The headers' Module.symvers holds the CRC of every exported symbol: a rebuilt kernel of
   // the same version string changes it. A running kernel has no image to hash: its build
   // string (/proc/version) stands in.

@@ -16,8 +16,7 @@ namespace kmgrade::pipeline {
 struct GradeOptions
 {
   std::filesystem::path submission;
-  std::filesystem::path rubric;        // rubric JSON
-  std::filesystem::path reference_dir; // the course's reference sources, one file per module
+  std::filesystem::path rubric;        // the lab's file (rubric/<lab>.json), which names its reference solution
   std::filesystem::path agent;         // kmgrade-agent binary
   std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
   std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards

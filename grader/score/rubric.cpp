@@ -68,6 +68,11 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.id = j.at("id").get<std::string>();
     r.title = j.at("title").get<std::string>();
     r.max_score = j.at("max_score").get<double>();
+    const auto reference = j.at("reference").get<std::string>();
+    if (reference.empty()) {
+      throw Error("invalid rubric " + origin + ": reference must name the folder of the reference solution, relative to the rubric");
+    }
+    r.reference_dir = (std::filesystem::path(origin).parent_path() / reference).lexically_normal();
     r.default_objnum = j.at("default_objnum").get<unsigned>();
     r.struct_size = j.at("struct_size").get<unsigned>();
     r.points_on_shimmed_build = j.at("points_on_shimmed_build").get<double>();

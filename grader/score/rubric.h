@@ -55,6 +55,8 @@ struct Rubric
   std::string id;
   std::string title;
   std::string sha256;
+  // The reference solution's folder: the lab file's "reference", relative to the lab file.
+  std::filesystem::path reference_dir;
   double max_score = 0;
   unsigned default_objnum = 0;
   unsigned struct_size = 0;
@@ -75,7 +77,7 @@ struct Rubric
   double manual_max() const;
 };
 
-// Parses and validates a rubric: unknown modules in check ids, automatic checks kmgrade does
+// Parses and validates a rubric read from the file `origin`: unknown modules in check ids, automatic checks kmgrade does
 // not have, points that do not add up to max_score and duplicate ids are errors. Throws Error naming `origin` and what is wrong.
 Rubric parse_rubric(const std::string& text, const std::string& origin);
 

@@ -112,8 +112,8 @@ TEST(Check, OneModuleAtATime)
 TEST(Check, AnUnknownModuleIsAnError)
 {
   auto r = check({(g_samples / "correct").string(), "--module", "pagealloc"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  expect_says(r, "--module pagealloc: the lab has no such module");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  expect_says(r, "--module pagealloc: the lab has no such module; it has page_alloc, kmem_alloc, cache_alloc\n");
 }
 
 int main(int argc, char** argv)

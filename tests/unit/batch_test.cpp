@@ -22,7 +22,6 @@ pipeline::GradeOptions grade_options(const fs::path& cache)
 {
   pipeline::GradeOptions o;
   o.rubric = KMGRADE_RUBRIC;
-  o.reference_dir = KMGRADE_REFERENCE;
   o.agent = KMGRADE_AGENT;
   o.cache_dir = cache;
   return o;

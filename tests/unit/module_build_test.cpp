@@ -85,8 +85,7 @@ protected:
 TEST_F(BuildSandboxTest, FilesOutsideTheToolchainHeadersAndScratchDoNotExist)
 {
   const std::string rubric_text = kmgrade::util::read_file(KMGRADE_RUBRIC);
-  const auto reference = std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() / "reference" /
-                         "page_alloc.c";
+  const auto reference = std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c";
   const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "/root";
   // gcc stops at the first missing include: each file is tried on its own.
   for (const std::string& target : {std::string("/etc/passwd"), std::string(KMGRADE_RUBRIC), reference.string(),
@@ -132,8 +131,7 @@ TEST_F(BuildSandboxTest, AWallClockLimitStopsABuildThatDoesNotEnd)
 
 TEST_F(BuildSandboxTest, TheReferenceBuildsInsideTheSandbox)
 {
-  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
-                                          "reference" / "page_alloc.c"));
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c"));
   EXPECT_TRUE(b.ok) << b.log;
   EXPECT_EQ(b.info.license, "GPL");
 }
@@ -142,8 +140,7 @@ TEST_F(BuildSandboxTest, TheReferenceBuildsInsideTheSandbox)
 TEST_F(BuildSandboxTest, AScratchPathWithSpacesColonsPercentAndNonAsciiLettersBuilds)
 {
   const std::filesystem::path scratch = "Lab 5 grades: Åsa Ödegård 100%";
-  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
-                                          "reference" / "page_alloc.c"),
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c"),
                  {}, scratch);
   EXPECT_TRUE(b.ok) << b.log;
   EXPECT_EQ(b.ko, m_dir / scratch / "lab5_page_alloc.ko");

@@ -399,7 +399,6 @@ TEST_F(SimilarityBatchTest, AMissingSimCStopsItBeforeGradingWithHowToInstallIt)
   options.input = k_samples / "class-download.zip";
   options.out_dir = m_dir / "out";
   options.grade.rubric = KMGRADE_RUBRIC;
-  options.grade.reference_dir = KMGRADE_REFERENCE;
   PathWithoutSimC no_sim_c;
   try {
     batch::run_batch(options);
