@@ -397,16 +397,17 @@ int main(int argc, char** argv)
       }
       auto report = kmgrade::pipeline::grade(opts);
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-      const auto& objnums = rubric_data.timing.report_objnums;
+      const auto& values = rubric_data.timing.report_values;
       std::cout << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
-                << kmgrade::report::timing_table(report, objnums, kmgrade::report::TableFormat::markdown);
+                << kmgrade::report::timing_table(report, values, kmgrade::report::TableFormat::markdown);
       std::string saved;
       if (!table.empty()) {
-        kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, objnums, table_format));
+        kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, values, table_format));
         saved += "The table is saved in " + table.string() + "\n";
       }
       if (!chart.empty()) {
-        kmgrade::report::write_timing_chart(report, objnums, chart);
+        kmgrade::report::write_timing_chart(report, values,
+                                            {rubric_data.timing.chart_title, rubric_data.timing.chart_x_axis}, chart);
         saved += "The chart is saved in " + chart.string() + "\n";
       }
       std::cout << (saved.empty() ? "" : "\n") << saved;

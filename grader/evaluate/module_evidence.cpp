@@ -23,13 +23,22 @@ const char* to_string(Status status)
   return "error";
 }
 
-RunView::RunView(const observe::ModuleRun& run, unsigned default_objnum) : m_run(run), m_objnum(default_objnum)
+long long LabFacts::number(const std::string& name) const
 {
+  const auto found = numbers.find(name);
+  return found == numbers.end() ? 0 : found->second;
+}
+
+RunView::RunView(const observe::ModuleRun& run, const LabFacts& facts) : m_run(run)
+{
+  for (const auto& p : facts.params) {
+    m_values[p.name] = p.default_value;
+  }
   std::istringstream params(run.request.params);
   for (std::string param; params >> param;) {
-    if (param.rfind("objnum=", 0) == 0) {
-      m_objnum = observe::parse_number<unsigned>(std::string_view(param).substr(7)).value_or(m_objnum);
-    }
+    const auto eq = param.find('=');
+    m_given.emplace_back(param.substr(0, eq), eq == std::string::npos ? "" : param.substr(eq + 1));
+    m_values[m_given.back().first] = m_given.back().second;
   }
   for (const auto& t : run.threads) {
     m_threads.insert(t.pid);
@@ -44,6 +53,12 @@ RunView::RunView(const observe::ModuleRun& run, unsigned default_objnum) : m_run
       m_events.push_back(std::move(se));
     }
   }
+}
+
+unsigned long long RunView::number(const std::string& name) const
+{
+  const auto found = m_values.find(name);
+  return found == m_values.end() ? 0 : observe::parse_number<unsigned long long>(found->second).value_or(0);
 }
 
 std::string RunView::label() const
@@ -106,17 +121,6 @@ std::vector<std::string> RunView::trouble_lines() const
 std::string message_text(const TraceEvent& ev)
 {
   return console_text(ev.text);
-}
-
-unsigned expected_order(unsigned objnum, long page_size, unsigned struct_size)
-{
-  const unsigned long per_page = static_cast<unsigned long>(page_size) / struct_size;
-  const unsigned long pages = (objnum + per_page - 1) / per_page;
-  unsigned order = 0;
-  while ((1UL << order) < pages) {
-    ++order;
-  }
-  return order;
 }
 
 } // namespace kmgrade::evaluate

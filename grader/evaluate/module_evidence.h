@@ -3,6 +3,7 @@
 #include "build/module_build.h"
 #include "evaluate/printed_text.h"
 #include "observe/observation.h"
+#include "score/rubric.h"
 
 #include <cstdint>
 #include <map>
@@ -23,38 +24,51 @@ struct ModuleEvidence
   std::optional<std::string> found_at;     // path in the submission; nullopt: missing
   std::optional<build::ModuleBuild> build; // nullopt when the file is missing
   std::vector<observe::ModuleRun> runs;    // in plan order, as many as came back
-  // Loads the plan repeated at timing objnums so the timing table can give a median: only
+  // Loads the plan repeated at the timing values so the timing table can give a median: only
   // the measurement reads them, never a check, so the number of repeats cannot change a verdict.
   std::vector<observe::ModuleRun> timing_repeats;
   std::vector<std::string> planned_params; // every load the plan asked for ("" = default)
   std::map<std::string, std::string> sandbox_failures; // params of a load without result -> why
 };
 
-// The facts of the lab a check compares against (from the rubric and the sandbox).
+// The facts of the lab a check compares against (from the lab's file and the sandbox).
 struct LabFacts
 {
-  unsigned default_objnum = 2000;
-  unsigned struct_size = 32;
+  // The lab's parameters with their defaults; the first is the one the parameter checks
+  // (param, default, param-N) look for.
+  std::vector<score::ParamSpec> params;
+  std::map<std::string, long long> numbers; // the lab's own facts, for its own checks ("struct_size")
+  // What the module's thread prints, in the lab's words, with its value ("objnum", 2000).
+  std::vector<std::pair<std::string, unsigned long long>> printed;
+  std::string param_check; // the check that loads with a value of the first parameter ("param-100"); may be empty
   long page_size = 4096;
-  unsigned max_order = 10; // the largest order alloc_pages serves (MAX_ORDER - 1 on 6.1)
-  std::vector<unsigned> timing_objnums;
+  std::string timed_param; // the parameter the timing table varies
+  std::vector<unsigned> timing_values;
   double timing_max_ratio = 20;
   std::uint64_t timing_slack_ns = 0;
   std::uint64_t timing_resolution_ns = 0;
   std::uint64_t tick_ns = 4000000;
   std::vector<std::string> work_events;
+
+  // The lab's fact `name`; 0 when the lab has none of that name (its file is validated
+  // against the checks that read them when it is loaded).
+  long long number(const std::string& name) const;
 };
 
-// One load seen through what checks ask: its objnum, the module's threads, and its events
-// in order with repeated blocks expanded.
+// One load seen through what checks ask: its parameters, the module's threads, and its
+// events in order with repeated blocks expanded.
 class RunView
 {
 public:
-  RunView(const observe::ModuleRun& run, unsigned default_objnum);
+  RunView(const observe::ModuleRun& run, const LabFacts& facts);
 
   const observe::ModuleRun& run() const { return m_run; }
-  unsigned objnum() const { return m_objnum; }
-  std::string label() const; // "objnum=100" or "no parameter (objnum 2000)"
+  // The parameters insmod was given, as "name=value" splits them, in order.
+  const std::vector<std::pair<std::string, std::string>>& given() const { return m_given; }
+  // The value of parameter `name` in this load: given, else the lab's default; 0 when it is
+  // not a number.
+  unsigned long long number(const std::string& name) const;
+  std::string label() const; // "objnum=100" or "no parameter"
   const std::vector<observe::StreamEvent>& events() const { return m_events; }
   bool is_module_thread(int pid) const { return m_threads.count(pid) > 0; }
   bool has_threads() const { return !m_threads.empty(); }
@@ -79,15 +93,13 @@ public:
 
 private:
   const observe::ModuleRun& m_run;
-  unsigned m_objnum;
+  std::vector<std::pair<std::string, std::string>> m_given;
+  std::map<std::string, std::string> m_values;
   std::set<int> m_threads;
   std::vector<observe::StreamEvent> m_events;
 };
 
 // Text of a console event without its "[  1.234]" stamp or trailing newline.
 std::string message_text(const observe::TraceEvent& ev);
-
-// The page order the lab asks for: ceil(log2(ceil(objnum / (page_size / struct_size)))).
-unsigned expected_order(unsigned objnum, long page_size, unsigned struct_size);
 
 } // namespace kmgrade::evaluate

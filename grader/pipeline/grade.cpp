@@ -1,7 +1,10 @@
 #include "pipeline/grade.h"
 
 #include "build/module_build.h"
-#include "evaluate/checks.h"
+#include "evaluate/common_checks.h"
+#include "evaluate/registry.h"
+#include "evaluate/timing.h"
+#include "labs/lab_checks.h"
 #include "intake/submission.h"
 #include "pipeline/reference_baseline.h"
 #include "run/host_machine.h"
@@ -28,10 +31,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
-std::string params_for(const std::optional<unsigned>& objnum)
+// The parameters of a timing load at `value`: none at the timed parameter's default, so the
+// reference's loads are the student's.
+std::string timing_params(const score::Rubric& rubric, unsigned value)
 {
-  return objnum ? "objnum=" + std::to_string(*objnum) : "";
+  const auto* timed = rubric.param(rubric.timing.param);
+  return timed && timed->default_value == std::to_string(value)
+           ? ""
+           : score::params_text({{rubric.timing.param, std::to_string(value)}});
+}
+
+// Whether a load is one the timing table reads: one of the timing values of the timed
+// parameter, and nothing else given.
+bool timing_load(const score::Rubric& rubric, const score::LoadParams& load)
+{
+  const auto& values = rubric.timing.values;
+  for (unsigned value : values) {
+    if (score::params_text(load) == timing_params(rubric, value)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // A load's id: "<side>/<module>/<params>", and "<side>/<module>/<params>#<n>" for the n-th
@@ -166,16 +186,39 @@ run::SandboxKernel host_kernel(const score::Rubric& rubric)
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size)
 {
   evaluate::LabFacts facts;
-  facts.default_objnum = rubric.default_objnum;
-  facts.struct_size = rubric.struct_size;
+  facts.params = rubric.params;
+  facts.numbers = rubric.facts;
+  facts.printed = rubric.printed;
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      const auto dot = c.id.find('.');
+      if (facts.param_check.empty() && c.id.substr(0, dot) == module.id &&
+          evaluate::parameter_check_value(c.id.substr(dot + 1))) {
+        facts.param_check = c.id.substr(dot + 1);
+      }
+    }
+  }
   facts.page_size = page_size > 0 ? page_size : 4096;
-  facts.timing_objnums = rubric.timing.objnums;
+  facts.timed_param = rubric.timing.param;
+  facts.timing_values = rubric.timing.values;
   facts.timing_max_ratio = rubric.timing.max_ratio;
   facts.timing_slack_ns = rubric.timing.slack_ns;
   facts.timing_resolution_ns = rubric.timing.resolution_ns;
   facts.tick_ns = rubric.timing.tick_ns;
   facts.work_events = module.work_events;
   return facts;
+}
+
+evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleEvidence& evidence, long page_size,
+                            const std::string& check_id)
+{
+  static const evaluate::CheckTable k_none;
+  const auto* own = labs::lab_checks(rubric.lab_checks);
+  const auto dot = check_id.find('.');
+  const std::string module = check_id.substr(0, dot);
+  const std::string check = check_id.substr(dot + 1);
+  return evaluate::evaluate(evidence, lab_facts(rubric, *rubric.module(module), page_size),
+                            evaluate::find_check(own ? *own : k_none, module, check), check);
 }
 
 std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric)
@@ -235,6 +278,7 @@ report::Report grade(const GradeOptions& options)
   rep.build_sha256 = identity.build_sha256;
   rep.reference_sha256 = identity.reference_sha256;
   rep.kernel_sha256 = identity.kernel_sha256;
+  rep.lab_sha256 = util::sha256_hex(rubric.sha256 + '\0' + identity.reference_sha256);
   if (!options.modules.empty()) {
     for (const auto& m : rubric.modules) {
       if (!options.modules.count(m.id)) {
@@ -330,9 +374,8 @@ report::Report grade(const GradeOptions& options)
       e.module_id = m.id;
       e.file = m.file;
       e.module_name = b.module_name;
-      for (unsigned objnum : rubric.timing.objnums) {
-        e.planned_params.push_back(
-          params_for(objnum == rubric.default_objnum ? std::nullopt : std::optional<unsigned>(objnum)));
+      for (unsigned value : rubric.timing.values) {
+        e.planned_params.push_back(timing_params(rubric, value));
       }
     }
     for (unsigned round = 1; round <= runs; ++round) {
@@ -357,14 +400,14 @@ report::Report grade(const GradeOptions& options)
       if (round == 1) {
         files.push_back({guest, e.build->ko, "", 0644});
       }
-      for (const auto& o : m.objnums) {
-        const auto& timed = rubric.timing.objnums;
-        if (round > 1 && std::find(timed.begin(), timed.end(), o.value_or(rubric.default_objnum)) == timed.end()) {
+      for (const auto& load : m.loads) {
+        const std::string params = score::params_text(load);
+        if (round > 1 && !timing_load(rubric, load)) {
           continue;
         }
-        plan.loads.push_back({load_id("student", m.id, params_for(o), round), guest, m.module_name, params_for(o), 30000});
+        plan.loads.push_back({load_id("student", m.id, params, round), guest, m.module_name, params, 30000});
         if (round == 1) {
-          e.planned_params.push_back(params_for(o));
+          e.planned_params.push_back(params);
         }
       }
     }
@@ -419,10 +462,7 @@ report::Report grade(const GradeOptions& options)
       if (c.manual) {
         continue;
       }
-      auto dot = c.id.find('.');
-      const std::string module = c.id.substr(0, dot);
-      const std::string check = c.id.substr(dot + 1);
-      verdicts[c.id] = evaluate::evaluate(student.at(module), lab_facts(rubric, *rubric.module(module), rep.page_size), check);
+      verdicts[c.id] = run_check(rubric, student.at(c.id.substr(0, c.id.find('.'))), rep.page_size, c.id);
     }
   }
   rep.score = score::apply_rubric(rubric, verdicts);
@@ -433,10 +473,10 @@ report::Report grade(const GradeOptions& options)
     bool complete = true;
     for (const auto& m : rubric.modules) {
       const auto times = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));
-      complete = complete && times.size() == rubric.timing.objnums.size();
-      for (const auto& [objnum, each] : times) {
+      complete = complete && times.size() == rubric.timing.values.size();
+      for (const auto& [value, each] : times) {
         complete = complete && each.size() == runs;
-        measured.times[m.id][objnum] = *evaluate::median(each);
+        measured.times[m.id][value] = *evaluate::median(each);
       }
     }
     if (complete) {

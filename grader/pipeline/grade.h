@@ -30,7 +30,7 @@ struct GradeOptions
   // Only these modules (rubric ids) are built and loaded; empty: every module. The others
   // are graded as if their files were missing.
   std::set<std::string> modules;
-  // Loads at each of the rubric's timing objnums whose median time the report gives, for the
+  // Loads at each of the lab's timing values whose median time the report gives, for the
   // student's modules and for a reference measured in this grade: the checks' own load and
   // timing_runs - 1 repeats after every load of the checks, which no check reads. At least 1.
   unsigned timing_runs = 1;
@@ -46,6 +46,11 @@ struct GradeOptions
 // What the checks of `module` compare against: the rubric's values, and the page size of
 // the kernel the loads ran on (4096 when unknown).
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size);
+
+// The verdict of the rubric's automatic check `check_id` ("page_alloc.order") on the
+// evidence of its module, with the lab's facts and the page size of the kernel the loads ran on.
+evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleEvidence& evidence, long page_size,
+                            const std::string& check_id);
 
 // The files the rubric's lab asks for, in the order that settles a file fitting several.
 std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric);

@@ -93,8 +93,8 @@ std::optional<ReferenceBaseline> load_baseline(const fs::path& cache_dir, const 
     b.runs = j.at("runs").get<unsigned>();
     for (const auto& [module, times] : j.at("times").items()) {
       auto& out = b.times[module];
-      for (const auto& [objnum, ns] : times.items()) {
-        out[static_cast<unsigned>(std::stoul(objnum))] = ns.get<std::uint64_t>();
+      for (const auto& [value, ns] : times.items()) {
+        out[static_cast<unsigned>(std::stoul(value))] = ns.get<std::uint64_t>();
       }
     }
     return b;
@@ -106,10 +106,10 @@ std::optional<ReferenceBaseline> load_baseline(const fs::path& cache_dir, const 
 void save_baseline(const fs::path& cache_dir, const std::string& key, const ReferenceBaseline& b)
 {
   nlohmann::json times = nlohmann::json::object();
-  for (const auto& [module, by_objnum] : b.times) {
+  for (const auto& [module, by_value] : b.times) {
     nlohmann::json t = nlohmann::json::object();
-    for (const auto& [objnum, ns] : by_objnum) {
-      t[std::to_string(objnum)] = ns;
+    for (const auto& [value, ns] : by_value) {
+      t[std::to_string(value)] = ns;
     }
     times[module] = std::move(t);
   }

@@ -8,7 +8,7 @@
 
 namespace kmgrade::pipeline {
 
-// The times the reference modules reported at the rubric's timing objnums: what a student's
+// The times the reference modules reported at the lab's timing values: what a student's
 // times sit beside in the report. No verdict rests on them, so one measurement serves every
 // grade made by the same kmgrade build, reference, rubric, sandbox kernel and accelerator on
 // the same machine, and the report says when and where it was taken.
@@ -18,8 +18,8 @@ struct ReferenceBaseline
   std::string machine;     // this_machine() where it was measured
   std::string accel;       // "tcg" or "kvm"
   std::string kernel;      // the sandbox kernel's release
-  unsigned runs = 1;       // loads at each objnum whose median time `times` holds
-  // module id -> objnum -> reported ns; an objnum whose time was unreadable is absent.
+  unsigned runs = 1;       // loads at each timing value whose median time `times` holds
+  // module id -> timing value -> reported ns; a value whose time was unreadable is absent.
   std::map<std::string, std::map<unsigned, std::uint64_t>> times;
 };
 

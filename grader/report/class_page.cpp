@@ -525,12 +525,21 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
                ? std::optional<std::uint64_t>(it->get<std::uint64_t>())
                : std::nullopt;
     };
-    body += "<table class=\"timing\">\n<thead><tr><th>module</th><th class=\"num\">objnum</th>"
+    // The lab's timed parameter, as each measurement names it in "params".
+    auto timed = [](const nlohmann::json& m) {
+      const auto params = m.find("params");
+      return params != m.end() && params->is_object() && params->size() == 1 ? *params->begin() : nlohmann::json();
+    };
+    const auto& first = r.at("measurements").front();
+    const std::string param = first.contains("params") && first.at("params").is_object() && first.at("params").size() == 1
+                                ? first.at("params").begin().key()
+                                : "value";
+    body += "<table class=\"timing\">\n<thead><tr><th>module</th><th class=\"num\">" + esc(param) + "</th>"
             "<th class=\"num\">reported</th><th class=\"num\">traced</th><th class=\"num\">reference</th></tr></thead>\n"
             "<tbody>\n";
     for (const auto& m : r.at("measurements")) {
       body += "<tr><td><code>" + esc(str(m, "module")) + "</code></td>" +
-              fmt::format("<td class=\"num\">{}</td>", m.value("objnum", 0u)) + "<td class=\"num\">" +
+              fmt::format("<td class=\"num\">{}</td>", timed(m).is_number_unsigned() ? timed(m).get<unsigned>() : 0u) + "<td class=\"num\">" +
               format_ns(ns(m, "reported_ns")) + "</td><td class=\"num\">" + format_ns(ns(m, "traced_ns")) +
               "</td><td class=\"num\">" + format_ns(ns(m, "reference_ns")) + "</td></tr>\n";
     }

@@ -69,8 +69,10 @@ nlohmann::json to_json(const Report& r)
   }
   auto measurements = nlohmann::json::array();
   for (const auto& m : r.measurements) {
+    // The timed parameter also stands as a key of its own, as schema 1 has always had it.
     measurements.push_back({{"module", m.module},
-                            {"objnum", m.objnum},
+                            {"params", {{m.param, m.value}}},
+                            {m.param, m.value},
                             {"reported_ns", optional_ns(m.reported_ns)},
                             {"traced_ns", optional_ns(m.traced_ns)},
                             {"reference_ns", optional_ns(m.reference_ns)}});
@@ -80,6 +82,7 @@ nlohmann::json to_json(const Report& r)
            {{"version", r.grader_version},
             {"rubric", r.rubric_id},
             {"rubric_sha256", r.rubric_sha256},
+            {"lab", {{"id", r.rubric_id}, {"sha256", r.lab_sha256}}},
             {"build_sha256", r.build_sha256},
             {"reference_sha256", r.reference_sha256}}},
           {"submission", {{"path", r.submission_path}, {"sha256", r.submission_sha256}, {"files", r.files}}},
@@ -149,10 +152,10 @@ std::string to_text(const Report& r, bool color)
                      format_points(r.score.score), format_points(r.score.auto_max), format_points(r.score.manual_pending),
                      format_points(r.score.max_score));
   if (!r.measurements.empty()) {
-    out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", "objnum", "reported", "traced",
-                       "reference");
+    out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", r.measurements.front().param, "reported",
+                       "traced", "reference");
     for (const auto& m : r.measurements) {
-      out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.objnum, format_ns(m.reported_ns),
+      out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.value, format_ns(m.reported_ns),
                          format_ns(m.traced_ns), format_ns(m.reference_ns));
     }
     out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first "

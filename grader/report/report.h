@@ -1,6 +1,6 @@
 #pragma once
 
-#include "evaluate/checks.h"
+#include "evaluate/timing.h"
 #include "score/score.h"
 
 #include <nlohmann/json.hpp>
@@ -20,7 +20,7 @@ struct ReferenceTimesSource
   std::string measured_at;  // UTC, ISO 8601
   std::string machine;
   std::string accel;
-  unsigned runs = 1; // loads at each objnum whose median the reference times are
+  unsigned runs = 1; // loads at each timing value whose median the reference times are
 };
 
 // The outcome of grading one submission: the contract of ../shared/report-format.md.
@@ -29,6 +29,7 @@ struct Report
   std::string grader_version;
   std::string rubric_id;
   std::string rubric_sha256;
+  std::string lab_sha256; // of the lab's file and its reference solution
   std::string build_sha256;     // the grader's executables (pipeline::GraderIdentity)
   std::string reference_sha256; // the reference sources
   std::string kernel_sha256;    // the sandbox kernel's image and headers
@@ -44,7 +45,7 @@ struct Report
   std::size_t loads = 0;  // module loads the sandbox ran
   score::Score score;
   std::vector<evaluate::Measurement> measurements;
-  unsigned timing_runs = 1; // loads asked for at each timing objnum; the measurements are their medians
+  unsigned timing_runs = 1; // loads asked for at each timing value; the measurements are their medians
   ReferenceTimesSource reference_times;
   std::vector<std::string> notes; // things a reader should know: missing files, a VM that died
   double duration_s = 0;

@@ -33,7 +33,7 @@ struct Series
 {
   std::string title;
   std::string style;
-  std::string points; // "objnum µs" lines
+  std::string points; // "value µs" lines
 };
 
 } // namespace
@@ -55,7 +55,8 @@ ChartFormat chart_format(const fs::path& file)
   return format;
 }
 
-void write_timing_chart(const Report& report, const std::vector<unsigned>& objnums, const fs::path& file)
+void write_timing_chart(const Report& report, const std::vector<unsigned>& values, const ChartLabels& labels,
+                        const fs::path& file)
 {
   const ChartFormat format = chart_format(file);
   std::vector<Series> series;
@@ -65,13 +66,13 @@ void write_timing_chart(const Report& report, const std::vector<unsigned>& objnu
     Series student{modules[i], fmt::format("linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb \"{}\"", colour), ""};
     Series reference{modules[i] + " (reference)",
                      fmt::format("linespoints lw 1.5 pt 6 ps 0.8 dt 2 lc rgb \"{}\"", colour), ""};
-    for (unsigned objnum : objnums) {
-      const auto* m = find_measurement(report, modules[i], objnum);
+    for (unsigned value : values) {
+      const auto* m = find_measurement(report, modules[i], value);
       if (m && m->reported_ns.value_or(0) > 0) {
-        student.points += fmt::format("{} {:.3f}\n", objnum, static_cast<double>(*m->reported_ns) / 1e3);
+        student.points += fmt::format("{} {:.3f}\n", value, static_cast<double>(*m->reported_ns) / 1e3);
       }
       if (m && m->reference_ns.value_or(0) > 0) {
-        reference.points += fmt::format("{} {:.3f}\n", objnum, static_cast<double>(*m->reference_ns) / 1e3);
+        reference.points += fmt::format("{} {:.3f}\n", value, static_cast<double>(*m->reference_ns) / 1e3);
       }
     }
     series.push_back(std::move(student));
@@ -96,8 +97,8 @@ void write_timing_chart(const Report& report, const std::vector<unsigned>& objnu
   }
 
   std::string xtics;
-  for (unsigned objnum : objnums) {
-    xtics += (xtics.empty() ? "" : ", ") + std::to_string(objnum);
+  for (unsigned value : values) {
+    xtics += (xtics.empty() ? "" : ", ") + std::to_string(value);
   }
   const std::string runs = report.timing_runs > 1 ? fmt::format(", medians of {} runs", report.timing_runs) : "";
   const std::string output = format == ChartFormat::svg ? "chart.svg" : "chart.png";
@@ -107,13 +108,13 @@ void write_timing_chart(const Report& report, const std::vector<unsigned>& objnu
                                          "background \"white\"\n"
                                        : "set terminal pngcairo size 900,540 noenhanced font \"sans,11\"\n";
   script += "set output " + quoted(output) + "\n";
-  script += "set title \"Allocation time against objnum\\n\" . " +
+  script += "set title " + quoted(labels.title) + " . \"\\n\" . " +
             quoted("Linux " + report.kernel +
                    (report.accel == "host" ? ", this machine's own kernel" : " in the sandbox (" + report.accel + ")") +
                    runs) +
             " . \"\\n\" . " +
             quoted("on " + report.reference_times.machine) + "\n";
-  script += "set xlabel \"objnum (objects)\"\n";
+  script += "set xlabel " + quoted(labels.x_axis) + "\n";
   script += "set ylabel \"time (µs), log scale\"\n";
   script += "set logscale y\n";
   script += "set xtics (" + xtics + ")\n";

@@ -3,6 +3,7 @@
 #include "report/report.h"
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace kmgrade::report {
@@ -14,13 +15,21 @@ enum class ChartFormat { svg, png };
 // a grade is spent on the chart.
 ChartFormat chart_format(const std::filesystem::path& file);
 
-// Draws the report's times against objnum, at each of `objnums` that has one: per module the
+// What a lab's timing chart says it shows (its file's timing.chart).
+struct ChartLabels
+{
+  std::string title;  // "Allocation time against objnum"
+  std::string x_axis; // "objnum (objects)"
+};
+
+// Draws the report's times against the lab's timed parameter, at each of `values` that has one: per module the
 // student's times as a solid line with points and the reference's as a dashed line of the same
 // colour, titled, with the axes' units, a legend, and a subtitle naming the kernel, the machine
 // and the accelerator (or that the kernel was the machine's own, with --host). The time axis is logarithmic (one page allocation and a loop of
 // thousands differ a thousandfold), so a time of 0 cannot be drawn and is left out. Writes
 // `file` in one rename, in the format chart_format gives. Throws Error when it cannot be
 // drawn: no time to draw, gnuplot missing or failing.
-void write_timing_chart(const Report& report, const std::vector<unsigned>& objnums, const std::filesystem::path& file);
+void write_timing_chart(const Report& report, const std::vector<unsigned>& values, const ChartLabels& labels,
+                        const std::filesystem::path& file);
 
 } // namespace kmgrade::report

@@ -16,20 +16,26 @@ std::string microseconds(const std::optional<std::uint64_t>& ns, int decimals, c
   return ns ? fmt::format("{:.{}f}", static_cast<double>(*ns) / 1e3, decimals) : none;
 }
 
-std::string markdown(const Report& report, const std::vector<unsigned>& objnums)
+// The parameter the table's rows are values of, as the lab names it.
+std::string timed_param(const Report& report)
+{
+  return report.measurements.empty() ? "value" : report.measurements.front().param;
+}
+
+std::string markdown(const Report& report, const std::vector<unsigned>& values)
 {
   const auto modules = measured_modules(report);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"objnum"};
+  std::vector<std::string> header{timed_param(report)};
   for (const auto& module : modules) {
     header.push_back(module);
     header.push_back(module + " (reference)");
   }
   rows.push_back(header);
-  for (unsigned objnum : objnums) {
-    std::vector<std::string> row{std::to_string(objnum)};
+  for (unsigned value : values) {
+    std::vector<std::string> row{std::to_string(value)};
     for (const auto& module : modules) {
-      const auto* m = find_measurement(report, module, objnum);
+      const auto* m = find_measurement(report, module, value);
       row.push_back(microseconds(m ? m->reported_ns : std::nullopt, 1, "–"));
       row.push_back(microseconds(m ? m->reference_ns : std::nullopt, 1, "–"));
     }
@@ -70,13 +76,13 @@ std::string markdown(const Report& report, const std::vector<unsigned>& objnums)
   return out;
 }
 
-std::string csv(const Report& report, const std::vector<unsigned>& objnums)
+std::string csv(const Report& report, const std::vector<unsigned>& values)
 {
-  std::vector<std::vector<std::string>> rows{{"module", "objnum", "student_us", "reference_us", "runs"}};
+  std::vector<std::vector<std::string>> rows{{"module", timed_param(report), "student_us", "reference_us", "runs"}};
   for (const auto& module : measured_modules(report)) {
-    for (unsigned objnum : objnums) {
-      const auto* m = find_measurement(report, module, objnum);
-      rows.push_back({module, std::to_string(objnum), microseconds(m ? m->reported_ns : std::nullopt, 3, ""),
+    for (unsigned value : values) {
+      const auto* m = find_measurement(report, module, value);
+      rows.push_back({module, std::to_string(value), microseconds(m ? m->reported_ns : std::nullopt, 3, ""),
                       microseconds(m ? m->reference_ns : std::nullopt, 3, ""), std::to_string(m ? m->runs : 0)});
     }
   }
@@ -96,10 +102,10 @@ std::vector<std::string> measured_modules(const Report& report)
   return modules;
 }
 
-const evaluate::Measurement* find_measurement(const Report& report, const std::string& module, unsigned objnum)
+const evaluate::Measurement* find_measurement(const Report& report, const std::string& module, unsigned value)
 {
   for (const auto& m : report.measurements) {
-    if (m.module == module && m.objnum == objnum) {
+    if (m.module == module && m.value == value) {
       return &m;
     }
   }
@@ -117,9 +123,9 @@ TableFormat table_format(const std::filesystem::path& file)
   throw Error("cannot write the table to " + file.string() + ": its name must end in .csv (CSV) or .md (Markdown)");
 }
 
-std::string timing_table(const Report& report, const std::vector<unsigned>& objnums, TableFormat format)
+std::string timing_table(const Report& report, const std::vector<unsigned>& values, TableFormat format)
 {
-  return format == TableFormat::csv ? csv(report, objnums) : markdown(report, objnums);
+  return format == TableFormat::csv ? csv(report, values) : markdown(report, values);
 }
 
 } // namespace kmgrade::report

@@ -1,6 +1,8 @@
 #include "score/rubric.h"
 
-#include "evaluate/checks.h"
+#include "evaluate/common_checks.h"
+#include "labs/lab_checks.h"
+#include "observe/numbers.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -60,6 +62,90 @@ double Rubric::manual_max() const
   return sum;
 }
 
+const ParamSpec* Rubric::param(const std::string& name) const
+{
+  for (const auto& p : params) {
+    if (p.name == name) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::string params_text(const LoadParams& params)
+{
+  std::string out;
+  for (const auto& [name, value] : params) {
+    out += (out.empty() ? "" : " ") + name + "=" + value;
+  }
+  return out;
+}
+
+namespace {
+
+const std::set<std::string> k_param_types = {"uint", "int", "ulong", "long", "ushort", "short", "bool", "charp"};
+
+// A parameter's value as insmod passes it, or an empty optional when `value` does not fit
+// its type.
+std::optional<std::string> param_value(const ParamSpec& spec, const nlohmann::json& value)
+{
+  const bool is_unsigned = spec.type == "uint" || spec.type == "ulong" || spec.type == "ushort";
+  if (is_unsigned && value.is_number_unsigned()) {
+    return std::to_string(value.get<unsigned long long>());
+  }
+  if (!is_unsigned && spec.type != "bool" && spec.type != "charp" && value.is_number_integer()) {
+    return std::to_string(value.get<long long>());
+  }
+  if (spec.type == "bool" && value.is_boolean()) {
+    return value.get<bool>() ? "1" : "0";
+  }
+  // insmod splits its arguments at spaces, and the plan keeps them as one line.
+  if (spec.type == "charp" && value.is_string() && !value.get<std::string>().empty() &&
+      value.get<std::string>().find_first_of(" \t\n\"") == std::string::npos) {
+    return value.get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::string type_words(const std::string& type)
+{
+  if (type == "charp") {
+    return "a string without spaces or quotes";
+  }
+  if (type == "bool") {
+    return "true or false";
+  }
+  return (type[0] == 'u' ? "a non-negative whole number (" : "a whole number (") + type + ")";
+}
+
+// A check the lab names exists for its module, and the lab declares what it reads.
+void validate_check(const Rubric& r, const std::string& id, const std::string& module, const std::string& check,
+                    const std::string& origin)
+{
+  const std::string invalid = "invalid rubric " + origin + ": check " + id + " ";
+  static const evaluate::CheckTable k_none;
+  const auto* own = r.lab_checks.empty() ? &k_none : labs::lab_checks(r.lab_checks);
+  if (!evaluate::find_check(*own, module, check)) {
+    throw Error(invalid + "is not a check kmgrade has for module " + module + " (README, \"Writing a lab\", lists the checks)");
+  }
+  const bool numeric = !r.params.empty() && observe::parse_number<unsigned long long>(r.params.front().default_value);
+  if ((check == "param" && r.params.empty()) || ((check == "default" || evaluate::parameter_check_value(check)) && !numeric)) {
+    throw Error(invalid + "needs the lab's first parameter (params), with a numeric default");
+  }
+  if (const auto value = evaluate::parameter_check_value(check)) {
+    const LoadParams want = {{r.params.front().name, std::to_string(*value)}};
+    const auto& loads = r.module(module)->loads;
+    if (std::find(loads.begin(), loads.end(), want) == loads.end()) {
+      throw Error(invalid + "needs a load with " + params_text(want) + " alone in modules." + module + ".loads");
+    }
+  }
+  if (check == "timing" && r.timing.values.empty()) {
+    throw Error(invalid + "needs timing.param and timing.values");
+  }
+}
+
+} // namespace
+
 Rubric parse_rubric(const std::string& text, const std::string& origin)
 {
   Rubric r;
@@ -73,12 +159,72 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       throw Error("invalid rubric " + origin + ": reference must name the folder of the reference solution, relative to the rubric");
     }
     r.reference_dir = (std::filesystem::path(origin).parent_path() / reference).lexically_normal();
-    r.default_objnum = j.at("default_objnum").get<unsigned>();
-    r.struct_size = j.at("struct_size").get<unsigned>();
+    const std::string invalid = "invalid rubric " + origin + ": ";
+    const auto params = j.value("params", nlohmann::json::array());
+    for (const auto& p : params) {
+      ParamSpec spec;
+      spec.name = p.at("name").get<std::string>();
+      spec.type = p.at("type").get<std::string>();
+      if (spec.name.empty() || spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+        throw Error(invalid + "params: \"" + spec.name + "\" is not a module parameter name (lower-case letters, digits and _)");
+      }
+      if (!k_param_types.count(spec.type)) {
+        throw Error(invalid + "params." + spec.name + ".type is " + spec.type + "; it must be one of uint, int, ulong, long, ushort, short, bool, charp");
+      }
+      if (r.param(spec.name)) {
+        throw Error(invalid + "params: " + spec.name + " is declared twice");
+      }
+      const auto value = param_value(spec, p.at("default"));
+      if (!value) {
+        throw Error(invalid + "params." + spec.name + ".default must be " + type_words(spec.type));
+      }
+      spec.default_value = *value;
+      r.params.push_back(std::move(spec));
+    }
+    const auto facts = j.value("facts", nlohmann::json::object());
+    for (const auto& [name, value] : facts.items()) {
+      if (!value.is_number_integer()) {
+        throw Error(invalid + "facts." + name + " must be a whole number");
+      }
+      r.facts[name] = value.get<long long>();
+    }
+    const auto printed = j.value("printed", nlohmann::json::array());
+    for (const auto& p : printed) {
+      const auto what = p.at("what").get<std::string>();
+      if (p.contains("param")) {
+        const ParamSpec* param = r.param(p.at("param").get<std::string>());
+        const auto value = param ? observe::parse_number<unsigned long long>(param->default_value) : std::nullopt;
+        if (!value) {
+          throw Error(invalid + "printed: \"" + what + "\" names param " + p.at("param").dump() + ", which is not a numeric parameter the lab declares in params");
+        }
+        r.printed.emplace_back(what, *value);
+      } else {
+        const auto fact = r.facts.find(p.at("fact").get<std::string>());
+        if (fact == r.facts.end() || fact->second < 0) {
+          throw Error(invalid + "printed: \"" + what + "\" names fact " + p.at("fact").dump() + ", which is not a non-negative number in facts");
+        }
+        r.printed.emplace_back(what, static_cast<unsigned long long>(fact->second));
+      }
+    }
+    r.lab_checks = j.value("lab_checks", "");
+    if (!r.lab_checks.empty() && !labs::lab_checks(r.lab_checks)) {
+      std::string known;
+      for (const auto& name : labs::lab_check_names()) {
+        known += (known.empty() ? "" : ", ") + name;
+      }
+      throw Error(invalid + "lab_checks is " + r.lab_checks + ", and kmgrade has checks of their own for these labs only: " + known);
+    }
     r.points_on_shimmed_build = j.at("points_on_shimmed_build").get<double>();
     const auto& t = j.at("timing");
-    r.timing.objnums = t.at("objnums").get<std::vector<unsigned>>();
-    r.timing.report_objnums = t.value("report_objnums", r.timing.objnums);
+    r.timing.param = t.value("param", "");
+    r.timing.values = t.value("values", std::vector<unsigned>{});
+    r.timing.report_values = t.value("report_values", r.timing.values);
+    r.timing.chart_title = t.value("chart_title", "Time against " + r.timing.param);
+    r.timing.chart_x_axis = t.value("chart_x_axis", r.timing.param);
+    const ParamSpec* timed = r.param(r.timing.param);
+    if (!r.timing.values.empty() && (!timed || (timed->type != "uint" && timed->type != "ulong"))) {
+      throw Error(invalid + "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
+    }
     r.timing.max_ratio = t.at("max_ratio").get<double>();
     r.timing.slack_ns = t.at("slack_ns").get<std::uint64_t>();
     r.timing.resolution_ns = t.at("resolution_ns").get<std::uint64_t>();
@@ -100,8 +246,26 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       spec.id = m.at("id").get<std::string>();
       spec.file = m.at("file").get<std::string>();
       spec.module_name = m.at("module_name").get<std::string>();
-      for (const auto& o : m.at("objnums")) {
-        spec.objnums.push_back(o.is_null() ? std::nullopt : std::optional<unsigned>(o.get<unsigned>()));
+      for (const auto& load : m.at("loads")) {
+        if (!load.is_object()) {
+          throw Error(invalid + "modules." + spec.id + ".loads: each load is an object of parameter values ({} for none)");
+        }
+        LoadParams params;
+        for (const auto& p : r.params) {
+          if (load.contains(p.name)) {
+            const auto value = param_value(p, load.at(p.name));
+            if (!value) {
+              throw Error(invalid + "modules." + spec.id + ".loads: " + p.name + " must be " + type_words(p.type));
+            }
+            params.emplace_back(p.name, *value);
+          }
+        }
+        for (const auto& [name, value] : load.items()) {
+          if (!r.param(name)) {
+            throw Error(invalid + "modules." + spec.id + ".loads: " + name + " is not a parameter the lab declares in params");
+          }
+        }
+        spec.loads.push_back(std::move(params));
       }
       spec.work_events = m.at("work_events").get<std::vector<std::string>>();
       spec.identify_by = m.value("identify_by", std::vector<std::string>{});
@@ -124,10 +288,9 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     throw Error("invalid rubric " + origin + ": " + e.what());
   }
 
-  for (unsigned objnum : r.timing.report_objnums) {
-    if (std::find(r.timing.objnums.begin(), r.timing.objnums.end(), objnum) == r.timing.objnums.end()) {
-      throw Error("invalid rubric " + origin + ": timing.report_objnums holds " + std::to_string(objnum) +
-                  ", which is not in timing.objnums (only those are timed)");
+  for (unsigned value : r.timing.report_values) {
+    if (std::find(r.timing.values.begin(), r.timing.values.end(), value) == r.timing.values.end()) {
+      throw Error("invalid rubric " + origin + ": timing.report_values holds " + std::to_string(value) + ", which is not in timing.values (only those are timed)");
     }
   }
   for (const auto& id : r.identify_order) {
@@ -152,9 +315,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
                     " must be marked manual exactly when its id starts with 'manual.'");
       }
       // Found now, not after the sandbox ran for every student of a class.
-      if (!c.manual && !evaluate::find_check(owner, c.id.substr(dot + 1))) {
-        throw Error("invalid rubric " + origin + ": check " + c.id + " is not a check kmgrade has for module " +
-                    owner + " (see lab5-checks.md for the check ids)");
+      if (!c.manual) {
+        validate_check(r, c.id, owner, c.id.substr(dot + 1), origin);
       }
       total += c.points;
     }

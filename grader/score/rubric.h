@@ -3,20 +3,36 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace kmgrade::score {
 
+// A module parameter the lab loads its modules with: `name=value` on insmod's command line.
+struct ParamSpec
+{
+  std::string name;          // "objnum"
+  std::string type;          // as modinfo's parmtype says it: "uint", "int", "ulong", "long", "bool", "charp"
+  std::string default_value; // what the module must use when loaded without it
+};
+
+// The parameter values of one load, in the order the lab declares its parameters; a
+// parameter left out is not passed (the module uses its default).
+using LoadParams = std::vector<std::pair<std::string, std::string>>;
+
 struct TimingRule
 {
-  std::vector<unsigned> objnums;  // the runs the timing table and check cover
-  std::vector<unsigned> report_objnums; // of those, the ones the lab asks students to time in their report
+  std::string param;              // the parameter the timing table varies; empty: the lab times nothing
+  std::vector<unsigned> values;   // the loads the timing table and check cover
+  std::vector<unsigned> report_values; // of those, the ones the lab asks students to time in their report
   double max_ratio = 20;          // reported may exceed traced by this factor ...
   std::uint64_t slack_ns = 0;     // ... plus this much
   std::uint64_t resolution_ns = 0; // reported may fall short of traced by this much (trace clock is in us)
   std::uint64_t tick_ns = 4000000; // one jiffy on the sandbox kernel
+  std::string chart_title;         // "Allocation time against objnum"; default: "Time against <param>"
+  std::string chart_x_axis;        // "objnum (objects)"; default: the parameter's name
 };
 
 // One module of the lab: the file a student hands in and how it is exercised.
@@ -25,7 +41,7 @@ struct ModuleSpec
   std::string id;          // "page_alloc"
   std::string file;        // "page_alloc.c"
   std::string module_name; // "lab5_page_alloc": never the name of built-in kernel code
-  std::vector<std::optional<unsigned>> objnums; // nullopt: load with no parameter
+  std::vector<LoadParams> loads; // each load of the checks; {}: with no parameter
   std::vector<std::string> work_events;         // the events the timed work produces
   std::vector<std::string> identify_by;         // calls that recognise a renamed file
 };
@@ -58,8 +74,12 @@ struct Rubric
   // The reference solution's folder: the lab file's "reference", relative to the lab file.
   std::filesystem::path reference_dir;
   double max_score = 0;
-  unsigned default_objnum = 0;
-  unsigned struct_size = 0;
+  std::vector<ParamSpec> params;
+  std::map<std::string, long long> facts; // numbers only the lab's own checks read ("struct_size")
+  // What the module's thread must print, in the lab's words, with its value: a parameter's
+  // default or a fact ("objnum", 2000; "the struct size", 32).
+  std::vector<std::pair<std::string, unsigned long long>> printed;
+  std::string lab_checks; // the name of the checks of its own kmgrade has for this lab ("lab5"); may be empty
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
   int similarity_threshold = 60; // percent at which two students' files are flagged as alike
@@ -71,11 +91,15 @@ struct Rubric
   std::vector<Exercise> exercises;
 
   const ModuleSpec* module(const std::string& id) const;
+  const ParamSpec* param(const std::string& name) const;
   // The modules in identify_order, then any it leaves out, in file order.
   std::vector<const ModuleSpec*> modules_by_identify_order() const;
   double auto_max() const;
   double manual_max() const;
 };
+
+// The parameters as insmod takes them: "name=value" for each, separated by spaces.
+std::string params_text(const LoadParams& params);
 
 // Parses and validates a rubric read from the file `origin`: unknown modules in check ids, automatic checks kmgrade does
 // not have, points that do not add up to max_score and duplicate ids are errors. Throws Error naming `origin` and what is wrong.

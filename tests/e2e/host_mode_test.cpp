@@ -5,7 +5,6 @@
 //   e2e_host_mode STAND_IN AGENT SAMPLE RUBRIC
 
 #include "build/module_build.h"
-#include "evaluate/checks.h"
 #include "pipeline/grade.h"
 #include "run/initramfs.h"
 #include "run/sandbox_vm.h"
@@ -89,8 +88,8 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
     ASSERT_TRUE(e.build->ok) << e.build->log;
     const std::string guest = "/modules/" + m.module_name + ".ko";
     m_files.push_back({guest, e.build->ko, "", 0644});
-    for (const auto& o : m.objnums) {
-      const std::string params = o ? "objnum=" + std::to_string(*o) : "";
+    for (const auto& load : m.loads) {
+      const std::string params = score::params_text(load);
       m_plan.loads.push_back({m.id + "/" + params, guest, m.module_name, params, 30000});
       e.planned_params.push_back(params);
     }
@@ -112,11 +111,8 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
       if (c.manual) {
         continue;
       }
-      const auto dot = c.id.find('.');
-      const std::string module = c.id.substr(0, dot);
-      const auto v = evaluate::evaluate(evidence.at(module),
-                                        pipeline::lab_facts(m_rubric, *m_rubric.module(module), outcome.report.page_size),
-                                        c.id.substr(dot + 1));
+      const auto v = pipeline::run_check(m_rubric, evidence.at(c.id.substr(0, c.id.find('.'))),
+                                         outcome.report.page_size, c.id);
       EXPECT_EQ(v.status, evaluate::Status::pass) << c.id << ": " << v.message;
     }
   }

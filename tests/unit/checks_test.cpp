@@ -2,7 +2,8 @@
 // the plan the agent ran and the agent's channel output, as `kmgrade grade --work-dir`
 // keeps them).
 
-#include "evaluate/checks.h"
+#include "evaluate/timing.h"
+#include "labs/lab5/checks.h"
 #include "pipeline/grade.h"
 #include "run/sandbox_vm.h"
 #include "score/rubric.h"
@@ -62,10 +63,7 @@ public:
 
   evaluate::Verdict verdict(const std::string& id)
   {
-    auto dot = id.find('.');
-    const std::string module = id.substr(0, dot);
-    auto facts = pipeline::lab_facts(m_rubric, *m_rubric.module(module), m_report.page_size);
-    return evaluate::evaluate(evidence(module), facts, id.substr(dot + 1));
+    return pipeline::run_check(m_rubric, evidence(id.substr(0, id.find('.'))), m_report.page_size, id);
   }
 
   evaluate::ModuleEvidence& evidence(const std::string& module)
@@ -393,9 +391,10 @@ TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
   evaluate::ModuleEvidence e;
   e.module_id = "page_alloc";
   e.file = "page_alloc.c";
-  evaluate::LabFacts facts;
-  EXPECT_EQ(evaluate::evaluate(e, facts, "build").status, Status::fail);
-  auto order = evaluate::evaluate(e, facts, "order");
+  const auto lab = score::load_rubric(KMGRADE_RUBRIC);
+  auto check = [&](const std::string& id) { return pipeline::run_check(lab, e, 4096, "page_alloc." + id); };
+  EXPECT_EQ(check("build").status, Status::fail);
+  auto order = check("order");
   EXPECT_EQ(order.status, Status::not_run);
   EXPECT_EQ(order.message, "not run: page_alloc.c is missing");
 
@@ -403,8 +402,8 @@ TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
   build::ModuleBuild b;
   b.log = "ERROR: modpost: missing MODULE_LICENSE() in /tmp/x/lab5_page_alloc.o";
   e.build = b;
-  EXPECT_EQ(evaluate::evaluate(e, facts, "license").status, Status::fail);
-  auto pinned = evaluate::evaluate(e, facts, "pinned");
+  EXPECT_EQ(check("license").status, Status::fail);
+  auto pinned = check("pinned");
   EXPECT_EQ(pinned.status, Status::not_run);
   EXPECT_EQ(pinned.message, "not run: page_alloc.c did not compile");
 }
@@ -427,9 +426,9 @@ TEST(Checks, AnRmmodThatNeverReturnedIsAnErrorWithTheKernelsLines)
   run.unloader_pid = 90;
   run.log.push_back({3, 1, 0, "INFO: task kmg-rmmod:90 blocked for more than 10 seconds."});
   e.runs.push_back(run);
-  evaluate::LabFacts facts;
+  const auto lab = score::load_rubric(KMGRADE_RUBRIC);
   for (const char* check : {"clean-unload", "loop", "default"}) {
-    auto v = evaluate::evaluate(e, facts, check);
+    auto v = pipeline::run_check(lab, e, 4096, std::string("cache_alloc.") + check);
     EXPECT_EQ(v.status, Status::error) << check;
     EXPECT_EQ(v.message, "rmmod lab5_cache_alloc after the load with no parameter never returned (still "
                          "running after 20 s): the exit function blocks, often in kthread_stop() on a thread that "
@@ -442,15 +441,15 @@ TEST(Checks, AnRmmodThatNeverReturnedIsAnErrorWithTheKernelsLines)
 
 TEST(Checks, ExpectedOrderMatchesTheLab)
 {
-  EXPECT_EQ(evaluate::expected_order(1, 4096, 32), 0u);
-  EXPECT_EQ(evaluate::expected_order(128, 4096, 32), 0u);
-  EXPECT_EQ(evaluate::expected_order(129, 4096, 32), 1u);
-  EXPECT_EQ(evaluate::expected_order(257, 4096, 32), 2u);
-  EXPECT_EQ(evaluate::expected_order(1000, 4096, 32), 3u);
-  EXPECT_EQ(evaluate::expected_order(2000, 4096, 32), 4u);
-  EXPECT_EQ(evaluate::expected_order(4000, 4096, 32), 5u);
-  EXPECT_EQ(evaluate::expected_order(100000, 4096, 32), 10u);
-  EXPECT_EQ(evaluate::expected_order(1000, 16384, 32), 1u);
+  EXPECT_EQ(labs::lab5::expected_order(1, 4096, 32), 0u);
+  EXPECT_EQ(labs::lab5::expected_order(128, 4096, 32), 0u);
+  EXPECT_EQ(labs::lab5::expected_order(129, 4096, 32), 1u);
+  EXPECT_EQ(labs::lab5::expected_order(257, 4096, 32), 2u);
+  EXPECT_EQ(labs::lab5::expected_order(1000, 4096, 32), 3u);
+  EXPECT_EQ(labs::lab5::expected_order(2000, 4096, 32), 4u);
+  EXPECT_EQ(labs::lab5::expected_order(4000, 4096, 32), 5u);
+  EXPECT_EQ(labs::lab5::expected_order(100000, 4096, 32), 10u);
+  EXPECT_EQ(labs::lab5::expected_order(1000, 16384, 32), 1u);
 }
 
 TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
@@ -468,7 +467,8 @@ TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
                            "rcu: 1-...!: (0 ticks this GP) idle=5c4/0/0x0 softirq=1/1 fqs=0"}) {
     run.log.push_back({4, 0, 0, line});
   }
-  evaluate::RunView view(run, 2000);
+  const auto lab = score::load_rubric(KMGRADE_RUBRIC);
+  evaluate::RunView view(run, pipeline::lab_facts(lab, *lab.module("cache_alloc"), 4096));
   auto troubles = view.troubles();
   ASSERT_EQ(troubles.size(), 2u);
   EXPECT_TRUE(troubles[0].from_module);
@@ -492,18 +492,18 @@ TEST(RecordedReference, ReportedTimesAreWhatTheTimingRowsShow)
       ASSERT_EQ(each.size(), 1u) << m.id << " " << objnum << ": one load each, no timing repeats";
       times[objnum] = each.front();
     }
-    ASSERT_EQ(times.size(), rubric.timing.objnums.size()) << m.id;
+    ASSERT_EQ(times.size(), rubric.timing.values.size()) << m.id;
     const auto rows = evaluate::measure(rec.evidence(m.id), times, facts);
-    ASSERT_EQ(rows.size(), rubric.timing.objnums.size());
+    ASSERT_EQ(rows.size(), rubric.timing.values.size());
     for (const auto& row : rows) {
-      ASSERT_TRUE(row.reported_ns) << m.id << " " << row.objnum;
+      ASSERT_TRUE(row.reported_ns) << m.id << " " << row.value;
       EXPECT_GT(*row.reported_ns, 0u);
       EXPECT_EQ(row.runs, 1u);
-      EXPECT_EQ(row.reference_ns, row.reported_ns) << m.id << " " << row.objnum;
+      EXPECT_EQ(row.reference_ns, row.reported_ns) << m.id << " " << row.value;
     }
     // A baseline without a time for an objnum leaves that row's reference empty.
     auto partial = times;
-    partial.erase(rubric.timing.objnums.front());
+    partial.erase(rubric.timing.values.front());
     EXPECT_FALSE(evaluate::measure(rec.evidence(m.id), partial, facts).front().reference_ns);
   }
 }
@@ -550,7 +550,7 @@ TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
   const auto& spec = *rubric.module("kmem_alloc");
   const auto facts = pipeline::lab_facts(rubric, spec, rec.report().page_size);
   evaluate::ModuleEvidence e = rec.evidence("kmem_alloc");
-  const auto before = evaluate::evaluate(e, facts, "timing");
+  const auto before = pipeline::run_check(rubric, e, rec.report().page_size, "kmem_alloc.timing");
   const observe::ModuleRun* at_1000 = nullptr;
   for (const auto& run : e.runs) {
     if (run.request.params == "objnum=1000") {
@@ -561,7 +561,7 @@ TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
   const auto first = evaluate::measure(e, {}, facts);
   std::uint64_t alone = 0;
   for (const auto& row : first) {
-    if (row.objnum == 1000) {
+    if (row.value == 1000) {
       ASSERT_TRUE(row.reported_ns);
       alone = *row.reported_ns;
     }
@@ -570,23 +570,23 @@ TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
   e.timing_repeats = {printing_time(*at_1000, 900000000), printing_time(*at_1000, 1)};
   const auto rows = evaluate::measure(e, {}, facts);
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].objnum == 1000) {
+    if (rows[i].value == 1000) {
       EXPECT_EQ(rows[i].runs, 3u);
       EXPECT_EQ(rows[i].reported_ns, alone) << "the middle of a very long and a very short repeat";
       EXPECT_EQ(rows[i].traced_ns, first[i].traced_ns) << "the repeats traced the same span";
     } else {
-      EXPECT_EQ(rows[i].runs, 1u) << rows[i].objnum;
-      EXPECT_EQ(rows[i].reported_ns, first[i].reported_ns) << rows[i].objnum;
+      EXPECT_EQ(rows[i].runs, 1u) << rows[i].value;
+      EXPECT_EQ(rows[i].reported_ns, first[i].reported_ns) << rows[i].value;
     }
   }
   e.timing_repeats.pop_back();
   for (const auto& row : evaluate::measure(e, {}, facts)) {
-    if (row.objnum == 1000) {
+    if (row.value == 1000) {
       EXPECT_EQ(row.reported_ns, (alone + 900000000) / 2) << "two runs: the mean of both";
     }
   }
   EXPECT_EQ(evaluate::reported_times(e, facts).at(1000).size(), 2u);
-  const auto after = evaluate::evaluate(e, facts, "timing");
+  const auto after = pipeline::run_check(rubric, e, rec.report().page_size, "kmem_alloc.timing");
   EXPECT_EQ(after.status, before.status);
   EXPECT_EQ(after.message, before.message);
 }

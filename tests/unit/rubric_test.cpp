@@ -1,22 +1,57 @@
 #include "score/rubric.h"
 #include "score/score.h"
 #include "util/error.h"
+#include "util/files.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
+#include <filesystem>
+#include <functional>
 
 using namespace kmgrade;
+namespace fs = std::filesystem;
 
 namespace {
 
-std::string rubric_text()
+nlohmann::json lab5()
 {
-  std::ifstream in(KMGRADE_RUBRIC);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return nlohmann::json::parse(util::read_file(KMGRADE_RUBRIC));
+}
+
+// The Lab 5 file changed by `edit`, parsed as if read from rubric/<name>.
+score::Rubric parse_edited(const std::function<void(nlohmann::json&)>& edit, const std::string& name)
+{
+  auto j = lab5();
+  edit(j);
+  return score::parse_rubric(j.dump(2), (fs::path(KMGRADE_RUBRIC).parent_path() / name).string());
+}
+
+// The message of the error parse_edited throws, without the "invalid rubric <path>: " it starts with.
+std::string refusal(const std::function<void(nlohmann::json&)>& edit)
+{
+  try {
+    parse_edited(edit, "edited.json");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string prefix = "invalid rubric " + (fs::path(KMGRADE_RUBRIC).parent_path() / "edited.json").string() + ": ";
+    EXPECT_EQ(what.rfind(prefix, 0), 0u) << what;
+    return what.substr(std::min(prefix.size(), what.size()));
+  }
+  ADD_FAILURE() << "accepted";
+  return "";
+}
+
+nlohmann::json& check_entry(nlohmann::json& j, const std::string& id)
+{
+  for (auto& ex : j["exercises"]) {
+    for (auto& c : ex["checks"]) {
+      if (c["id"] == id) {
+        return c;
+      }
+    }
+  }
+  throw std::runtime_error("no check " + id);
 }
 
 } // namespace
@@ -31,108 +66,130 @@ TEST(Rubric, DefaultLab5RubricSumsToEight)
   EXPECT_EQ(r.sha256.size(), 64u);
   ASSERT_NE(r.module("page_alloc"), nullptr);
   EXPECT_NE(r.module("page_alloc")->module_name, "page_alloc"); // built-in mm/page_alloc.c owns that name
+  EXPECT_EQ(r.reference_dir, fs::path(KMGRADE_REFERENCE).lexically_normal());
+}
+
+TEST(Rubric, ParametersAreTypedAndEachLoadGivesThemAsInsmodTakesThem)
+{
+  const auto r = score::load_rubric(KMGRADE_RUBRIC);
+  ASSERT_EQ(r.params.size(), 1u);
+  EXPECT_EQ(r.params[0].name, "objnum");
+  EXPECT_EQ(r.params[0].type, "uint");
+  EXPECT_EQ(r.params[0].default_value, "2000");
+  const auto& loads = r.module("page_alloc")->loads;
+  ASSERT_EQ(loads.size(), 9u);
+  EXPECT_EQ(score::params_text(loads[0]), "");
+  EXPECT_EQ(score::params_text(loads[1]), "objnum=100");
+  EXPECT_EQ(score::params_text({{"a", "1"}, {"b", "x"}}), "a=1 b=x");
+  EXPECT_EQ(r.facts.at("struct_size"), 32);
+  EXPECT_EQ(r.printed, (std::vector<std::pair<std::string, unsigned long long>>{{"objnum", 2000}, {"the struct size", 32}}));
+
+  EXPECT_EQ(refusal([](auto& j) { j["modules"][0]["loads"][1]["objnum"] = -1; }),
+            "modules.page_alloc.loads: objnum must be a non-negative whole number (uint)");
+  EXPECT_EQ(refusal([](auto& j) { j["modules"][0]["loads"][1] = {{"objnums", 1}}; }),
+            "modules.page_alloc.loads: objnums is not a parameter the lab declares in params");
+  EXPECT_EQ(refusal([](auto& j) { j["params"][0]["type"] = "unsigned"; }),
+            "params.objnum.type is unsigned; it must be one of uint, int, ulong, long, ushort, short, bool, charp");
+  EXPECT_EQ(refusal([](auto& j) { j["params"][0]["default"] = "2000"; }),
+            "params.objnum.default must be a non-negative whole number (uint)");
+  EXPECT_EQ(refusal([](auto& j) { j["params"].push_back({{"name", "objnum"}, {"type", "int"}, {"default", 1}}); }),
+            "params: objnum is declared twice");
+  const auto with_name = parse_edited(
+    [](auto& j) { j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "ada"}}); }, "name.json");
+  EXPECT_EQ(with_name.params[1].default_value, "ada");
+  EXPECT_EQ(refusal([](auto& j) { j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "a b"}}); }),
+            "params.name.default must be a string without spaces or quotes");
+}
+
+TEST(Rubric, TheParameterChecksNeedWhatTheyRead)
+{
+  EXPECT_EQ(refusal([](auto& j) { j["modules"][0]["loads"].erase(1); }),
+            "check page_alloc.param-100 needs a load with objnum=100 alone in modules.page_alloc.loads");
+  EXPECT_EQ(refusal([](auto& j) {
+              j.erase("params");
+              j.erase("printed");
+              j["timing"]["values"] = nlohmann::json::array();
+              j["timing"]["report_values"] = nlohmann::json::array();
+              for (auto& m : j["modules"]) {
+                m["loads"] = nlohmann::json::array({nlohmann::json::object()});
+              }
+            }),
+            "check page_alloc.param needs the lab's first parameter (params), with a numeric default");
+  EXPECT_EQ(refusal([](auto& j) { j["timing"]["param"] = "count"; }),
+            "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
+  EXPECT_EQ(refusal([](auto& j) { j["printed"][1]["fact"] = "size"; }),
+            "printed: \"the struct size\" names fact \"size\", which is not a non-negative number in facts");
+}
+
+TEST(Rubric, ALabsOwnChecksAreNamedAndOnlyThenAvailable)
+{
+  EXPECT_EQ(refusal([](auto& j) { j["lab_checks"] = "lab6"; }),
+            "lab_checks is lab6, and kmgrade has checks of their own for these labs only: lab5");
+  EXPECT_EQ(refusal([](auto& j) { j.erase("lab_checks"); }),
+            "check page_alloc.struct-size is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
+}
+
+TEST(Rubric, TheReferenceIsAFolderRelativeToTheLabFile)
+{
+  EXPECT_EQ(parse_edited([](auto& j) { j["reference"] = "ref"; }, "x.json").reference_dir,
+            fs::path(KMGRADE_RUBRIC).parent_path() / "ref");
+  EXPECT_EQ(refusal([](auto& j) { j["reference"] = ""; }),
+            "reference must name the folder of the reference solution, relative to the rubric");
 }
 
 TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
 {
-  std::string text = rubric_text();
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 75);
-  const std::string block = "\"similarity\": {\"threshold\": 75, \"min_run\": 16},";
-  const auto at = text.find(block);
-  ASSERT_NE(at, std::string::npos);
-  std::string other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 70},");
-  EXPECT_EQ(score::parse_rubric(other, "70.json").similarity_threshold, 70);
-  other = text;
-  other.erase(at, block.size());
-  EXPECT_EQ(score::parse_rubric(other, "none.json").similarity_threshold, 60);
-  other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 0},");
-  EXPECT_THROW(score::parse_rubric(other, "zero.json"), Error);
+  EXPECT_EQ(parse_edited([](auto&) {}, "lab5.json").similarity_threshold, 75);
+  EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 70}}; }, "70.json").similarity_threshold, 70);
+  EXPECT_EQ(parse_edited([](auto& j) { j.erase("similarity"); }, "none.json").similarity_threshold, 60);
+  EXPECT_EQ(refusal([](auto& j) { j["similarity"] = {{"threshold", 0}}; }),
+            "similarity.threshold must be a percent from 1 to 100");
 }
 
 TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
 {
-  std::string text = rubric_text();
-  const auto at = text.find("\"similarity\": {");
-  ASSERT_NE(at, std::string::npos);
-  const auto length = text.find("},", at) + 2 - at;
-  const auto with = [&](const std::string& inside) {
-    std::string other = text;
-    other.replace(at, length, "\"similarity\": {" + inside + "},");
-    return other;
-  };
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_min_run, 16);
-  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60"), "absent.json").similarity_min_run, 24);
-  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60, \"min_run\": 12"), "12.json").similarity_min_run, 12);
-  std::string none = text;
-  none.erase(at, length);
-  EXPECT_EQ(score::parse_rubric(none, "none.json").similarity_min_run, 24);
-  for (const auto* bad : {"1", "201", "-3"}) {
-    try {
-      score::parse_rubric(with(std::string("\"threshold\": 60, \"min_run\": ") + bad), "bad.json");
-      FAIL() << "accepted similarity.min_run " << bad;
-    } catch (const Error& e) {
-      EXPECT_STREQ(e.what(), "invalid rubric bad.json: similarity.min_run must be a number of tokens from 2 to 200");
-    }
+  EXPECT_EQ(parse_edited([](auto&) {}, "lab5.json").similarity_min_run, 16);
+  EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}}; }, "absent.json").similarity_min_run, 24);
+  EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", 12}}; }, "12.json")
+              .similarity_min_run,
+            12);
+  EXPECT_EQ(parse_edited([](auto& j) { j.erase("similarity"); }, "none.json").similarity_min_run, 24);
+  for (int bad : {1, 201, -3}) {
+    EXPECT_EQ(refusal([bad](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", bad}}; }),
+              "similarity.min_run must be a number of tokens from 2 to 200");
   }
-  EXPECT_THROW(score::parse_rubric(with("\"threshold\": 60, \"min_run\": \"16\""), "text.json"), Error);
+  EXPECT_THROW(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", "16"}}; }, "text.json"),
+               Error);
 }
 
 TEST(Rubric, RejectsPointsThatDoNotAddUp)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"max_score\": 8.0"), 16, "\"max_score\": 9.0");
-  try {
-    score::parse_rubric(text, "broken.json");
-    FAIL() << "accepted a rubric whose points do not add up";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("broken.json: points add up to 8"), std::string::npos) << e.what();
-  }
+  EXPECT_EQ(refusal([](auto& j) { j["max_score"] = 9.0; }).rfind("points add up to 8", 0), 0u);
 }
 
 TEST(Rubric, RejectsACheckOfAnUnknownModule)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_aloc.order\"");
-  EXPECT_THROW(score::parse_rubric(text, "typo.json"), Error);
+  EXPECT_EQ(refusal([](auto& j) { check_entry(j, "page_alloc.order")["id"] = "page_aloc.order"; }),
+            "check page_aloc.order names no module of the rubric");
 }
 
 TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_alloc.ordr\"");
-  try {
-    score::parse_rubric(text, "typo.json");
-    FAIL() << "accepted a rubric with a check kmgrade does not have";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "invalid rubric typo.json: check page_alloc.ordr is not a check kmgrade has for module "
-                           "page_alloc (see lab5-checks.md for the check ids)");
-  }
+  EXPECT_EQ(refusal([](auto& j) { check_entry(j, "page_alloc.order")["id"] = "page_alloc.ordr"; }),
+            "check page_alloc.ordr is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
   // A check of one module is not a check of another.
-  text = rubric_text();
-  text.replace(text.find("\"kmem_alloc.loop\""), 17, "\"kmem_alloc.order\"");
-  EXPECT_THROW(score::parse_rubric(text, "moved.json"), Error);
+  EXPECT_EQ(refusal([](auto& j) { check_entry(j, "kmem_alloc.loop")["id"] = "kmem_alloc.order"; }),
+            "check kmem_alloc.order is not a check kmgrade has for module kmem_alloc (README, \"Writing a lab\", lists the checks)");
 }
 
-TEST(Rubric, TheReportsObjnumsAreTimedOnesAndDefaultToAllOfThem)
+TEST(Rubric, TheReportsValuesAreTimedOnesAndDefaultToAllOfThem)
 {
   const auto r = score::load_rubric(KMGRADE_RUBRIC);
-  EXPECT_EQ(r.timing.report_objnums, (std::vector<unsigned>{1000, 2000, 4000})) << "Exercises 3 to 5 ask for these";
-  std::string text = rubric_text();
-  const std::string line = "\"report_objnums\": [1000, 2000, 4000],";
-  ASSERT_NE(text.find(line), std::string::npos);
-  std::string without = text;
-  without.erase(without.find(line), line.size());
-  EXPECT_EQ(score::parse_rubric(without, "plain.json").timing.report_objnums, r.timing.objnums);
-  text.replace(text.find(line), line.size(), "\"report_objnums\": [1000, 3000],");
-  try {
-    score::parse_rubric(text, "untimed.json");
-    FAIL() << "accepted an objnum for the report that is never timed";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("untimed.json: timing.report_objnums holds 3000"), std::string::npos)
-      << e.what();
-  }
+  EXPECT_EQ(r.timing.report_values, (std::vector<unsigned>{1000, 2000, 4000})) << "Exercises 3 to 5 ask for these";
+  EXPECT_EQ(parse_edited([](auto& j) { j["timing"].erase("report_values"); }, "plain.json").timing.report_values,
+            r.timing.values);
+  EXPECT_EQ(refusal([](auto& j) { j["timing"]["report_values"] = {1000, 3000}; }),
+            "timing.report_values holds 3000, which is not in timing.values (only those are timed)");
 }
 
 TEST(Score, PointsFollowVerdictsAndSumUp)

@@ -18,6 +18,7 @@ using namespace kmgrade;
 namespace {
 
 const std::vector<unsigned> k_objnums = {1000, 2000, 4000};
+const report::ChartLabels k_labels = {"Allocation time against objnum", "objnum (objects)"};
 
 // An element of an XML document: enough of XML for what gnuplot writes (declarations,
 // comments, attributes in either quote, self-closing tags, the five predefined entities).
@@ -186,7 +187,7 @@ using TimingChart = TempFolderTest;
 TEST_F(TimingChart, TheSvgHoldsEachModulesTimesAndTheReferencesWhereTheyWereMeasured)
 {
   const auto report = recorded_timing_report();
-  report::write_timing_chart(report, k_objnums, m_dir / "chart.svg");
+  report::write_timing_chart(report, k_objnums, k_labels, m_dir / "chart.svg");
   const XmlElement svg = parse_xml(util::read_file(m_dir / "chart.svg"));
   const auto texts = texts_in(svg);
   EXPECT_TRUE(has_text(texts, "Allocation time against objnum"));
@@ -213,7 +214,7 @@ TEST_F(TimingChart, TheSvgHoldsEachModulesTimesAndTheReferencesWhereTheyWereMeas
       for (unsigned objnum : k_objnums) {
         for (const auto& m : report.measurements) {
           const auto& ns = drawn == &student ? m.reported_ns : m.reference_ns;
-          if (m.module == modules[i] && m.objnum == objnum && ns) {
+          if (m.module == modules[i] && m.value == objnum && ns) {
             values.push_back(*ns);
           }
         }
@@ -232,7 +233,7 @@ TEST_F(TimingChart, TheSvgHoldsEachModulesTimesAndTheReferencesWhereTheyWereMeas
 
 TEST_F(TimingChart, APngIsAPng)
 {
-  report::write_timing_chart(recorded_timing_report(), k_objnums, m_dir / "chart.png");
+  report::write_timing_chart(recorded_timing_report(), k_objnums, k_labels, m_dir / "chart.png");
   const std::string png = util::read_file(m_dir / "chart.png");
   ASSERT_GT(png.size(), 1000u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
@@ -251,7 +252,7 @@ TEST_F(TimingChart, OnlySvgAndPngAndOnlyWithGnuplot)
   const std::string path = std::getenv("PATH");
   ::setenv("PATH", m_dir.c_str(), 1);
   try {
-    report::write_timing_chart(recorded_timing_report(), k_objnums, m_dir / "chart.svg");
+    report::write_timing_chart(recorded_timing_report(), k_objnums, k_labels, m_dir / "chart.svg");
     ADD_FAILURE() << "drew a chart without gnuplot";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("install gnuplot-nox: sudo apt install gnuplot-nox"), std::string::npos)
@@ -268,5 +269,5 @@ TEST_F(TimingChart, NothingMeasuredIsNothingToDraw)
     m.reported_ns.reset();
     m.reference_ns = 0;
   }
-  EXPECT_THROW(report::write_timing_chart(report, k_objnums, m_dir / "chart.svg"), Error);
+  EXPECT_THROW(report::write_timing_chart(report, k_objnums, k_labels, m_dir / "chart.svg"), Error);
 }

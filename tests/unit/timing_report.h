@@ -29,7 +29,8 @@ inline kmgrade::report::Report recorded_timing_report()
   for (const auto& row : rows) {
     kmgrade::evaluate::Measurement m;
     m.module = row.module;
-    m.objnum = row.objnum;
+    m.param = "objnum";
+    m.value = row.objnum;
     m.reported_ns = row.reported_ns;
     m.traced_ns = row.reported_ns;
     m.reference_ns = row.reference_ns;

@@ -1,0 +1,135 @@
+#include "evaluate/timing.h"
+
+#include "evaluate/check_support.h"
+#include "evaluate/printed_text.h"
+
+#include <algorithm>
+
+namespace kmgrade::evaluate {
+
+
+std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& facts)
+{
+  std::optional<std::uint64_t> first;
+  std::optional<std::uint64_t> last;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      first = first ? *first : view.events()[i].event.ts_ns;
+      last = view.events()[i].event.ts_ns;
+    }
+  }
+  if (!first) {
+    return std::nullopt;
+  }
+  return *last - *first;
+}
+
+std::optional<std::uint64_t> reported_ns(const RunView& view, const LabFacts& facts)
+{
+  std::uint64_t last_work = 0;
+  for (std::size_t i = 0; i < view.events().size(); ++i) {
+    if (is_work_event(view, i, facts)) {
+      last_work = view.events()[i].event.ts_ns;
+    }
+  }
+  // The first message after the work that carries a time; a bare number counts as ns.
+  for (bool bare : {false, true}) {
+    for (const auto* ev : view.thread_messages()) {
+      if (ev->ts_ns < last_work) {
+        continue;
+      }
+      if (auto ns = parse_reported_ns(message_text(*ev), bare)) {
+        return ns;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> median(std::vector<std::uint64_t> values)
+{
+  if (values.empty()) {
+    return std::nullopt;
+  }
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  if (values.size() % 2 == 1) {
+    return *middle;
+  }
+  const std::uint64_t below = *std::max_element(values.begin(), middle);
+  // Halved apart so that two times near the top of the range do not overflow.
+  return below / 2 + *middle / 2 + (below % 2 + *middle % 2) / 2;
+}
+
+namespace {
+
+// What a module's loads at the timed parameter's `value` gave: the first successful load of the checks, then
+// every successful timing repeat, in plan order.
+struct TimesAt
+{
+  std::vector<std::uint64_t> reported;
+  std::vector<std::uint64_t> traced;
+};
+
+TimesAt times_at(const ModuleEvidence& e, unsigned value, const LabFacts& facts)
+{
+  TimesAt out;
+  auto add = [&](const RunView& view) {
+    if (auto ns = reported_ns(view, facts)) {
+      out.reported.push_back(*ns);
+    }
+    if (auto ns = traced_ns(view, facts)) {
+      out.traced.push_back(*ns);
+    }
+  };
+  for (const auto& run : e.runs) {
+    RunView view(run, facts);
+    if (view.number(facts.timed_param) == value && run.insmod.ok) {
+      add(view);
+      break;
+    }
+  }
+  for (const auto& run : e.timing_repeats) {
+    RunView view(run, facts);
+    if (view.number(facts.timed_param) == value && run.insmod.ok) {
+      add(view);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::map<unsigned, std::vector<std::uint64_t>> reported_times(const ModuleEvidence& evidence, const LabFacts& facts)
+{
+  std::map<unsigned, std::vector<std::uint64_t>> times;
+  for (unsigned value : facts.timing_values) {
+    if (auto at = times_at(evidence, value, facts); !at.reported.empty()) {
+      times[value] = std::move(at.reported);
+    }
+  }
+  return times;
+}
+
+std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<unsigned, std::uint64_t>& reference,
+                                 const LabFacts& facts)
+{
+  std::vector<Measurement> rows;
+  for (unsigned value : facts.timing_values) {
+    const TimesAt at = times_at(student, value, facts);
+    Measurement m;
+    m.module = student.module_id;
+    m.param = facts.timed_param;
+    m.value = value;
+    m.reported_ns = median(at.reported);
+    m.traced_ns = median(at.traced);
+    m.runs = static_cast<unsigned>(at.reported.size());
+    if (auto found = reference.find(value); found != reference.end()) {
+      m.reference_ns = found->second;
+    }
+    rows.push_back(m);
+  }
+  return rows;
+}
+
+} // namespace kmgrade::evaluate

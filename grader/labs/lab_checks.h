@@ -1,0 +1,17 @@
+#pragma once
+
+#include "evaluate/registry.h"
+
+#include <string>
+#include <vector>
+
+namespace kmgrade::labs {
+
+// The checks of their own that kmgrade has for the lab named `name` (a lab file's
+// "lab_checks"); nullptr when it has none of that name.
+const evaluate::CheckTable* lab_checks(const std::string& name);
+
+// The names lab_checks knows, for messages.
+std::vector<std::string> lab_check_names();
+
+} // namespace kmgrade::labs
