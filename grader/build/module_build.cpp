@@ -294,7 +294,7 @@ ModuleBuild build_module(const fs::path& source, const std::string& module_name,
     all_text += "\n" + included;
   }
   result.removed_apis = find_removed_apis(all_text);
-  if (!result.ok && result.stopped.empty() && !result.removed_apis.empty()) {
+  if (options.compat_header && !result.ok && result.stopped.empty() && !result.removed_apis.empty()) {
     result.shimmed = run_kbuild(options.scratch, module_name, object, true, with_includes, options).ok;
   }
   if (result.ok || result.shimmed) {

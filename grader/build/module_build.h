@@ -50,11 +50,14 @@ struct BuildOptions
   // `#include "..."` finds it, and nothing else of the submission is.
   std::filesystem::path submission_root;
   std::vector<std::filesystem::path> includes;
+  // Build a file that fails and uses APIs removed from current kernels again with the
+  // compatibility header (a lab file's sandbox.compat_header).
+  bool compat_header = false;
 };
 
 // Compiles `source` alone into module `module_name` with a Kbuild written here (never the
 // student's Makefile), inside the build sandbox (see sandboxed_command) under `limits`. When the build fails and the file uses APIs removed from current
-// kernels, builds it again with a compatibility header. Failures are in the result; throws
+// kernels, builds it again with a compatibility header if `options` ask for it. Failures are in the result; throws
 // Error only when the scratch folder cannot be written.
 ModuleBuild build_module(const std::filesystem::path& source, const std::string& module_name,
                          const BuildOptions& options);

@@ -306,7 +306,7 @@ report::Report grade(const GradeOptions& options)
     if (found != submission.files.end()) {
       e.found_at = rep.files[m.file];
       build::BuildOptions bopts{kernel.build_dir, work.path() / "build" / m.id, {}, submission.root,
-                                submission.includes[m.file]};
+                                submission.includes[m.file], rubric.compat_header};
       builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name, bopts);
     }
     student[m.id] = std::move(e);

@@ -206,6 +206,9 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         r.printed.emplace_back(what, static_cast<unsigned long long>(fact->second));
       }
     }
+    const auto sandbox = j.value("sandbox", nlohmann::json::object());
+    r.compat_header = sandbox.value("compat_header", false);
+    r.slub_debug = sandbox.value("slub_debug", false);
     r.lab_checks = j.value("lab_checks", "");
     if (!r.lab_checks.empty() && !labs::lab_checks(r.lab_checks)) {
       std::string known;

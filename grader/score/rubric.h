@@ -79,6 +79,10 @@ struct Rubric
   // What the module's thread must print, in the lab's words, with its value: a parameter's
   // default or a fact ("objnum", 2000; "the struct size", 32).
   std::vector<std::pair<std::string, unsigned long long>> printed;
+  // What the lab asks of the sandbox: rebuild a file that uses removed kernel APIs with the
+  // compatibility header; boot with slub_debug, which catches double frees and corruption.
+  bool compat_header = false;
+  bool slub_debug = false;
   std::string lab_checks; // the name of the checks of its own kmgrade has for this lab ("lab5"); may be empty
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;

@@ -71,12 +71,12 @@ protected:
   void TearDown() override { std::filesystem::remove_all(m_dir); }
 
   ModuleBuild build(const std::string& text, const BuildLimits& limits = {},
-                    const std::filesystem::path& scratch = "build")
+                    const std::filesystem::path& scratch = "build", bool compat_header = true)
   {
     const auto source = m_dir / "page_alloc.c";
     std::ofstream(source) << text;
     return build_module(source, "lab5_page_alloc",
-                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits, {}, {}});
+                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits, {}, {}, compat_header});
   }
 
   std::filesystem::path m_dir;
@@ -159,6 +159,19 @@ TEST_F(BuildSandboxTest, OldKernelCodeInAScratchPathWithSpacesAndPercentBuildsWi
   EXPECT_EQ(b.diagnostics[0].severity, "error");
   EXPECT_TRUE(b.shimmed) << b.log;
   EXPECT_EQ(b.info.license, "GPL");
+}
+
+// A lab that does not ask for the compatibility header leaves old code failing, its removed
+// APIs named for the build check to say.
+TEST_F(BuildSandboxTest, WithoutTheLabAskingOldKernelCodeIsNotRebuiltWithTheCompatibilityHeader)
+{
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_RUBRIC).parent_path().parent_path() /
+                                          "samples" / "old-kernel-api" / "page_alloc.c"),
+                 {}, "build", false);
+  EXPECT_FALSE(b.ok);
+  EXPECT_FALSE(b.shimmed);
+  EXPECT_FALSE(b.removed_apis.empty());
+  EXPECT_TRUE(b.ko.empty());
 }
 
 // A student's own headers, in a folder whose name make would split, one of them found by a
