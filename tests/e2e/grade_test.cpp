@@ -2,12 +2,15 @@
 // kernel) and compares the report with what is expected of it.
 //
 //   e2e_grade KMGRADE SUBMISSION EXPECTED.json   every check's exact status, and the score
-//   e2e_grade KMGRADE SUBMISSION --all-pass      every automatic check passes
+//   e2e_grade KMGRADE SUBMISSION --all-pass [LAB.json]
+//                                                every automatic check passes (of LAB, kept
+//                                                outside kmgrade, when given)
 //   e2e_grade KMGRADE SUBMISSION --reuse-reference
 //                                                a second grade reuses the reference times the
 //                                                first measured, and changes no verdict
 //
 // EXPECTED.json: {"score": S, "checks": {id: status}} and optionally
+//   "lab": path              graded with --lab, the path relative to EXPECTED.json
 //   "grades": N              graded N times in a row, each report held to all of this
 //   "notes": [text]          each is part of one of the report's notes
 //   "says": {id: [text]}     each is part of that check's message or evidence
@@ -30,9 +33,13 @@ std::string g_kmgrade;
 std::string g_submission;
 std::string g_expected; // empty: --all-pass
 bool g_reuse_reference = false;
+std::filesystem::path g_lab; // empty: the lab kmgrade chooses
 
-nlohmann::json grade(std::vector<std::string> before = {}, const std::vector<std::string>& after = {})
+nlohmann::json grade(std::vector<std::string> before = {}, std::vector<std::string> after = {})
 {
+  if (!g_lab.empty()) {
+    after.insert(after.end(), {"--lab", g_lab.string()});
+  }
   kmgrade::util::ProcessOptions opts;
   opts.max_output = 64 << 20;
   // stdout and stderr share one pipe: the report is the JSON object after the progress lines.
@@ -51,7 +58,12 @@ nlohmann::json grade(std::vector<std::string> before = {}, const std::vector<std
 void check_invariants(const nlohmann::json& report)
 {
   EXPECT_EQ(report.at("schema"), "kmgrade.report/1");
-  EXPECT_DOUBLE_EQ(report.at("max_score").get<double>(), 8.0);
+  const auto lab_file = g_lab.empty() ? std::filesystem::path(KMGRADE_LABS) /
+                                          (report.at("grader").at("rubric").get<std::string>() + ".json")
+                                      : g_lab;
+  std::ifstream lab(lab_file);
+  EXPECT_DOUBLE_EQ(report.at("max_score").get<double>(), nlohmann::json::parse(lab).at("max_score").get<double>());
+  EXPECT_EQ(report.at("grader").at("lab").at("id"), report.at("grader").at("rubric"));
   double total = 0;
   double auto_max = 0;
   std::set<std::string> ids;
@@ -185,6 +197,9 @@ TEST(EndToEnd, Grade)
   }
   std::ifstream in(g_expected);
   const auto expected = nlohmann::json::parse(in);
+  if (expected.contains("lab")) {
+    g_lab = std::filesystem::path(g_expected).parent_path() / expected.at("lab").get<std::string>();
+  }
   const int grades = expected.value("grades", 1);
   for (int i = 1; i <= grades; ++i) {
     SCOPED_TRACE("grade " + std::to_string(i) + " of " + std::to_string(grades));
@@ -198,7 +213,7 @@ int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
   if (argc < 4) {
-    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass | --reuse-reference)\n");
+    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass [LAB.json] | --reuse-reference)\n");
     return 2;
   }
   g_kmgrade = argv[1];
@@ -206,5 +221,8 @@ int main(int argc, char** argv)
   const std::string mode = argv[3];
   g_reuse_reference = mode == "--reuse-reference";
   g_expected = mode == "--all-pass" || g_reuse_reference ? "" : mode;
+  if (mode == "--all-pass" && argc > 4) {
+    g_lab = argv[4];
+  }
   return RUN_ALL_TESTS();
 }
