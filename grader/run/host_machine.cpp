@@ -1,5 +1,6 @@
 #include "run/host_machine.h"
 
+#include "run/agent_channel.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"

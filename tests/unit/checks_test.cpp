@@ -4,7 +4,8 @@
 
 #include "evaluate/checks.h"
 #include "pipeline/grade.h"
-#include "run/sandbox_vm.h"
+#include "run/agent_channel.h"
+#include "run/run_plan.h"
 #include "score/rubric.h"
 
 #include <gtest/gtest.h>
