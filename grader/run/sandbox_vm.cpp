@@ -43,7 +43,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   write_initramfs(image, agent_image(options.agent, options.cache_dir.empty() ? options.work_dir : options.cache_dir),
                   root);
   // Kept beside the channel so a run can be replayed (its secret) and inspected.
-  std::ofstream(options.work_dir / "plan.json") << observe::to_json(plan).dump(1) << '\n';
+  util::write_file_atomically(options.work_dir / "plan.json", observe::to_json(plan).dump(1) + '\n');
   fs::remove(console);
   fs::remove(channel);
 
