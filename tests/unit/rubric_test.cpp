@@ -3,9 +3,12 @@
 #include "util/error.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <stdexcept>
 
 using namespace kmgrade;
 
@@ -17,6 +20,27 @@ std::string rubric_text()
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// lab5.json with `change` made to its JSON, as text again.
+std::string edited_rubric(const std::function<void(nlohmann::json&)>& change)
+{
+  auto j = nlohmann::json::parse(rubric_text());
+  change(j);
+  return j.dump(2);
+}
+
+// The check `id` of the rubric's exercises.
+nlohmann::json& check_of(nlohmann::json& rubric, const std::string& id)
+{
+  for (auto& ex : rubric.at("exercises")) {
+    for (auto& c : ex.at("checks")) {
+      if (c.at("id") == id) {
+        return c;
+      }
+    }
+  }
+  throw std::out_of_range("lab5.json has no check " + id);
 }
 
 } // namespace
@@ -35,54 +59,45 @@ TEST(Rubric, DefaultLab5RubricSumsToEight)
 
 TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
 {
-  std::string text = rubric_text();
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_threshold, 75);
-  const std::string block = "\"similarity\": {\"threshold\": 75, \"min_run\": 16},";
-  const auto at = text.find(block);
-  ASSERT_NE(at, std::string::npos);
-  std::string other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 70},");
-  EXPECT_EQ(score::parse_rubric(other, "70.json").similarity_threshold, 70);
-  other = text;
-  other.erase(at, block.size());
-  EXPECT_EQ(score::parse_rubric(other, "none.json").similarity_threshold, 60);
-  other = text;
-  other.replace(at, block.size(), "\"similarity\": {\"threshold\": 0},");
-  EXPECT_THROW(score::parse_rubric(other, "zero.json"), Error);
+  EXPECT_EQ(score::parse_rubric(rubric_text(), "lab5.json").similarity_threshold, 75);
+  const nlohmann::json lab5 = {{"threshold", 75}, {"min_run", 16}};
+  ASSERT_EQ(nlohmann::json::parse(rubric_text()).at("similarity"), lab5);
+  const auto similarity = [](const nlohmann::json& block) {
+    return edited_rubric([&](nlohmann::json& j) { j["similarity"] = block; });
+  };
+  EXPECT_EQ(score::parse_rubric(similarity({{"threshold", 70}}), "70.json").similarity_threshold, 70);
+  const auto none = edited_rubric([](nlohmann::json& j) { j.erase("similarity"); });
+  EXPECT_EQ(score::parse_rubric(none, "none.json").similarity_threshold, 60);
+  EXPECT_THROW(score::parse_rubric(similarity({{"threshold", 0}}), "zero.json"), Error);
 }
 
 TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
 {
-  std::string text = rubric_text();
-  const auto at = text.find("\"similarity\": {");
-  ASSERT_NE(at, std::string::npos);
-  const auto length = text.find("},", at) + 2 - at;
-  const auto with = [&](const std::string& inside) {
-    std::string other = text;
-    other.replace(at, length, "\"similarity\": {" + inside + "},");
-    return other;
+  const auto with = [](const nlohmann::json& block) {
+    return edited_rubric([&](nlohmann::json& j) { j["similarity"] = block; });
   };
-  EXPECT_EQ(score::parse_rubric(text, "lab5.json").similarity_min_run, 16);
-  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60"), "absent.json").similarity_min_run, 24);
-  EXPECT_EQ(score::parse_rubric(with("\"threshold\": 60, \"min_run\": 12"), "12.json").similarity_min_run, 12);
-  std::string none = text;
-  none.erase(at, length);
+  EXPECT_EQ(score::parse_rubric(rubric_text(), "lab5.json").similarity_min_run, 16);
+  EXPECT_EQ(score::parse_rubric(with({{"threshold", 60}}), "absent.json").similarity_min_run, 24);
+  EXPECT_EQ(score::parse_rubric(with({{"threshold", 60}, {"min_run", 12}}), "12.json").similarity_min_run, 12);
+  const auto none = edited_rubric([](nlohmann::json& j) { j.erase("similarity"); });
   EXPECT_EQ(score::parse_rubric(none, "none.json").similarity_min_run, 24);
-  for (const auto* bad : {"1", "201", "-3"}) {
+  for (const int bad : {1, 201, -3}) {
     try {
-      score::parse_rubric(with(std::string("\"threshold\": 60, \"min_run\": ") + bad), "bad.json");
+      score::parse_rubric(with({{"threshold", 60}, {"min_run", bad}}), "bad.json");
       FAIL() << "accepted similarity.min_run " << bad;
     } catch (const Error& e) {
       EXPECT_STREQ(e.what(), "invalid rubric bad.json: similarity.min_run must be a number of tokens from 2 to 200");
     }
   }
-  EXPECT_THROW(score::parse_rubric(with("\"threshold\": 60, \"min_run\": \"16\""), "text.json"), Error);
+  EXPECT_THROW(score::parse_rubric(with({{"threshold", 60}, {"min_run", "16"}}), "text.json"), Error);
 }
 
 TEST(Rubric, RejectsPointsThatDoNotAddUp)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"max_score\": 8.0"), 16, "\"max_score\": 9.0");
+  const auto text = edited_rubric([](nlohmann::json& j) {
+    ASSERT_EQ(j.at("max_score"), 8.0);
+    j["max_score"] = 9.0;
+  });
   try {
     score::parse_rubric(text, "broken.json");
     FAIL() << "accepted a rubric whose points do not add up";
@@ -93,15 +108,13 @@ TEST(Rubric, RejectsPointsThatDoNotAddUp)
 
 TEST(Rubric, RejectsACheckOfAnUnknownModule)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_aloc.order\"");
+  const auto text = edited_rubric([](nlohmann::json& j) { check_of(j, "page_alloc.order")["id"] = "page_aloc.order"; });
   EXPECT_THROW(score::parse_rubric(text, "typo.json"), Error);
 }
 
 TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
 {
-  std::string text = rubric_text();
-  text.replace(text.find("\"page_alloc.order\""), 18, "\"page_alloc.ordr\"");
+  const auto text = edited_rubric([](nlohmann::json& j) { check_of(j, "page_alloc.order")["id"] = "page_alloc.ordr"; });
   try {
     score::parse_rubric(text, "typo.json");
     FAIL() << "accepted a rubric with a check kmgrade does not have";
@@ -110,22 +123,19 @@ TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
                            "page_alloc (see lab5-checks.md for the check ids)");
   }
   // A check of one module is not a check of another.
-  text = rubric_text();
-  text.replace(text.find("\"kmem_alloc.loop\""), 17, "\"kmem_alloc.order\"");
-  EXPECT_THROW(score::parse_rubric(text, "moved.json"), Error);
+  const auto moved =
+    edited_rubric([](nlohmann::json& j) { check_of(j, "kmem_alloc.loop")["id"] = "kmem_alloc.order"; });
+  EXPECT_THROW(score::parse_rubric(moved, "moved.json"), Error);
 }
 
 TEST(Rubric, TheReportsObjnumsAreTimedOnesAndDefaultToAllOfThem)
 {
   const auto r = score::load_rubric(KMGRADE_RUBRIC);
   EXPECT_EQ(r.timing.report_objnums, (std::vector<unsigned>{1000, 2000, 4000})) << "Exercises 3 to 5 ask for these";
-  std::string text = rubric_text();
-  const std::string line = "\"report_objnums\": [1000, 2000, 4000],";
-  ASSERT_NE(text.find(line), std::string::npos);
-  std::string without = text;
-  without.erase(without.find(line), line.size());
+  ASSERT_TRUE(nlohmann::json::parse(rubric_text()).at("timing").contains("report_objnums"));
+  const auto without = edited_rubric([](nlohmann::json& j) { j.at("timing").erase("report_objnums"); });
   EXPECT_EQ(score::parse_rubric(without, "plain.json").timing.report_objnums, r.timing.objnums);
-  text.replace(text.find(line), line.size(), "\"report_objnums\": [1000, 3000],");
+  const auto text = edited_rubric([](nlohmann::json& j) { j.at("timing")["report_objnums"] = {1000, 3000}; });
   try {
     score::parse_rubric(text, "untimed.json");
     FAIL() << "accepted an objnum for the report that is never timed";
