@@ -199,9 +199,7 @@ BatchResult run_batch(const BatchOptions& options)
       with_report += fs::exists(report_path(options.out_dir, s.id));
     }
     if (options.summary) {
-      *options.summary << fmt::format("\nkmgrade: stopped. {} of {} students are graded ({} in this run); run the "
-                                      "same command again to grade the other {}: graded students are not graded "
-                                      "again\n",
+      *options.summary << fmt::format("\nkmgrade: stopped. {} of {} students are graded ({} in this run); run the same command again to grade the other {}: graded students are not graded again\n",
                                       with_report, students.size(), result.graded, students.size() - with_report);
     }
     return result;

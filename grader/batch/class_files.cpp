@@ -64,8 +64,7 @@ std::optional<report::Worksheet> read_worksheet(const BatchOptions& options)
     return std::nullopt;
   }
   if (!fs::is_regular_file(options.worksheet)) {
-    throw Error("the grading worksheet " + options.worksheet.string() + " does not exist: download it from the "
-                "assignment (View all submissions > Grading action > Download grading worksheet)");
+    throw Error("the grading worksheet " + options.worksheet.string() + " does not exist: download it from the assignment (View all submissions > Grading action > Download grading worksheet)");
   }
   return report::parse_worksheet(util::read_file(options.worksheet), options.worksheet.string());
 }

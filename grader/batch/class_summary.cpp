@@ -71,8 +71,7 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
     out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
   }
   out << fmt::format("wrote {0}/reports/, {0}/summary.csv and {0}/moodle-grades.csv\n", options.out_dir.string());
-  out << fmt::format("open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per "
-                     "student), in any browser, offline\n",
+  out << fmt::format("open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per student), in any browser, offline\n",
                      options.out_dir.string());
   if (!options.worksheet.empty()) {
     out << fmt::format("moodle-grades.csv is your worksheet {} with grades out of its maximum grade {}",
@@ -84,10 +83,7 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
     }
     out << ". Upload it in the assignment: View all submissions > Grading action > Upload grading worksheet\n";
   } else {
-    out << fmt::format("moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own "
-                       "maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum "
-                       "grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades "
-                       "scaled to its maximum\n",
+    out << fmt::format("moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
                        files.worksheet_maximum);
   }
 }

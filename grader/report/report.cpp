@@ -157,8 +157,7 @@ std::string to_text(const Report& r, bool color)
       out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.objnum, format_ns(m.reported_ns),
                          format_ns(m.traced_ns), format_ns(m.reference_ns));
     }
-    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first "
-           "allocation and the last free; ";
+    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first allocation and the last free; ";
     out += r.reference_times.this_grade
              ? std::string("'reference' measured in this grade)\n")
              : fmt::format("'reference' measured {} on {}, {})\n", r.reference_times.measured_at,

@@ -58,8 +58,7 @@ SandboxKernel find_sandbox_kernel()
   ::uname(&uts);
   if (std::string(uts.machine) != "x86_64") {
     throw Error(std::string("the sandbox VM boots Debian's x86-64 kernel, and this machine is ") + uts.machine +
-                ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an "
-                "x86-64 machine");
+                ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an x86-64 machine");
   }
   std::vector<std::string> versions;
   std::error_code ec;
@@ -74,8 +73,7 @@ SandboxKernel find_sandbox_kernel()
     }
   }
   if (versions.empty()) {
-    throw Error("no sandbox kernel: need /boot/vmlinuz-V with headers in /lib/modules/V/build "
-                "(install linux-image-amd64 and linux-headers-amd64, or run scripts/setup)");
+    throw Error("no sandbox kernel: need /boot/vmlinuz-V with headers in /lib/modules/V/build (install linux-image-amd64 and linux-headers-amd64, or run scripts/setup)");
   }
   std::sort(versions.begin(), versions.end(), version_less);
   const std::string& v = versions.back();
