@@ -183,8 +183,7 @@ Submission open_submission(const fs::path& path, const std::vector<WantedFile>& 
     return s;
   }
   if (!fs::is_regular_file(path, ec) || !is_archive(path)) {
-    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, "
-                "holding page_alloc.c, kmem_alloc.c and cache_alloc.c");
+    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, holding page_alloc.c, kmem_alloc.c and cache_alloc.c");
   }
   fs::remove_all(scratch, ec);
   auto extraction = extract_archive(path, scratch);
@@ -199,8 +198,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
 {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds page_alloc.c, "
-                "kmem_alloc.c and cache_alloc.c)");
+    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds page_alloc.c, kmem_alloc.c and cache_alloc.c)");
   }
   Submission s;
   s.root = fs::absolute(root);

@@ -197,8 +197,7 @@ std::string similarity_section(const similarity::ClassSimilarity* sim, const std
   if (!sim) {
     return out + "<p class=\"muted\">The submissions were not compared in this batch.</p>\n</section>\n";
   }
-  out += fmt::format("<p>{} pair{} compared; a pair is flagged at {}% or more. Similarity never changes a score: "
-                     "each cluster is a lead for a person to follow.</p>\n",
+  out += fmt::format("<p>{} pair{} compared; a pair is flagged at {}% or more. Similarity never changes a score: each cluster is a lead for a person to follow.</p>\n",
                      sim->pairs.size(), sim->pairs.size() == 1 ? "" : "s", sim->threshold);
   if (sim->clusters.empty()) {
     return out + "<p>No pair was flagged.</p>\n</section>\n";
@@ -332,8 +331,7 @@ std::string class_page(const ClassPageInput& in)
                         format_points(std::round(sum / static_cast<double>(n) * 100) / 100), format_points(median),
                         format_points(sorted.front()), format_points(sorted.back()));
     body += has_manual ? "They include the manual points given.</p>\n"
-                       : fmt::format("No manual points were given: {} of the {} points are still to be graded by "
-                                     "a person.</p>\n",
+                       : fmt::format("No manual points were given: {} of the {} points are still to be graded by a person.</p>\n",
                                      format_points(rubric.manual_max()), format_points(max));
   }
   body += "</section>\n";
@@ -543,9 +541,7 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
               format_ns(ns(m, "reported_ns")) + "</td><td class=\"num\">" + format_ns(ns(m, "traced_ns")) +
               "</td><td class=\"num\">" + format_ns(ns(m, "reference_ns")) + "</td></tr>\n";
     }
-    body += "</tbody>\n</table>\n<p class=\"small muted\">Times measured in the sandbox with tracing on; "
-            "'reported' is what the student's module printed, 'traced' the span the kernel saw between the first "
-            "allocation and the last free, 'reference' what the reference module printed, ";
+    body += "</tbody>\n</table>\n<p class=\"small muted\">Times measured in the sandbox with tracing on; 'reported' is what the student's module printed, 'traced' the span the kernel saw between the first allocation and the last free, 'reference' what the reference module printed, ";
     const auto& ref = r.contains("reference_times") ? r.at("reference_times") : nlohmann::json::object();
     body += str(ref, "measured") == "in this grade"
               ? std::string("measured in this grade.")

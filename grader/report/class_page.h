@@ -2,7 +2,7 @@
 
 #include "report/exports.h"
 #include "score/rubric.h"
-#include "similarity/similarity.h"
+#include "similarity/class_similarity.h"
 
 #include <nlohmann/json.hpp>
 

@@ -141,8 +141,7 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
     w.ends_with_line_end = true;
   }
   if (records.empty()) {
-    throw Error("the grading worksheet " + origin + " is empty: download it again from the assignment "
-                "(View all submissions > Grading action > Download grading worksheet)");
+    throw Error("the grading worksheet " + origin + " is empty: download it again from the assignment (View all submissions > Grading action > Download grading worksheet)");
   }
   w.header = records.front().text;
   w.columns = records.front().fields;
@@ -159,10 +158,10 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
   }
   if (!language) {
     throw Error("the grading worksheet " + origin + " is not one Moodle exported in a language kmgrade knows (" +
-                known_languages() + "): it needs the columns Identifier, Grade and Last modified (grade) in one of "
-                "them, and its columns are " + quoted_list(w.columns) +
-                ". Switch your Moodle language (user menu > Language) to one of these, download the worksheet again "
-                "and import it in the same language");
+                known_languages() +
+                "): it needs the columns Identifier, Grade and Last modified (grade) in one of them, and its columns are " +
+                quoted_list(w.columns) +
+                ". Switch your Moodle language (user menu > Language) to one of these, download the worksheet again and import it in the same language");
   }
   w.language = language->code;
   w.identifier = *column_of(w.columns, {language->identifier});
@@ -170,9 +169,7 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
   const auto maximum = column_of_any_case(w.columns, language->maximum_grade);
   if (!maximum) {
     throw Error("the grading worksheet " + origin + " has no \"" + language->maximum_grade +
-                "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with "
-                "a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the "
-                "worksheet again");
+                "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the worksheet again");
   }
   w.maximum_grade = *maximum;
   w.feedback = column_of(w.columns, {language->feedback_comments});
@@ -231,8 +228,7 @@ void check_worksheet_covers(const Worksheet& worksheet, const std::vector<ClassM
   if (missing.size() > 10) {
     names += fmt::format(" and {} more", missing.size() - 10);
   }
-  throw Error(fmt::format("the grading worksheet {} has no row for {} of the {} students of the class: {}. Download "
-                          "the worksheet and the submissions from the same assignment",
+  throw Error(fmt::format("the grading worksheet {} has no row for {} of the {} students of the class: {}. Download the worksheet and the submissions from the same assignment",
                           worksheet.origin, missing.size(), students.size(), names));
 }
 
@@ -251,8 +247,7 @@ GradeScale grade_scale(const Worksheet& worksheet, const Worksheet::Row& row)
   if (!maximum || !std::isfinite(*maximum) || *maximum <= 0 || scale.decimals > 5) {
     throw Error("the grading worksheet " + worksheet.origin + ": participant " + row.participant +
                 "'s maximum grade \"" + row.fields[worksheet.maximum_grade] +
-                "\" is not a number of points. kmgrade writes points: set the assignment's grade type to Point "
-                "(Edit settings > Grade > Type)");
+                "\" is not a number of points. kmgrade writes points: set the assignment's grade type to Point (Edit settings > Grade > Type)");
   }
   scale.maximum = *maximum;
   return scale;

@@ -110,11 +110,13 @@ nlohmann::json to_json(const Report& r)
           {"duration_s", r.duration_s}};
 }
 
+std::string paint(const char* code, const std::string& text, bool color)
+{
+  return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
 std::string to_text(const Report& r, bool color)
 {
-  auto paint = [color](const char* code, const std::string& s) {
-    return color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
-  };
   std::string out;
   out += fmt::format("kmgrade {}: {}\n", r.grader_version, r.submission_path);
   out += fmt::format("kernel {} ({}, {} CPUs), rubric {}\n\n", r.kernel, r.accel, r.cpus, r.rubric_id);
@@ -141,7 +143,7 @@ std::string to_text(const Report& r, bool color)
         continue;
       }
       const char* code = status == evaluate::Status::fail ? "31" : "33";
-      out += fmt::format("      {} {}{}: {}\n", paint(code, evaluate::to_string(status)), c.id,
+      out += fmt::format("      {} {}{}: {}\n", paint(code, evaluate::to_string(status), color), c.id,
                          c.max_points > 0 ? " (" + format_points(c.max_points) + ")" : "", c.verdict.message);
       for (const auto& e : c.verdict.evidence) {
         out += "          | " + e + "\n";
@@ -158,8 +160,7 @@ std::string to_text(const Report& r, bool color)
       out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.value, format_ns(m.reported_ns),
                          format_ns(m.traced_ns), format_ns(m.reference_ns));
     }
-    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first "
-           "allocation and the last free; ";
+    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first allocation and the last free; ";
     out += r.reference_times.this_grade
              ? std::string("'reference' measured in this grade)\n")
              : fmt::format("'reference' measured {} on {}, {})\n", r.reference_times.measured_at,

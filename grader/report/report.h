@@ -63,6 +63,10 @@ std::string format_points(double points);
 // A duration as the timing table shows it: "412.0 us", "1.2 ms", "850 ns"; "-" when unknown.
 std::string format_ns(const std::optional<std::uint64_t>& ns);
 
+// `text` in the terminal colour of SGR code `code` ("31" red, "32" green, "33" yellow) when
+// `color`, else `text` as it is. Cannot fail.
+std::string paint(const char* code, const std::string& text, bool color);
+
 // A summary a student or TA reads at a glance: per exercise the points, and for every
 // check that did not pass its message and evidence; then the timing table.
 std::string to_text(const Report& report, bool color);

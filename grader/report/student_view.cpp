@@ -45,9 +45,6 @@ bool all_checks_pass(const Report& report, const std::vector<StudentModule>& mod
 std::string student_view(const Report& report, const std::vector<StudentModule>& modules,
                          const StudentViewOptions& options)
 {
-  auto paint = [&](const char* code, const std::string& s) {
-    return options.color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
-  };
   std::string out = fmt::format("kmgrade check: {} (Linux {}, {})\n\n", report.submission_path, report.kernel,
                                 report.accel);
   std::size_t to_fix = 0;
@@ -66,18 +63,20 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
       passed += c->verdict.status == evaluate::Status::pass;
     }
     if (passed == checks.size()) {
-      out += fmt::format("{:<15} {}\n", m.file, paint("32", fmt::format("all {} checks pass", checks.size())));
+      out += fmt::format("{:<15} {}\n", m.file,
+                         paint("32", fmt::format("all {} checks pass", checks.size()), options.color));
       continue;
     }
-    out += fmt::format("{:<15} {}\n", m.file, paint("31", fmt::format("{} of {} checks pass", passed, checks.size())));
+    out += fmt::format("{:<15} {}\n", m.file,
+                       paint("31", fmt::format("{} of {} checks pass", passed, checks.size()), options.color));
     for (const auto* c : checks) {
       if (c->verdict.status == evaluate::Status::pass) {
         continue;
       }
       const std::string name = c->id.substr(m.id.size() + 1);
       const char* word = c->verdict.status == evaluate::Status::fail ? "fails" : "could not run";
-      out += fmt::format("  {}: {}\n", paint(c->verdict.status == evaluate::Status::fail ? "31" : "33", name + " " + word),
-                         c->verdict.message);
+      const char* code = c->verdict.status == evaluate::Status::fail ? "31" : "33";
+      out += fmt::format("  {}: {}\n", paint(code, name + " " + word, options.color), c->verdict.message);
       if (options.verbose) {
         for (const auto& e : c->verdict.evidence) {
           out += "      | " + e + "\n";

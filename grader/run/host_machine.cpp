@@ -1,5 +1,6 @@
 #include "run/host_machine.h"
 
+#include "run/agent_channel.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"
@@ -85,12 +86,9 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
     missing.push_back({"no headers for the running kernel " + host.kernel_release + " in /lib/modules/" +
                          host.kernel_release + "/build",
                        raspberry_pi(root)
-                         ? "sudo apt install raspberrypi-kernel-headers (on Raspberry Pi OS 12 and later: "
-                           "sudo apt install linux-headers-rpi-v8, or linux-headers-rpi-2712 on a Pi 5), then reboot "
-                           "if the kernel was upgraded with them"
+                         ? "sudo apt install raspberrypi-kernel-headers (on Raspberry Pi OS 12 and later: sudo apt install linux-headers-rpi-v8, or linux-headers-rpi-2712 on a Pi 5), then reboot if the kernel was upgraded with them"
                          : "sudo apt install linux-headers-" + host.kernel_release +
-                             " (if there is no such package, the kernel is older than the archive: sudo apt "
-                             "full-upgrade, reboot, and try again)"});
+                             " (if there is no such package, the kernel is older than the archive: sudo apt full-upgrade, reboot, and try again)"});
   }
   const fs::path tracing = root / "sys/kernel/tracing";
   // /sys/kernel/tracing is root's alone: without root its absence proves nothing.
@@ -99,8 +97,7 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
       missing.push_back({"tracefs is not mounted at /sys/kernel/tracing",
                          fs::is_directory(tracing) || fs::exists(root / "sys/kernel/debug/tracing/events")
                            ? "sudo mount -t tracefs nodev /sys/kernel/tracing"
-                           : "this kernel was built without tracing (CONFIG_FTRACE): boot your distribution's "
-                             "own kernel"});
+                           : "this kernel was built without tracing (CONFIG_FTRACE): boot your distribution's own kernel"});
     } else {
       std::string absent;
       for (const auto& ev : events) {
@@ -130,8 +127,7 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
   }
   const std::string lockdown = selected(kernel_text(root / "sys/kernel/security/lockdown"));
   const std::string secure_boot_fix =
-    secure_boot_on(root) ? "Secure Boot is on: turn it off in the firmware settings (or sudo mokutil "
-                           "--disable-validation), then reboot"
+    secure_boot_on(root) ? "Secure Boot is on: turn it off in the firmware settings (or sudo mokutil --disable-validation), then reboot"
                          : "boot without lockdown= on the kernel command line";
   if (!lockdown.empty() && lockdown != "none") {
     missing.push_back({"the kernel is locked down (" + lockdown + "): it loads only signed modules" +

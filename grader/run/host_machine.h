@@ -2,7 +2,8 @@
 
 #include "observe/observation.h"
 #include "run/initramfs.h"
-#include "run/sandbox_vm.h"
+#include "run/run_plan.h"
+#include "run/sandbox_kernel.h"
 
 #include <chrono>
 #include <filesystem>

@@ -2,12 +2,11 @@
 
 #include "observe/observation.h"
 #include "run/initramfs.h"
+#include "run/sandbox_kernel.h"
 
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -40,23 +39,16 @@ inline constexpr const char* k_kernel_command_line =
   "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable watchdog_thresh=4 "
   "rcupdate.rcu_expedited=1";
 
-// The kernel the sandbox boots and the headers student code is built against: one version.
-struct SandboxKernel
-{
-  std::string version;             // "6.1.0-56-amd64"
-  std::filesystem::path image;     // /boot/vmlinuz-<version>
-  std::filesystem::path build_dir; // /lib/modules/<version>/build
-};
-
-// The newest installed kernel that has both an image in /boot and headers. Throws Error
-// naming the missing package when there is none.
-SandboxKernel find_sandbox_kernel();
-
+// How QEMU runs the guest: KVM, TCG's emulation, or whichever works (see resolve_accel).
 enum class Accel { automatic, kvm, tcg };
 
-Accel parse_accel(const std::string& text); // "auto" | "kvm" | "tcg"; throws Error otherwise
+// "auto", "kvm" or "tcg" as an Accel; throws Error naming the three otherwise.
+Accel parse_accel(const std::string& text);
+
+// The word parse_accel reads for `accel`. Cannot fail.
 const char* to_string(Accel accel);
 
+// How one boot runs.
 struct VmOptions
 {
   SandboxKernel kernel;
@@ -92,44 +84,20 @@ struct VmOutcome
 // started or the guest never answered at all.
 VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files);
 
-// The outcome of a whole plan, over as many boots as it took.
-struct PlanOutcome
-{
-  observe::GuestReport report; // every run that came back, in plan order
-  std::string accel;
-  int boots = 0;
-  std::map<std::string, std::string> failures; // load id -> why it has no result
-};
-
-// Runs every load of `plan`, in a fresh VM after any load that left the kernel dirty (see
-// observe::dirty_reason) and after any load during which the VM died or hung; such a load
-// gets a failure instead of a result. A module whose insmod or rmmod never returned, whose
-// code stalled the kernel (observe::module_stall), or during whose load the VM died or hung,
-// is not loaded again: its later loads get failures. A boot that never reaches the agent is
-// tried again up to k_boot_retries times before the next pending load gets the failure, or,
-// on the very first boot, before Error is thrown (the sandbox itself is broken). Throws Error
-// as soon as options.keep_going says to stop.
-PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
-                     const std::function<void(const std::string&)>& progress);
-
-// One boot's runs paired with the pending loads they answer, by load id, in the order the
-// runs came; each answered load leaves `pending`. A run that answers no pending load (an id
-// the plan does not have, or one answered already) is dropped.
-std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
-                                                                              std::vector<observe::ModuleRun> runs);
-
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
-// the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise.
+// the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise;
+// options.accel when it is not automatic. Throws Error when qemu-system-x86_64 cannot be
+// started to tell its version, or the verdict cannot be written to options.cache_dir.
 Accel resolve_accel(const VmOptions& options);
-
-// A fresh secret for the agent's channel: only lines carrying it are the agent's.
-std::string random_secret();
 
 // The most one load of `plan` may take before the agent itself gives up on it (settling, then
 // insmod and rmmod each hanging until their watchdog), with room for reading its trace.
+// Cannot fail.
 std::chrono::seconds load_limit(const observe::Plan& plan);
 
-// Parses the agent's channel output, keeping only lines that carry `secret`.
-observe::GuestReport parse_channel(const std::string& text, const std::string& secret, bool& completed);
+// A boot's limit in the time the guest had to run: options.timeout when set, else
+// k_agent_start_seconds plus k_load_seconds per load of `plan`, plus load_limit(plan).
+// Cannot fail.
+std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan& plan);
 
 } // namespace kmgrade::run

@@ -78,8 +78,7 @@ void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, c
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
   if (free_bytes < bytes) {
     throw Error("the disk under " + what + " " + dir.string() + " is full: " + std::to_string(free_bytes >> 20) +
-                " MiB free, kmgrade needs " + std::to_string(bytes >> 20) + " MiB. Free some space or choose "
-                "another folder");
+                " MiB free, kmgrade needs " + std::to_string(bytes >> 20) + " MiB. Free some space or choose another folder");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 // Scanning text a student wrote, or a tool printed about it, in one linear pass. std::regex
 // is not used on such text: libstdc++'s matcher recurses once per character, and a line of
@@ -53,6 +54,27 @@ void for_each_word(std::string_view text, F&& visit)
     }
     visit(text.substr(from, i - from), i);
   }
+}
+
+// The lines of `text`, each without its line end ("\n" or "\r\n"); a last line end adds no
+// empty line. The views point into `text`.
+inline std::vector<std::string_view> split_lines(std::string_view text)
+{
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    auto line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
 }
 
 } // namespace kmgrade::util

@@ -7,7 +7,6 @@
 
 #include "report/exports.h"
 #include "report/moodle_worksheet.h"
-#include "similarity/similarity.h"
 #include "util/process.h"
 
 #include <gtest/gtest.h>
@@ -215,10 +214,10 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_NE(resumed.output.find("similar submissions (at least " + threshold + "%, see similarity.csv):"),
             std::string::npos)
     << resumed.output;
-  const auto compared = kmgrade::similarity::read_class_similarity(out);
-  EXPECT_TRUE(compared.has_value()) << "no similarity.json";
-  if (compared) {
-    EXPECT_EQ(compared->min_run, want_similar.at("min_run").get<int>());
+  const auto compared = nlohmann::json::parse(read_text(out / "similarity.json"), nullptr, false);
+  EXPECT_TRUE(compared.is_object()) << "no similarity.json";
+  if (compared.is_object()) {
+    EXPECT_EQ(compared.value("min_run", 0), want_similar.at("min_run").get<int>());
   }
   EXPECT_TRUE(fs::exists(out / "sources" / "110" / "kmem_alloc.c"));
   const std::string similarity_csv = read_text(out / "similarity.csv");

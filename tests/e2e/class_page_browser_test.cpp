@@ -5,7 +5,7 @@
 //
 // Usage: e2e_class_page CHROMIUM REPORTS_DIR RUBRIC MANUAL_CSV
 
-#include "batch/batch.h"
+#include "batch/class_files.h"
 #include "report/class_page.h"
 #include "score/rubric.h"
 #include "util/files.h"

@@ -2,7 +2,7 @@
 // and can write anything to the serial port, the secret included: the host may ignore a
 // line, but must not fail on one.
 
-#include "run/sandbox_vm.h"
+#include "run/agent_channel.h"
 
 #include <cstdint>
 #include <string>

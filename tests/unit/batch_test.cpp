@@ -2,6 +2,7 @@
 // student whose grading throws something other than Error.
 
 #include "batch/batch.h"
+#include "batch/resume.h"
 #include "report/report.h"
 #include "score/score.h"
 #include "util/files.h"

@@ -5,7 +5,8 @@
 #include "evaluate/timing.h"
 #include "labs/lab5/checks.h"
 #include "pipeline/grade.h"
-#include "run/sandbox_vm.h"
+#include "run/agent_channel.h"
+#include "run/run_plan.h"
 #include "score/rubric.h"
 
 #include <gtest/gtest.h>

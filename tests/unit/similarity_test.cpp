@@ -3,6 +3,11 @@
 
 #include "batch/batch.h"
 #include "score/rubric.h"
+#include "similarity/grouping.h"
+#include "similarity/normalise.h"
+#include "similarity/pair_cache.h"
+#include "similarity/side_by_side.h"
+#include "similarity/sim_c_output.h"
 #include "similarity/similarity.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -11,6 +16,7 @@
 #include "temp_folder.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -94,18 +100,24 @@ TEST(SimilarityParse, PercentagesOfRecordedOutput)
 
 TEST(SimilarityParse, RunsOfRecordedOutputEitherOrder)
 {
-  const auto text = util::read_file(k_data / "sim_c-n.txt");
-  const auto runs = parse_runs(text, "a.c", "b.c");
+  const auto all = parse_all_runs(util::read_file(k_data / "sim_c-n.txt"));
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all.count({"a.c", "b.c"}), 1u);
+  const auto& runs = all.at({"a.c", "b.c"});
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].a_first, 44);
   EXPECT_EQ(runs[0].a_last, 53);
   EXPECT_EQ(runs[0].b_first, 32);
   EXPECT_EQ(runs[0].b_last, 41);
-  const auto swapped = parse_runs(text, "b.c", "a.c");
+  // Kept under the pair's key, the runs come back for either file first.
+  Cache cache;
+  cache[cache_key("a-sha256", "b-sha256")] = {90, runs};
+  const auto swapped = cached_runs(cache, "b-sha256", "a-sha256");
   ASSERT_EQ(swapped.size(), 2u);
   EXPECT_EQ(swapped[0].a_first, 32);
   EXPECT_EQ(swapped[0].b_first, 44);
-  EXPECT_TRUE(parse_runs(text, "a.c", "c.c").empty());
+  EXPECT_EQ(cached_runs(cache, "a-sha256", "b-sha256")[0].a_first, 44);
+  EXPECT_EQ(all.count({"a.c", "c.c"}), 0u);
 }
 
 TEST(SimilarityNormalise, BoilerplateBecomesEmptyLinesKeepingLineNumbers)
@@ -171,13 +183,14 @@ TEST(SimilarityCsv, HeaderAndOneRowPerPair)
                                "page_alloc,101,104,97,yes\n"
                                "kmem_alloc,101,\"corpus:2024/a,b.c\",12,no\n");
   r.clusters = cluster_pairs(r.pairs);
-  const auto back = class_similarity_from_json(to_json(r));
-  EXPECT_EQ(back.threshold, 60);
-  EXPECT_EQ(back.min_run, 16);
-  ASSERT_EQ(back.pairs.size(), 2u);
-  EXPECT_EQ(back.pairs[0].view, r.pairs[0].view);
-  ASSERT_EQ(back.clusters.size(), 1u);
-  EXPECT_EQ(back.clusters[0].students, (std::vector<std::string>{"101", "104"}));
+  const auto j = to_json(r);
+  EXPECT_EQ(j.at("threshold"), 60);
+  EXPECT_EQ(j.at("min_run"), 16);
+  ASSERT_EQ(j.at("pairs").size(), 2u);
+  EXPECT_EQ(j.at("pairs")[0].at("view").get<std::string>(), r.pairs[0].view);
+  ASSERT_EQ(j.at("clusters").size(), 1u);
+  EXPECT_EQ(j.at("clusters")[0].at("students").get<std::vector<std::string>>(),
+            (std::vector<std::string>{"101", "104"}));
 }
 
 class SimilarityClassTest : public TempFolderTest
@@ -243,9 +256,9 @@ TEST_F(SimilarityClassTest, ASecondRunOfTheSameFilesRunsNoSimC)
   const auto second = compare_class(students(), modules, m_dir, m_options);
   EXPECT_EQ(m_runs, 0);
   EXPECT_EQ(similarity_csv(second), similarity_csv(first));
-  const auto read = read_class_similarity(m_dir);
-  ASSERT_TRUE(read.has_value());
-  EXPECT_EQ(read->pairs.size(), 6u);
+  const auto written = nlohmann::json::parse(util::read_file(m_dir / "similarity.json"));
+  EXPECT_EQ(written, to_json(second));
+  EXPECT_EQ(written.at("pairs").size(), 6u);
 
   // One student changes one file: only the pairs with it are compared again.
   auto changed = students();
@@ -282,7 +295,7 @@ TEST_F(SimilarityClassTest, ACacheOfAnotherMinRunIsNotReused)
     EXPECT_EQ(std::count(argv.begin(), argv.end(), "-r8"), 1) << "a sim_c run without -r8";
   }
   EXPECT_EQ(at_8.min_run, 8);
-  EXPECT_EQ(read_class_similarity(m_dir)->min_run, 8);
+  EXPECT_EQ(nlohmann::json::parse(util::read_file(m_dir / "similarity.json")).at("min_run"), 8);
   ASSERT_EQ(at_8.pairs.size(), at_24.pairs.size());
   EXPECT_GT(at_8.pairs[1].percent, at_24.pairs[1].percent) << "correct and wrong-order: shorter runs find more";
 

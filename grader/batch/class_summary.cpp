@@ -1,0 +1,91 @@
+#include "batch/class_summary.h"
+
+#include "batch/progress_board.h"
+#include "similarity/class_similarity.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace kmgrade::batch {
+
+void print_class_summary(const BatchOptions& options, const BatchResult& result, const ClassFiles& files,
+                         double seconds)
+{
+  const auto& reports = files.reports;
+  if (!options.summary) {
+    return;
+  }
+  auto& out = *options.summary;
+  out << fmt::format("\n{} students: {} graded now, {} unchanged since the last run, {} failed ({})\n",
+                     result.students, result.graded, result.unchanged, result.failed.size(),
+                     format_duration(seconds));
+  if (!reports.empty()) {
+    const double auto_max = reports.front().at("auto_max").get<double>();
+    const int bins = 5;
+    std::vector<int> histogram(bins, 0);
+    std::map<std::string, int> failed_checks;
+    for (const auto& r : reports) {
+      const double share = auto_max > 0 ? r.at("score").get<double>() / auto_max : 0;
+      histogram[std::min(bins - 1, static_cast<int>(share * bins))]++;
+      for (const auto& ex : r.at("exercises")) {
+        for (const auto& c : ex.at("checks")) {
+          const auto status = c.at("status").get<std::string>();
+          if (status != "pass" && status != "manual") {
+            failed_checks[c.at("id").get<std::string>()]++;
+          }
+        }
+      }
+    }
+    out << fmt::format("automatic score (of {}):\n", auto_max);
+    for (int b = 0; b < bins; ++b) {
+      out << fmt::format("  {:>5.2f} - {:<5.2f} {:>3} {}\n", auto_max * b / bins, auto_max * (b + 1) / bins,
+                         histogram[b], std::string(static_cast<std::size_t>(histogram[b]), '#'));
+    }
+    std::vector<std::pair<int, std::string>> worst;
+    for (const auto& [id, n] : failed_checks) {
+      worst.emplace_back(-n, id);
+    }
+    std::sort(worst.begin(), worst.end());
+    out << "most-failed checks:";
+    if (worst.empty()) {
+      out << " none";
+    }
+    out << "\n";
+    for (std::size_t i = 0; i < std::min<std::size_t>(5, worst.size()); ++i) {
+      out << fmt::format("  {:<28} {} of {} students\n", worst[i].second, -worst[i].first, reports.size());
+    }
+  }
+  if (result.similarity) {
+    const auto text = similarity::summary_text(*result.similarity);
+    out << (text.empty() ? fmt::format("similar submissions: none at {}% or more (similarity.csv has every pair)\n",
+                                       result.similarity->threshold)
+                         : text);
+  } else if (!result.similarity_error.empty()) {
+    out << "similarity: not compared: " << result.similarity_error << "\n";
+  }
+  out << "grading failed for:" << (result.failed.empty() ? " nobody" : "") << "\n";
+  for (const auto& f : result.failed) {
+    out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
+  }
+  out << fmt::format("wrote {0}/reports/, {0}/summary.csv and {0}/moodle-grades.csv\n", options.out_dir.string());
+  out << fmt::format("open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per student), in any browser, offline\n",
+                     options.out_dir.string());
+  if (!options.worksheet.empty()) {
+    out << fmt::format("moodle-grades.csv is your worksheet {} with grades out of its maximum grade {}",
+                       options.worksheet.string(), files.worksheet_maximum);
+    if (!files.worksheet_unfilled.empty()) {
+      const auto n = files.worksheet_unfilled.size();
+      out << fmt::format("; {} participant{} without a report keep{} the row as it was", n, n == 1 ? "" : "s",
+                         n == 1 ? "s" : "");
+    }
+    out << ". Upload it in the assignment: View all submissions > Grading action > Upload grading worksheet\n";
+  } else {
+    out << fmt::format("moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
+                       files.worksheet_maximum);
+  }
+}
+
+} // namespace kmgrade::batch

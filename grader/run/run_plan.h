@@ -1,0 +1,42 @@
+#pragma once
+
+#include "observe/observation.h"
+#include "run/initramfs.h"
+#include "run/sandbox_vm.h"
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kmgrade::run {
+
+// The outcome of a whole plan, over as many boots as it took.
+struct PlanOutcome
+{
+  observe::GuestReport report; // every run that came back, in plan order
+  std::string accel;
+  int boots = 0;
+  std::map<std::string, std::string> failures; // load id -> why it has no result
+};
+
+// Runs every load of `plan`, in a fresh VM after any load that left the kernel dirty (see
+// observe::dirty_reason) and after any load during which the VM died or hung; such a load
+// gets a failure instead of a result. A module whose insmod or rmmod never returned, whose
+// code stalled the kernel (observe::module_stall), or during whose load the VM died or hung,
+// is not loaded again: its later loads get failures. A boot that never reaches the agent is
+// tried again up to k_boot_retries times before the next pending load gets the failure, or,
+// on the very first boot, before Error is thrown (the sandbox itself is broken). Throws Error
+// as soon as options.keep_going says to stop.
+PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
+                     const std::function<void(const std::string&)>& progress);
+
+// One boot's runs paired with the pending loads they answer, by load id, in the order the
+// runs came; each answered load leaves `pending`. A run that answers no pending load (an id
+// the plan does not have, or one answered already) is dropped. Cannot fail.
+std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
+                                                                              std::vector<observe::ModuleRun> runs);
+
+} // namespace kmgrade::run
