@@ -71,7 +71,8 @@ fs::path default_cache_dir()
 void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes, std::ostream& err)
 {
   const auto host = kmgrade::run::this_host();
-  if (const auto missing = kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions);
+  if (const auto missing = kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions,
+                                                                      rubric.cpus_needed());
       !missing.empty()) {
     throw kmgrade::Error(kmgrade::run::describe_missing(missing));
   }

@@ -18,6 +18,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// "a.c, b.c and c.c": the lab's files, for a message.
+std::string file_names(const std::vector<WantedFile>& wanted)
+{
+  std::string out;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == wanted.size() ? " and " : ", ") + wanted[i].name;
+  }
+  return out;
+}
+
 std::string lower(std::string s)
 {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -183,7 +193,7 @@ Submission open_submission(const fs::path& path, const std::vector<WantedFile>& 
     return s;
   }
   if (!fs::is_regular_file(path, ec) || !is_archive(path)) {
-    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, holding page_alloc.c, kmem_alloc.c and cache_alloc.c");
+    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, holding " + file_names(wanted));
   }
   fs::remove_all(scratch, ec);
   auto extraction = extract_archive(path, scratch);
@@ -198,7 +208,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
 {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds page_alloc.c, kmem_alloc.c and cache_alloc.c)");
+    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds " + file_names(wanted) + ")");
   }
   Submission s;
   s.root = fs::absolute(root);

@@ -175,7 +175,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
 run::SandboxKernel host_kernel(const score::Rubric& rubric)
 {
   const run::HostFacts host = run::this_host();
-  if (const auto missing = run::missing_for_host(host, rubric.trace_events, rubric.trace_functions); !missing.empty()) {
+  if (const auto missing = run::missing_for_host(host, rubric.trace_events, rubric.trace_functions, rubric.cpus_needed()); !missing.empty()) {
     throw Error(run::describe_missing(missing));
   }
   return run::running_kernel(host);
@@ -335,6 +335,7 @@ report::Report grade(const GradeOptions& options)
   vm.work_dir = work.path() / "vm";
   vm.cache_dir = options.cache_dir;
   vm.timeout = options.vm_timeout;
+  vm.slub_debug = rubric.slub_debug;
   vm.keep_going = options.keep_going;
   if (!options.host) {
     say("resolving the sandbox accelerator");

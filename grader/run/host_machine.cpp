@@ -74,7 +74,7 @@ HostFacts this_host()
 }
 
 std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vector<std::string>& events,
-                                           const std::vector<std::string>& functions)
+                                           const std::vector<std::string>& functions, unsigned cpus_needed)
 {
   std::vector<MissingPiece> missing;
   const fs::path& root = host.root;
@@ -138,7 +138,7 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
                        secure_boot_on(root) ? secure_boot_fix : "boot without module.sig_enforce=1"});
   }
   const std::string online = kernel_text(root / "sys/devices/system/cpu/online");
-  if (!online.empty() && cpus_in_list(online) < 2) {
+  if (!online.empty() && cpus_in_list(online) < static_cast<int>(cpus_needed)) {
     missing.push_back({"only one CPU is online, and the pinning check needs two",
                        "give the machine (or the VM) at least two CPUs"});
   }

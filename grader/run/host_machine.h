@@ -33,10 +33,10 @@ struct MissingPiece
 
 // Everything a plan needs from the machine that it does not have: root, the headers of the
 // running kernel, tracefs with `events` and (when `functions` is not empty) the function
-// tracer, module loading allowed and not locked down, and at least two CPUs online for the
-// pinning check. What cannot be seen without root (tracefs) is judged only as root.
+// tracer, module loading allowed and not locked down, and `cpus_needed` CPUs online (two for
+// a lab with a pinning check). What cannot be seen without root (tracefs) is judged only as root.
 std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vector<std::string>& events,
-                                           const std::vector<std::string>& functions);
+                                           const std::vector<std::string>& functions, unsigned cpus_needed);
 
 // The pieces as one message a student can act on, one line each.
 std::string describe_missing(const std::vector<MissingPiece>& missing);

@@ -58,7 +58,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
     "-initrd", image.string(),
     // rcu_expedited: every load waits for RCU grace periods (rmmod, the tracer's start), which
     // take tens of milliseconds under emulation otherwise.
-    "-append", k_kernel_command_line,
+    "-append", options.slub_debug ? std::string(k_kernel_command_line) + " " + k_slub_debug : k_kernel_command_line,
     "-serial", "file:" + console.string(),
     "-serial", "file:" + channel.string(),
   };

@@ -31,13 +31,15 @@ inline constexpr int k_silent_seconds = 20;
 inline constexpr int k_wall_time_factor = 5;
 
 // The sandbox kernel's command line: slub_nomerge so a student's cache is its own entry in
-// /sys/kernel/slab, slub_debug to catch double frees and corruption, the lockup watchdog at 4 s:
-// a thread that spins on its CPU is reported as a soft lockup 8 to 10 s after it starts,
-// well before the hung-task reports of the tasks it holds up (observe::Plan's
-// hung_task_timeout_s), so the first report of the stall names the module's own thread.
+// /sys/kernel/slab, the lockup watchdog at 4 s: a thread that spins on its CPU is reported as
+// a soft lockup 8 to 10 s after it starts, well before the hung-task reports of the tasks it
+// holds up (observe::Plan's hung_task_timeout_s), so the first report of the stall names the
+// module's own thread. A lab that asks for it adds slub_debug (k_slub_debug).
 inline constexpr const char* k_kernel_command_line =
-  "console=ttyS0 panic=-1 slub_nomerge slub_debug=FZPU loglevel=4 tsc=reliable watchdog_thresh=4 "
-  "rcupdate.rcu_expedited=1";
+  "console=ttyS0 panic=-1 slub_nomerge loglevel=4 tsc=reliable watchdog_thresh=4 rcupdate.rcu_expedited=1";
+// slub_debug: sanity checks, red zones, poisoning and owner tracking catch double frees and
+// corruption in the slab allocator, and report them naming the cache.
+inline constexpr const char* k_slub_debug = "slub_debug=FZPU";
 
 // How QEMU runs the guest: KVM, TCG's emulation, or whichever works (see resolve_accel).
 enum class Accel { automatic, kvm, tcg };
@@ -55,6 +57,7 @@ struct VmOptions
   Accel accel = Accel::automatic;
   int cpus = 2;
   int memory_mb = 1024;
+  bool slub_debug = false; // boot with k_slub_debug (a lab file's sandbox.slub_debug)
   std::chrono::seconds timeout{0}; // per boot; 0: k_agent_start_seconds plus k_load_seconds per load, plus one load's worst case
   std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
   std::filesystem::path work_dir;    // scratch: image, console and channel files

@@ -99,6 +99,8 @@ struct Rubric
   // The modules in identify_order, then any it leaves out, in file order.
   std::vector<const ModuleSpec*> modules_by_identify_order() const;
   double auto_max() const;
+  // The CPUs the lab's checks need online: two when one watches a thread pinned to one CPU.
+  unsigned cpus_needed() const;
   double manual_max() const;
 };
 

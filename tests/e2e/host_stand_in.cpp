@@ -44,7 +44,7 @@ void run(int out)
   const auto plan = kmgrade::observe::plan_from_json(nlohmann::json::parse(read_file("/plan.json")));
   kmgrade::agent::Channel channel(out, plan.secret);
   const auto host = kmgrade::run::this_host();
-  const auto missing = kmgrade::run::missing_for_host(host, plan.events, plan.functions);
+  const auto missing = kmgrade::run::missing_for_host(host, plan.events, plan.functions, 2);
   for (const auto& piece : missing) {
     channel.send("note", {{"text", piece.what + " | " + piece.fix}});
   }

@@ -40,13 +40,14 @@ protected:
   std::vector<std::string> missing()
   {
     std::vector<std::string> out;
-    for (const auto& piece : missing_for_host(m_host, m_events, m_functions)) {
+    for (const auto& piece : missing_for_host(m_host, m_events, m_functions, m_cpus_needed)) {
       out.push_back(piece.what + " | " + piece.fix);
     }
     return out;
   }
 
   HostFacts m_host;
+  unsigned m_cpus_needed = 2;
   std::vector<std::string> m_events = {"kmem:kmalloc", "sched:sched_process_exit"};
   std::vector<std::string> m_functions = {"kthread_bind"};
 };
@@ -142,6 +143,13 @@ TEST_F(HostMachine, OneCpuIsNotEnoughForThePinningCheck)
   EXPECT_EQ(missing(), std::vector<std::string>{"only one CPU is online, and the pinning check needs two | give the "
                                                 "machine (or the VM) at least two CPUs"});
   put("sys/devices/system/cpu/online", "0,2-3\n");
+  EXPECT_EQ(missing(), std::vector<std::string>{});
+}
+
+TEST_F(HostMachine, OneCpuIsEnoughForALabWithoutAPinningCheck)
+{
+  put("sys/devices/system/cpu/online", "0\n");
+  m_cpus_needed = 1;
   EXPECT_EQ(missing(), std::vector<std::string>{});
 }
 
