@@ -22,13 +22,13 @@ struct Diagnostic
 struct ModuleInfo
 {
   std::string license;
-  std::vector<std::pair<std::string, std::string>> params; // name, type ("objnum", "uint")
+  std::vector<std::pair<std::string, std::string>> params; // name, type ("count", "uint")
 };
 
 // The build of one student file into one kernel module.
 struct ModuleBuild
 {
-  std::string module_name; // lab5_page_alloc
+  std::string module_name; // kmlab_hello
   std::filesystem::path ko; // empty when no module came out
   bool ok = false;          // built as written
   bool shimmed = false;     // built only with the compatibility header

@@ -164,7 +164,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   bool verbose = false;
   auto* check = app.add_subcommand("check", "For students: check the modules in a folder (default: here) in the sandbox "
                                             "and say what to fix; modules not written yet are listed, not failed. "
-                                            "Ends with the table of times for the report (Exercises 3 to 6)");
+                                            "Ends with the lab's table of times for the report, when it has one");
   check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
   check->add_option("--module", check_modules, "Check only this module of the lab (kmgrade labs lists them); may be "
                                                 "given more than once");

@@ -221,7 +221,7 @@ bool stack_depot_page(const TraceEvent& ev)
          (gfp == "__GFP_NOWARN" || gfp == "GFP_NOWAIT|__GFP_NOWARN");
 }
 
-bool module_page_alloc(const RunView& view, const TraceEvent& ev)
+bool thread_allocates_pages(const RunView& view, const TraceEvent& ev)
 {
   return ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid) && !stack_depot_page(ev);
 }
@@ -238,7 +238,7 @@ bool is_work_event(const RunView& view, std::size_t i, const LabFacts& facts)
   }
   if (ev.name == "mm_page_free") {
     const auto* alloc = view.referenced(i, "pfn");
-    return alloc && module_page_alloc(view, alloc->event);
+    return alloc && thread_allocates_pages(view, alloc->event);
   }
   return ev.field("call_site").empty() || view.from_module(ev);
 }

@@ -64,7 +64,7 @@ std::string ungraded_note(const std::vector<std::string>& ignored, const LabFact
 bool stack_depot_page(const observe::TraceEvent& ev);
 
 // A page the module's thread allocated for the module.
-bool module_page_alloc(const RunView& view, const observe::TraceEvent& ev);
+bool thread_allocates_pages(const RunView& view, const observe::TraceEvent& ev);
 
 // Whether the event at index i of the view is the work of the module's thread: one of the
 // lab's work events, from the module's code (a page free only of pages the thread allocated).

@@ -18,9 +18,9 @@ namespace kmgrade::evaluate {
 // loads the sandbox ran.
 struct ModuleEvidence
 {
-  std::string module_id;                   // "page_alloc"
-  std::string file;                        // "page_alloc.c"
-  std::string module_name;                 // "lab5_page_alloc"
+  std::string module_id;                   // "hello"
+  std::string file;                        // "hello.c"
+  std::string module_name;                 // "kmlab_hello"
   std::optional<std::string> found_at;     // path in the submission; nullopt: missing
   std::optional<build::ModuleBuild> build; // nullopt when the file is missing
   std::vector<observe::ModuleRun> runs;    // in plan order, as many as came back
@@ -38,7 +38,7 @@ struct LabFacts
   // (param, default, param-N) look for.
   std::vector<score::ParamSpec> params;
   std::map<std::string, long long> numbers; // the lab's own facts, for its own checks ("struct_size")
-  // What the module's thread prints, in the lab's words, with its value ("objnum", 2000).
+  // What the module's thread prints, in the lab's words, with its value ("count", 3).
   std::vector<std::pair<std::string, unsigned long long>> printed;
   std::string param_check; // the check that loads with a value of the first parameter ("param-100"); may be empty
   long page_size = 4096;
@@ -68,7 +68,7 @@ public:
   // The value of parameter `name` in this load: given, else the lab's default; 0 when it is
   // not a number.
   unsigned long long number(const std::string& name) const;
-  std::string label() const; // "objnum=100" or "no parameter"
+  std::string label() const; // "count=5" or "no parameter"
   const std::vector<observe::StreamEvent>& events() const { return m_events; }
   bool is_module_thread(int pid) const { return m_threads.count(pid) > 0; }
   bool has_threads() const { return !m_threads.empty(); }

@@ -16,7 +16,7 @@ namespace kmgrade::evaluate {
 struct Measurement
 {
   std::string module;
-  std::string param;  // the lab's timed parameter ("objnum")
+  std::string param;  // the lab's timed parameter ("count")
   unsigned value = 0; // its value in these loads
   std::optional<std::uint64_t> reported_ns;
   std::optional<std::uint64_t> traced_ns;

@@ -12,7 +12,7 @@ namespace kmgrade::intake {
 // A file the lab asks for, and the calls that give it away when a student named it otherwise.
 struct WantedFile
 {
-  std::string name;                // "cache_alloc.c"
+  std::string name;                // "hello.c"
   std::vector<std::string> calls;  // "kmem_cache_create": every one must be called in the file
 };
 

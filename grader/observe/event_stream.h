@@ -52,7 +52,7 @@ TraceEvent trace_event_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const EventStream& stream);
 EventStream event_stream_from_json(const nlohmann::json& j);
 
-// One line a person can read: "kmalloc bytes_req=32 ... by lab5_kmem-85 on CPU 1".
+// One line a person can read: "kmalloc bytes_req=32 ... by hello_thread-85 on CPU 1".
 std::string describe(const TraceEvent& ev);
 
 } // namespace kmgrade::observe

@@ -79,7 +79,7 @@ std::string channel_prefix(const std::string& secret)
 std::vector<TroubleReport> trouble_reports(const ModuleRun& run)
 {
   // A report runs from its first line to the next report: the task ("PID: 99", "Comm:
-  // lab5", "[lab5:99]") and the call trace ("fn+0x1/0x2 [lab5_page_alloc]") are in it.
+  // hello", "[hello:99]") and the call trace ("fn+0x1/0x2 [kmlab_hello]") are in it.
   // The agent's threads that ran insmod and rmmod count too: a hang or lockup in init or
   // exit names them.
   std::vector<std::string> marks = {"[" + run.request.module_name + "]"};

@@ -14,10 +14,10 @@ namespace kmgrade::observe {
 // One module load the guest agent is asked to perform.
 struct LoadRequest
 {
-  std::string id;          // unique in the plan, e.g. "student/page_alloc/objnum=100"
+  std::string id;          // unique in the plan, e.g. "student/hello/count=5"
   std::string module_path; // path of the .ko inside the guest
-  std::string module_name; // name the kernel knows it by (lab5_page_alloc)
-  std::string params;      // "objnum=100", or "" for the default
+  std::string module_name; // name the kernel knows it by (kmlab_hello)
+  std::string params;      // "count=5", or "" for the default
   int settle_timeout_ms = 30000;
   int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
 };

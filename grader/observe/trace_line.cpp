@@ -110,7 +110,7 @@ std::optional<TraceEvent> parse_trace_line(std::string_view line)
         if (name_end != std::string_view::npos && body.substr(0, name_end).find(' ') == std::string_view::npos) {
           ev.name = std::string(body.substr(0, name_end));
           ev.text = std::string(body.substr(name_end + 2));
-          // A console message is free text: "objnum=2000" in it is not a field.
+          // A console message is free text: "count=5" in it is not a field.
           if (ev.name != "console") {
             ev.fields = parse_trace_fields(ev.text);
           }

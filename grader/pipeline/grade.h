@@ -47,7 +47,7 @@ struct GradeOptions
 // the kernel the loads ran on (4096 when unknown).
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size);
 
-// The verdict of the rubric's automatic check `check_id` ("page_alloc.order") on the
+// The verdict of the rubric's automatic check `check_id` ("hello.thread") on the
 // evidence of its module, with the lab's facts and the page size of the kernel the loads ran on.
 evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleEvidence& evidence, long page_size,
                             const std::string& check_id);

@@ -36,7 +36,7 @@ std::vector<HistogramBin> score_histogram(const std::vector<double>& totals, dou
 // An automatic check that cost students points.
 struct CheckCost
 {
-  std::string check;          // "page_alloc.order"
+  std::string check;          // "hello.thread"
   std::string exercise;       // "ex3"
   std::string exercise_title; // the rubric's title of that exercise
   std::string description;    // the rubric's message for the check, when it has one

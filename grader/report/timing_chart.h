@@ -18,8 +18,8 @@ ChartFormat chart_format(const std::filesystem::path& file);
 // What a lab's timing chart says it shows (its file's timing.chart).
 struct ChartLabels
 {
-  std::string title;  // "Allocation time against objnum"
-  std::string x_axis; // "objnum (objects)"
+  std::string title;  // "Time against count"
+  std::string x_axis; // "count (objects)"
 };
 
 // Draws the report's times against the lab's timed parameter, at each of `values` that has one: per module the

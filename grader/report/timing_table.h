@@ -8,7 +8,7 @@
 
 namespace kmgrade::report {
 
-// The times a lab report asks for (Lab 5's Exercises 3 to 6): for each module of a report's
+// The times a lab report asks for (a lab's timing.report_values): for each module of a report's
 // measurements and each of `values`, the student's time and the reference's, in µs.
 
 // The modules a report's measurements cover, in the order they first appear.

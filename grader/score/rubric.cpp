@@ -229,8 +229,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       }
       throw Error(invalid + "lab_checks is " + r.lab_checks + ", and kmgrade has checks of their own for these labs only: " + known);
     }
-    r.points_on_shimmed_build = j.at("points_on_shimmed_build").get<double>();
-    const auto& t = j.at("timing");
+    r.points_on_shimmed_build = j.value("points_on_shimmed_build", r.points_on_shimmed_build);
+    const auto t = j.value("timing", nlohmann::json::object());
     r.timing.param = t.value("param", "");
     r.timing.values = t.value("values", std::vector<unsigned>{});
     r.timing.report_values = t.value("report_values", r.timing.values);
@@ -240,10 +240,10 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     if (!r.timing.values.empty() && (!timed || (timed->type != "uint" && timed->type != "ulong"))) {
       throw Error(invalid + "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
     }
-    r.timing.max_ratio = t.at("max_ratio").get<double>();
-    r.timing.slack_ns = t.at("slack_ns").get<std::uint64_t>();
-    r.timing.resolution_ns = t.at("resolution_ns").get<std::uint64_t>();
-    r.timing.tick_ns = t.at("tick_ns").get<std::uint64_t>();
+    r.timing.max_ratio = t.value("max_ratio", r.timing.max_ratio);
+    r.timing.slack_ns = t.value("slack_ns", r.timing.slack_ns);
+    r.timing.resolution_ns = t.value("resolution_ns", r.timing.resolution_ns);
+    r.timing.tick_ns = t.value("tick_ns", r.timing.tick_ns);
     if (j.contains("similarity")) {
       const auto& s = j.at("similarity");
       r.similarity_threshold = s.at("threshold").get<int>();

@@ -13,7 +13,7 @@ namespace kmgrade::score {
 // A module parameter the lab loads its modules with: `name=value` on insmod's command line.
 struct ParamSpec
 {
-  std::string name;          // "objnum"
+  std::string name;          // "count"
   std::string type;          // as modinfo's parmtype says it: "uint", "int", "ulong", "long", "bool", "charp"
   std::string default_value; // what the module must use when loaded without it
 };
@@ -31,16 +31,16 @@ struct TimingRule
   std::uint64_t slack_ns = 0;     // ... plus this much
   std::uint64_t resolution_ns = 0; // reported may fall short of traced by this much (trace clock is in us)
   std::uint64_t tick_ns = 4000000; // one jiffy on the sandbox kernel
-  std::string chart_title;         // "Allocation time against objnum"; default: "Time against <param>"
-  std::string chart_x_axis;        // "objnum (objects)"; default: the parameter's name
+  std::string chart_title;         // "Time against <param>" by default
+  std::string chart_x_axis;        // the parameter's name by default
 };
 
 // One module of the lab: the file a student hands in and how it is exercised.
 struct ModuleSpec
 {
-  std::string id;          // "page_alloc"
-  std::string file;        // "page_alloc.c"
-  std::string module_name; // "lab5_page_alloc": never the name of built-in kernel code
+  std::string id;          // "hello"
+  std::string file;        // "hello.c"
+  std::string module_name; // "kmlab_hello": never the name of built-in kernel code
   std::vector<LoadParams> loads; // each load of the checks; {}: with no parameter
   std::vector<std::string> work_events;         // the events the timed work produces
   std::vector<std::string> identify_by;         // calls that recognise a renamed file
@@ -77,13 +77,13 @@ struct Rubric
   std::vector<ParamSpec> params;
   std::map<std::string, long long> facts; // numbers only the lab's own checks read ("struct_size")
   // What the module's thread must print, in the lab's words, with its value: a parameter's
-  // default or a fact ("objnum", 2000; "the struct size", 32).
+  // default or a fact ("count", 3).
   std::vector<std::pair<std::string, unsigned long long>> printed;
   // What the lab asks of the sandbox: rebuild a file that uses removed kernel APIs with the
   // compatibility header; boot with slub_debug, which catches double frees and corruption.
   bool compat_header = false;
   bool slub_debug = false;
-  std::string lab_checks; // the name of the checks of its own kmgrade has for this lab ("lab5"); may be empty
+  std::string lab_checks; // the name of the checks of its own kmgrade has for this lab; may be empty
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
   int similarity_threshold = 60; // percent at which two students' files are flagged as alike

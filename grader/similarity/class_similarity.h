@@ -12,13 +12,13 @@ namespace kmgrade::similarity {
 // lead for a person to follow.
 struct PairScore
 {
-  std::string module;    // rubric module id: "page_alloc"
+  std::string module;    // rubric module id: "hello"
   std::string student_a; // batch student id; a < b
   std::string student_b; // a student id, or "corpus:<file name>" for a file of --corpus
   int percent = 0;       // 0..100: how much of the smaller file the larger one covers
   bool flagged = false;  // percent >= the threshold
   // Where the side-by-side view of the two files is, relative to the batch's output folder
-  // ("similarity/page_alloc/101--102.html"); empty when the pair is not flagged (or when a
+  // ("similarity/hello/101--102.html"); empty when the pair is not flagged (or when a
   // module has more than 200 flagged pairs and this is not among the 200 most alike).
   std::string view;
 };

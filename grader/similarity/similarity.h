@@ -14,7 +14,7 @@ namespace kmgrade::similarity {
 struct StudentFiles
 {
   std::string id;                                        // batch student id
-  std::map<std::string, std::filesystem::path> modules; // module id ("page_alloc") -> file
+  std::map<std::string, std::filesystem::path> modules; // module id ("hello") -> file
 };
 
 struct CompareOptions

@@ -48,7 +48,7 @@ std::vector<std::size_t> thread_page_allocs(const RunView& view)
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < view.events().size(); ++i) {
     const auto& ev = view.events()[i].event;
-    if (module_page_alloc(view, ev)) {
+    if (evaluate::thread_allocates_pages(view, ev)) {
       out.push_back(i);
     }
   }
@@ -190,7 +190,7 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
       if (pair == k_pairs.end()) {
         continue;
       }
-      const bool mine = ev.name == "mm_page_alloc" ? module_page_alloc(view, ev) : view.from_module(ev);
+      const bool mine = ev.name == "mm_page_alloc" ? evaluate::thread_allocates_pages(view, ev) : view.from_module(ev);
       if (mine && !freed_by(view, i, pair->second.first, pair->second.second)) {
         ++leaked;
         add_evidence(v, describe(ev));
