@@ -15,6 +15,7 @@
 #include "util/sha256.h"
 
 #include <algorithm>
+#include <functional>
 #include <fstream>
 #include <future>
 #include <map>
@@ -181,6 +182,108 @@ run::SandboxKernel host_kernel(const score::Rubric& rubric)
   return run::running_kernel(host);
 }
 
+using Evidence = std::map<std::string, evaluate::ModuleEvidence>;
+using Say = std::function<void(const std::string&)>;
+
+// Builds each file on its own, so one broken file costs only its own module, and all at
+// once, each in its own sandbox and folder: the student's evidence, one per module of the lab.
+Evidence build_student_modules(const score::Rubric& rubric, intake::Submission& submission,
+                               const std::map<std::string, std::string>& found_at, const run::SandboxKernel& kernel,
+                               const fs::path& work, const Say& say, const Say& at)
+{
+  Evidence student;
+  std::map<std::string, std::future<build::ModuleBuild>> builds;
+  for (const auto& m : rubric.modules) {
+    evaluate::ModuleEvidence e;
+    e.module_id = m.id;
+    e.file = m.file;
+    e.module_name = m.module_name;
+    auto found = submission.files.find(m.file);
+    if (found != submission.files.end()) {
+      e.found_at = found_at.at(m.file);
+      build::BuildOptions bopts{kernel.build_dir, work / "build" / m.id, {}, submission.root,
+                                submission.includes[m.file], rubric.compat_header};
+      builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name, bopts);
+    }
+    student[m.id] = std::move(e);
+  }
+  std::string building;
+  for (const auto& m : rubric.modules) {
+    if (builds.count(m.id)) {
+      building += (building.empty() ? "" : ", ") + m.file;
+    }
+  }
+  if (!building.empty()) {
+    at("building");
+    say("building " + building);
+  }
+  for (const auto& m : rubric.modules) {
+    if (auto found = builds.find(m.id); found != builds.end()) {
+      auto& e = student[m.id];
+      e.build = found->second.get();
+      say(m.file + (e.build->ok ? ": built" : ": does not build; the report's check " + m.id + ".build says why"));
+    }
+  }
+  return student;
+}
+
+// The student's loads, after the reference's. The timing repeats come after every load of the
+// checks, so the checks see the same loads in the same kernel as with one run, and a repeat
+// that breaks the kernel costs no verdict.
+void add_student_loads(const score::Rubric& rubric, unsigned runs, Evidence& student, observe::Plan& plan,
+                       std::vector<run::GuestFile>& files)
+{
+  for (unsigned round = 1; round <= runs; ++round) {
+    for (const auto& m : rubric.modules) {
+      auto& e = student[m.id];
+      if (!e.build || e.build->ko.empty()) {
+        continue;
+      }
+      const std::string guest = "/modules/student/" + m.module_name + ".ko";
+      if (round == 1) {
+        files.push_back({guest, e.build->ko, "", 0644});
+      }
+      for (const auto& load : m.loads) {
+        const std::string params = score::params_text(load);
+        if (round > 1 && !timing_load(rubric, load)) {
+          continue;
+        }
+        plan.loads.push_back({load_id("student", m.id, params, round), guest, m.module_name, params, 30000});
+        if (round == 1) {
+          e.planned_params.push_back(params);
+        }
+      }
+    }
+  }
+}
+
+// Each load's result to the evidence of its module, the student's or the reference's; a load
+// without one to why, and to the report's notes.
+void file_results(run::PlanOutcome& outcome, std::size_t max_log_lines, Evidence& student, Evidence& reference,
+                  std::vector<std::string>& notes)
+{
+  auto owner = [&](const LoadId& id) -> evaluate::ModuleEvidence& {
+    return (id.reference ? reference : student)[id.module_id];
+  };
+  for (auto& run : outcome.report.runs) {
+    if (run.log_dropped > 0) {
+      notes.push_back("load " + run.request.id + ": the module flooded the kernel log; the report keeps its first " +
+                          "and last " + std::to_string(max_log_lines / 2) + " lines and cut " +
+                          std::to_string(run.log_dropped) + " in between");
+    }
+    const LoadId id = parse_load_id(run.request.id);
+    auto& evidence = owner(id);
+    (id.timing_repeat ? evidence.timing_repeats : evidence.runs).push_back(std::move(run));
+  }
+  for (const auto& [load, why] : outcome.failures) {
+    const LoadId id = parse_load_id(load);
+    if (!id.timing_repeat) {
+      owner(id).sandbox_failures[id.params] = why;
+    }
+    notes.push_back("load " + load + ": " + why);
+  }
+}
+
 } // namespace
 
 evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpec& module, long page_size)
@@ -220,6 +323,25 @@ evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleE
   return evaluate::evaluate(evidence, lab_facts(rubric, *rubric.module(module), page_size),
                             evaluate::find_check(own ? *own : k_none, module, check), check);
 }
+
+namespace {
+
+// The verdict of every automatic check of the lab.
+std::map<std::string, evaluate::Verdict> evaluate_checks(const score::Rubric& rubric, const Evidence& student,
+                                                         long page_size)
+{
+  std::map<std::string, evaluate::Verdict> verdicts;
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      if (!c.manual) {
+        verdicts[c.id] = run_check(rubric, student.at(c.id.substr(0, c.id.find('.'))), page_size, c.id);
+      }
+    }
+  }
+  return verdicts;
+}
+
+} // namespace
 
 std::vector<intake::WantedFile> wanted_files(const score::Rubric& rubric)
 {
@@ -293,41 +415,7 @@ report::Report grade(const GradeOptions& options)
     rep.files[name] = fs::relative(path, submission.root).string();
   }
 
-  // Build: each file on its own, so one broken file costs only its own module, and all at
-  // once, each in its own sandbox and folder.
-  std::map<std::string, evaluate::ModuleEvidence> student;
-  std::map<std::string, std::future<build::ModuleBuild>> builds;
-  for (const auto& m : rubric.modules) {
-    evaluate::ModuleEvidence e;
-    e.module_id = m.id;
-    e.file = m.file;
-    e.module_name = m.module_name;
-    auto found = submission.files.find(m.file);
-    if (found != submission.files.end()) {
-      e.found_at = rep.files[m.file];
-      build::BuildOptions bopts{kernel.build_dir, work.path() / "build" / m.id, {}, submission.root,
-                                submission.includes[m.file], rubric.compat_header};
-      builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name, bopts);
-    }
-    student[m.id] = std::move(e);
-  }
-  std::string building;
-  for (const auto& m : rubric.modules) {
-    if (builds.count(m.id)) {
-      building += (building.empty() ? "" : ", ") + m.file;
-    }
-  }
-  if (!building.empty()) {
-    at("building");
-    say("building " + building);
-  }
-  for (const auto& m : rubric.modules) {
-    if (auto found = builds.find(m.id); found != builds.end()) {
-      auto& e = student[m.id];
-      e.build = found->second.get();
-      say(m.file + (e.build->ok ? ": built" : ": does not build; the report's check " + m.id + ".build says why"));
-    }
-  }
+  auto student = build_student_modules(rubric, submission, rep.files, kernel, work.path(), say, at);
   run::VmOptions vm;
   vm.kernel = kernel;
   vm.accel = options.accel;
@@ -389,30 +477,7 @@ report::Report grade(const GradeOptions& options)
       }
     }
   }
-  // The timing repeats come after every load of the checks, so the checks see the same loads
-  // in the same kernel as with one run, and a repeat that breaks the kernel costs no verdict.
-  for (unsigned round = 1; round <= runs; ++round) {
-    for (const auto& m : rubric.modules) {
-      auto& e = student[m.id];
-      if (!e.build || e.build->ko.empty()) {
-        continue;
-      }
-      const std::string guest = "/modules/student/" + m.module_name + ".ko";
-      if (round == 1) {
-        files.push_back({guest, e.build->ko, "", 0644});
-      }
-      for (const auto& load : m.loads) {
-        const std::string params = score::params_text(load);
-        if (round > 1 && !timing_load(rubric, load)) {
-          continue;
-        }
-        plan.loads.push_back({load_id("student", m.id, params, round), guest, m.module_name, params, 30000});
-        if (round == 1) {
-          e.planned_params.push_back(params);
-        }
-      }
-    }
-  }
+  add_student_loads(rubric, runs, student, plan, files);
 
   say("running " + std::to_string(plan.loads.size()) + " module loads " +
       (options.host ? "on this machine's own kernel, Linux " + kernel.version
@@ -434,39 +499,10 @@ report::Report grade(const GradeOptions& options)
     rep.notes.push_back("the kernel the checks ran on: " + note);
   }
   rep.loads = outcome.report.runs.size();
-  auto owner = [&](const LoadId& id) -> evaluate::ModuleEvidence& {
-    return (id.reference ? reference : student)[id.module_id];
-  };
-  for (auto& run : outcome.report.runs) {
-    if (run.log_dropped > 0) {
-      rep.notes.push_back("load " + run.request.id + ": the module flooded the kernel log; the report keeps its first " +
-                          "and last " + std::to_string(plan.max_log_lines / 2) + " lines and cut " +
-                          std::to_string(run.log_dropped) + " in between");
-    }
-    const LoadId id = parse_load_id(run.request.id);
-    auto& evidence = owner(id);
-    (id.timing_repeat ? evidence.timing_repeats : evidence.runs).push_back(std::move(run));
-  }
-  for (const auto& [load, why] : outcome.failures) {
-    const LoadId id = parse_load_id(load);
-    if (!id.timing_repeat) {
-      owner(id).sandbox_failures[id.params] = why;
-    }
-    rep.notes.push_back("load " + load + ": " + why);
-  }
+  file_results(outcome, plan.max_log_lines, student, reference, rep.notes);
 
   at("checking");
-  // Evaluate every automatic check of the rubric.
-  std::map<std::string, evaluate::Verdict> verdicts;
-  for (const auto& ex : rubric.exercises) {
-    for (const auto& c : ex.checks) {
-      if (c.manual) {
-        continue;
-      }
-      verdicts[c.id] = run_check(rubric, student.at(c.id.substr(0, c.id.find('.'))), rep.page_size, c.id);
-    }
-  }
-  rep.score = score::apply_rubric(rubric, verdicts);
+  rep.score = score::apply_rubric(rubric, evaluate_checks(rubric, student, rep.page_size));
 
   if (measured_here) {
     // Kept for later grades only when every reference load gave its time.
