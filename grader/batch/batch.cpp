@@ -149,9 +149,9 @@ BatchResult run_batch(const BatchOptions& options)
         util::write_file_atomically(report_path(options.out_dir, student.id), report::to_json_text(j));
         std::error_code gone;
         fs::remove_all(options.out_dir / "failed" / student.id, gone);
-        line = fmt::format("{} ({}): {} / {} automatic points in {}", student.full_name, student.id,
-                           rep.score.score, rep.score.auto_max,
-                           format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+        line = fmt::format(
+          "{} ({}): {} / {} automatic points in {}", student.full_name, student.id, rep.score.score, rep.score.auto_max,
+          format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
         std::lock_guard lock(mutex);
         ++result.graded;
       } catch (...) {
@@ -199,8 +199,9 @@ BatchResult run_batch(const BatchOptions& options)
       with_report += fs::exists(report_path(options.out_dir, s.id));
     }
     if (options.summary) {
-      *options.summary << fmt::format("\nkmgrade: stopped. {} of {} students are graded ({} in this run); run the same command again to grade the other {}: graded students are not graded again\n",
-                                      with_report, students.size(), result.graded, students.size() - with_report);
+      *options.summary << fmt::format(
+        "\nkmgrade: stopped. {} of {} students are graded ({} in this run); run the same command again to grade the other {}: graded students are not graded again\n",
+        with_report, students.size(), result.graded, students.size() - with_report);
     }
     return result;
   }

@@ -17,10 +17,10 @@ namespace kmgrade::batch {
 struct BatchResult
 {
   std::size_t students = 0;
-  std::size_t graded = 0;   // graded by this run
-  std::size_t unchanged = 0; // skipped: their report's resume key is the current one
-  std::vector<report::FailedStudent> failed; // students without a report, with why
-  bool stopped = false;             // options.stop ended it early
+  std::size_t graded = 0;                                // graded by this run
+  std::size_t unchanged = 0;                             // skipped: their report's resume key is the current one
+  std::vector<report::FailedStudent> failed;             // students without a report, with why
+  bool stopped = false;                                  // options.stop ended it early
   std::optional<similarity::ClassSimilarity> similarity; // unset: not compared, or it failed
   std::string similarity_error;                          // why the comparison failed
 };

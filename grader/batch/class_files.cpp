@@ -64,7 +64,9 @@ std::optional<report::Worksheet> read_worksheet(const BatchOptions& options)
     return std::nullopt;
   }
   if (!fs::is_regular_file(options.worksheet)) {
-    throw Error("the grading worksheet " + options.worksheet.string() + " does not exist: download it from the assignment (View all submissions > Grading action > Download grading worksheet)");
+    throw Error(
+      "the grading worksheet " + options.worksheet.string() +
+      " does not exist: download it from the assignment (View all submissions > Grading action > Download grading worksheet)");
   }
   return report::parse_worksheet(util::read_file(options.worksheet), options.worksheet.string());
 }
@@ -107,8 +109,7 @@ ClassFiles write_class_files(const BatchOptions& options, const std::vector<repo
   write_class_page(options, reports, std::move(without_report), manual, similarity);
   if (!options.gradescope_dir.empty()) {
     for (const auto& r : reports) {
-      util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() /
-                                    "results.json",
+      util::write_file_atomically(options.gradescope_dir / r.at("student").at("id").get<std::string>() / "results.json",
                                   report::to_json_text(report::gradescope_results(r, manual)));
     }
   }

@@ -19,7 +19,7 @@ struct ClassFiles
   std::vector<nlohmann::json> reports; // of the students with a report
   // moodle-grades.csv: the TA's worksheet filled in, or one of kmgrade's own (grades out of
   // the rubric's maximum).
-  std::string worksheet_maximum; // the maximum the grades in it are out of, as written there
+  std::string worksheet_maximum;               // the maximum the grades in it are out of, as written there
   std::vector<std::string> worksheet_unfilled; // participants of the TA's worksheet left as they were
 };
 

@@ -19,9 +19,8 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
     return;
   }
   auto& out = *options.summary;
-  out << fmt::format("\n{} students: {} graded now, {} unchanged since the last run, {} failed ({})\n",
-                     result.students, result.graded, result.unchanged, result.failed.size(),
-                     format_duration(seconds));
+  out << fmt::format("\n{} students: {} graded now, {} unchanged since the last run, {} failed ({})\n", result.students,
+                     result.graded, result.unchanged, result.failed.size(), format_duration(seconds));
   if (!reports.empty()) {
     const double auto_max = reports.front().at("auto_max").get<double>();
     const int bins = 5;
@@ -71,8 +70,9 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
     out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
   }
   out << fmt::format("wrote {0}/reports/, {0}/summary.csv and {0}/moodle-grades.csv\n", options.out_dir.string());
-  out << fmt::format("open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per student), in any browser, offline\n",
-                     options.out_dir.string());
+  out << fmt::format(
+    "open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per student), in any browser, offline\n",
+    options.out_dir.string());
   if (!options.worksheet.empty()) {
     out << fmt::format("moodle-grades.csv is your worksheet {} with grades out of its maximum grade {}",
                        options.worksheet.string(), files.worksheet_maximum);
@@ -83,8 +83,9 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
     }
     out << ". Upload it in the assignment: View all submissions > Grading action > Upload grading worksheet\n";
   } else {
-    out << fmt::format("moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
-                       files.worksheet_maximum);
+    out << fmt::format(
+      "moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
+      files.worksheet_maximum);
   }
 }
 

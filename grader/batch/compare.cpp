@@ -85,9 +85,9 @@ similarity::ClassSimilarity compare_only(const BatchOptions& options)
   }
   if (options.summary) {
     const auto text = similarity::summary_text(*result.similarity);
-    *options.summary << (text.empty() ? fmt::format("similar submissions: none at {}% or more\n",
-                                                    result.similarity->threshold)
-                                      : text)
+    *options.summary << (text.empty()
+                           ? fmt::format("similar submissions: none at {}% or more\n", result.similarity->threshold)
+                           : text)
                      << fmt::format("wrote {}/similarity.csv ({} pairs) and {}/similarity.json\n",
                                     options.out_dir.string(), result.similarity->pairs.size(),
                                     options.out_dir.string());

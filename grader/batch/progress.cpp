@@ -8,7 +8,7 @@
 namespace kmgrade::batch {
 
 Progress::Progress(const BatchOptions& options, std::size_t total)
-  : m_options(options), m_live(options.log && options.live_progress), m_start(std::chrono::steady_clock::now())
+    : m_options(options), m_live(options.log && options.live_progress), m_start(std::chrono::steady_clock::now())
 {
   m_state.total = total;
   if (m_live) {

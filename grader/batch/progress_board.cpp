@@ -80,9 +80,8 @@ std::vector<std::string> render_board(const BoardState& state, std::size_t width
   std::vector<std::string> lines;
   lines.push_back(fit(fmt::format("{}[{}{}] {}/{} done, {} running, {} failed, elapsed {}, ETA {}",
                                   state.stopping ? "stopping: " : "", std::string(filled, '#'),
-                                  std::string(k_bar_width - filled, '.'), state.done, state.total,
-                                  state.running.size(), state.failed, format_duration(state.elapsed_s),
-                                  eta ? format_duration(*eta) : "-"),
+                                  std::string(k_bar_width - filled, '.'), state.done, state.total, state.running.size(),
+                                  state.failed, format_duration(state.elapsed_s), eta ? format_duration(*eta) : "-"),
                       width));
   for (const auto& s : state.running) {
     lines.push_back(fit(fmt::format("  {}: {}, {}", terminal_safe(s.label), s.stage.empty() ? "starting" : s.stage,

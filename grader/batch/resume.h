@@ -44,7 +44,7 @@ struct Roster
 // `identity` and the student's files, unpacked under `scratch` to be hashed, then removed).
 // A submission that cannot be read is graded, and fails there with its reason. Cannot fail.
 Roster students_to_grade(const std::vector<intake::Student>& students, const score::Rubric& rubric,
-                         const pipeline::GraderIdentity& identity, const std::filesystem::path& out_dir,
-                         bool regrade, const std::filesystem::path& scratch);
+                         const pipeline::GraderIdentity& identity, const std::filesystem::path& out_dir, bool regrade,
+                         const std::filesystem::path& scratch);
 
 } // namespace kmgrade::batch

@@ -12,10 +12,10 @@ namespace kmgrade::build {
 struct BuildLimits
 {
   std::chrono::seconds wall{120};
-  std::uint64_t cpu_seconds = 60;             // per process (cc1, ld, modpost)
-  std::uint64_t memory_bytes = 2ULL << 30;    // address space per process
-  std::uint64_t file_bytes = 64ULL << 20;     // the largest file a process may write
-  std::size_t output_bytes = 256 * 1024;      // compiler output kept for the report
+  std::uint64_t cpu_seconds = 60;          // per process (cc1, ld, modpost)
+  std::uint64_t memory_bytes = 2ULL << 30; // address space per process
+  std::uint64_t file_bytes = 64ULL << 20;  // the largest file a process may write
+  std::size_t output_bytes = 256 * 1024;   // compiler output kept for the report
 };
 
 // Where the scratch folder is inside the build sandbox, and the sandbox's working folder.

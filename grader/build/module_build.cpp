@@ -42,7 +42,6 @@ static inline void do_gettimeofday(struct __kernel_old_timeval *tv)
 }
 )";
 
-
 void write_text(const fs::path& path, const std::string& text)
 {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -108,8 +107,8 @@ bool place_includes(const fs::path& source_folder, const std::vector<std::string
   return true;
 }
 
-KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const std::string& object,
-                     bool with_compat, bool with_includes, const BuildOptions& options)
+KbuildRun run_kbuild(const fs::path& dir, const std::string& module_name, const std::string& object, bool with_compat,
+                     bool with_includes, const BuildOptions& options)
 {
   std::string kbuild = "obj-m += " + module_name + ".o\n" + module_name + "-y := " + object + ".o\n";
   if (with_includes) {
@@ -148,7 +147,8 @@ std::vector<Diagnostic> parse_diagnostics(const std::string& output, const std::
       return std::nullopt;
     }
     const std::string_view name = line.substr(from, colon - from);
-    if (std::any_of(name.begin(), name.end(), [](char c) { return c == '/' || std::isspace(static_cast<unsigned char>(c)); })) {
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return c == '/' || std::isspace(static_cast<unsigned char>(c)); })) {
       return std::nullopt;
     }
     std::size_t i = colon + 1;

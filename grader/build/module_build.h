@@ -28,13 +28,13 @@ struct ModuleInfo
 // The build of one student file into one kernel module.
 struct ModuleBuild
 {
-  std::string module_name; // kmlab_hello
-  std::filesystem::path ko; // empty when no module came out
-  bool ok = false;          // built as written
-  bool shimmed = false;     // built only with the compatibility header
+  std::string module_name;               // kmlab_hello
+  std::filesystem::path ko;              // empty when no module came out
+  bool ok = false;                       // built as written
+  bool shimmed = false;                  // built only with the compatibility header
   std::vector<std::string> removed_apis; // old-kernel APIs the file uses (getnstimeofday, ...)
   std::vector<std::string> includes;     // the submission's files the build included, as named in it
-  std::string stopped; // why the build was stopped at a limit ("a compiler process used up ..."), or ""
+  std::string stopped;                 // why the build was stopped at a limit ("a compiler process used up ..."), or ""
   std::vector<Diagnostic> diagnostics; // of the build as written
   std::string log;                     // the build's output as written, capped
   ModuleInfo info;

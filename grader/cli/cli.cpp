@@ -1,6 +1,5 @@
 #include "cli/cli.h"
 
-
 #include "batch/batch.h"
 #include "labs/catalog.h"
 #include "pipeline/grade.h"
@@ -71,8 +70,8 @@ fs::path default_cache_dir()
 void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes, std::ostream& err)
 {
   const auto host = kmgrade::run::this_host();
-  if (const auto missing = kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions,
-                                                                      rubric.cpus_needed());
+  if (const auto missing =
+        kmgrade::run::missing_for_host(host, rubric.trace_events, rubric.trace_functions, rubric.cpus_needed());
       !missing.empty()) {
     throw kmgrade::Error(kmgrade::run::describe_missing(missing));
   }
@@ -81,8 +80,7 @@ void confirm_host_loads(const kmgrade::score::Rubric& rubric, bool yes, std::ost
   }
   const std::string warning =
     "--host loads your modules into the kernel this machine is running (Linux " + host.kernel_release +
-    "). A module that oopses or hangs can take the machine down with it, and leaves the kernel tainted until you "
-    "reboot: save your work first. Without --host the same checks run in a sandbox VM and risk nothing.";
+    "). A module that oopses or hangs can take the machine down with it, and leaves the kernel tainted until you reboot: save your work first. Without --host the same checks run in a sandbox VM and risk nothing.";
   if (!::isatty(STDIN_FILENO)) {
     throw kmgrade::Error(warning + "\nAdd --yes to go on.");
   }
@@ -110,7 +108,9 @@ void on_stop_signal(int)
 
 void stop_on_signals()
 {
-  struct sigaction action{};
+  struct sigaction action
+  {
+  };
   action.sa_handler = on_stop_signal;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
@@ -122,8 +122,9 @@ void stop_on_signals()
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
-  CLI::App app{"kmgrade " KMGRADE_VERSION ": grades Linux kernel-module labs by loading each module in a sandbox VM "
-               "and watching what the kernel did (tracepoints, kernel log, /sys/kernel/slab)."};
+  CLI::App app{
+    "kmgrade " KMGRADE_VERSION
+    ": grades Linux kernel-module labs by loading each module in a sandbox VM and watching what the kernel did (tracepoints, kernel log, /sys/kernel/slab)."};
   app.set_version_flag("--version", KMGRADE_VERSION);
   app.require_subcommand(1);
 
@@ -134,14 +135,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string work_dir;
   const fs::path labs_dir = data_dir / "rubric";
   std::string lab;
-  const std::string lab_help = "The lab: the id of one of kmgrade's (kmgrade labs lists them), or the path of a lab file "
-                               "kept elsewhere; default: the lab whose files the submission holds";
+  const std::string lab_help =
+    "The lab: the id of one of kmgrade's (kmgrade labs lists them), or the path of a lab file kept elsewhere; default: the lab whose files the submission holds";
   std::string submission;
   bool quiet = false;
   int vm_timeout = 0;
 
-  auto* grade = app.add_subcommand("grade", "Grade one submission: a folder, or a .zip/.tar/.tar.gz/.tar.xz archive, holding "
-                                            "the lab's files (at any depth; kmgrade labs lists them)");
+  auto* grade = app.add_subcommand(
+    "grade",
+    "Grade one submission: a folder, or a .zip/.tar/.tar.gz/.tar.xz archive, holding the lab's files (at any depth; kmgrade labs lists them)");
   grade->add_option("PATH", submission, "The student's folder or archive")->required()->check(CLI::ExistingPath);
   grade->add_option("--format", format, "Output: text (a readable summary) or json (the report contract)")
     ->check(CLI::IsMember({"text", "json"}))
@@ -151,72 +153,81 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     ->capture_default_str();
   grade->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
   grade->add_option("--work-dir", work_dir, "Keep builds, the sandbox image and its console log in this folder");
-  grade->add_option("--vm-timeout", vm_timeout, "Seconds one boot of the sandbox VM may run before it is stopped; 0: 180 s to start plus 10 s per load it runs")->capture_default_str();
-  grade->add_flag("--fresh-reference", opts.fresh_reference,
-                  "Measure the reference modules' times in this grade instead of reusing those measured earlier on "
-                  "this machine (the report says when and where its reference times were taken)");
+  grade
+    ->add_option(
+      "--vm-timeout", vm_timeout,
+      "Seconds one boot of the sandbox VM may run before it is stopped; 0: 180 s to start plus 10 s per load it runs")
+    ->capture_default_str();
+  grade->add_flag(
+    "--fresh-reference", opts.fresh_reference,
+    "Measure the reference modules' times in this grade instead of reusing those measured earlier on this machine (the report says when and where its reference times were taken)");
   grade->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
-  grade->footer("Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a "
-                "usage error.");
+  grade->footer(
+    "Exit status: 0 when a report was produced (whatever the score), 1 when none could be, 2 for a usage error.");
 
   std::string check_path = ".";
   std::vector<std::string> check_modules;
   bool verbose = false;
-  auto* check = app.add_subcommand("check", "For students: check the modules in a folder (default: here) in the sandbox "
-                                            "and say what to fix; modules not written yet are listed, not failed. "
-                                            "Ends with the lab's table of times for the report, when it has one");
+  auto* check = app.add_subcommand(
+    "check",
+    "For students: check the modules in a folder (default: here) in the sandbox and say what to fix; modules not written yet are listed, not failed. Ends with the lab's table of times for the report, when it has one");
   check->add_option("PATH", check_path, "Your folder or archive")->check(CLI::ExistingPath)->capture_default_str();
-  check->add_option("--module", check_modules, "Check only this module of the lab (kmgrade labs lists them); may be "
-                                                "given more than once");
+  check->add_option("--module", check_modules,
+                    "Check only this module of the lab (kmgrade labs lists them); may be given more than once");
   check->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
-  check->add_flag("-v,--verbose", verbose, "Show the kernel's evidence (log lines, trace events) for each check that "
-                                           "does not pass");
-  check->add_option("--runs", opts.timing_runs, "Load each module this many times at each value of the timing table "
-                                                "and give the median of its times (the reference's too, when it is "
-                                                "measured); the checks see the same loads whatever the number")
+  check->add_flag("-v,--verbose", verbose,
+                  "Show the kernel's evidence (log lines, trace events) for each check that does not pass");
+  check
+    ->add_option(
+      "--runs", opts.timing_runs,
+      "Load each module this many times at each value of the timing table and give the median of its times (the reference's too, when it is measured); the checks see the same loads whatever the number")
     ->type_name("N")
     ->check(CLI::Range(1, 20))
     ->capture_default_str();
   std::string table_file;
-  check->add_option("--table", table_file, "Also save the table of times for your report (printed at the end either "
-                                           "way): FILE.csv as CSV, FILE.md as Markdown")
+  check
+    ->add_option(
+      "--table", table_file,
+      "Also save the table of times for your report (printed at the end either way): FILE.csv as CSV, FILE.md as Markdown")
     ->type_name("FILE");
   std::string chart_file;
-  check->add_option("--chart", chart_file, "Draw your times and the reference's against the timed parameter into FILE.svg or "
-                                           "FILE.png (needs gnuplot: sudo apt install gnuplot-nox)")
+  check
+    ->add_option(
+      "--chart", chart_file,
+      "Draw your times and the reference's against the timed parameter into FILE.svg or FILE.png (needs gnuplot: sudo apt install gnuplot-nox)")
     ->type_name("FILE");
   check->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
-  check->add_flag("--host", opts.host,
-                  "Run the checks on this machine's own kernel instead of the sandbox (as root; needs the headers "
-                  "of the running kernel, tracefs and two CPUs: kmgrade says how to get what is missing)");
+  check->add_flag(
+    "--host", opts.host,
+    "Run the checks on this machine's own kernel instead of the sandbox (as root; needs the headers of the running kernel, tracefs and two CPUs: kmgrade says how to get what is missing)");
   bool yes = false;
   check->add_flag("-y,--yes", yes, "With --host: load the modules without asking first");
   check->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
-  check->footer("Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when "
-                "nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
+  check->footer(
+    "Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
 
   std::string class_input;
   std::string out_dir;
   int jobs = 1;
   std::string manual;
   std::string gradescope;
-  auto* batch = app.add_subcommand("batch", "Grade a whole class: Moodle's \"Download all submissions\" zip, or a "
-                                            "folder of student folders; write a report per student, a summary and "
-                                            "a grading worksheet Moodle imports");
+  auto* batch = app.add_subcommand(
+    "batch",
+    "Grade a whole class: Moodle's \"Download all submissions\" zip, or a folder of student folders; write a report per student, a summary and a grading worksheet Moodle imports");
   batch->add_option("CLASS", class_input, "The class zip or folder")->required()->check(CLI::ExistingPath);
-  batch->add_option("--out", out_dir, "Output folder: reports/<participant id>.json, summary.csv, "
-                                      "moodle-grades.csv")->required();
+  batch->add_option("--out", out_dir, "Output folder: reports/<participant id>.json, summary.csv, moodle-grades.csv")
+    ->required();
   batch->add_option("-j,--jobs", jobs, "Students graded at once (each in its own VM)")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
   batch->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment");
   batch->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope");
   std::string worksheet;
-  batch->add_option("--worksheet", worksheet, "Moodle's grading worksheet of the assignment (View all submissions > "
-                                              "Grading action > Download grading worksheet): moodle-grades.csv is "
-                                              "then this file filled in, grades scaled to its maximum grade");
+  batch->add_option(
+    "--worksheet", worksheet,
+    "Moodle's grading worksheet of the assignment (View all submissions > Grading action > Download grading worksheet): moodle-grades.csv is then this file filled in, grades scaled to its maximum grade");
   batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -225,58 +236,59 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     ->capture_default_str();
   bool regrade = false;
   batch->add_flag("--regrade", regrade, "Grade every student again, even those whose report is current");
-  batch->add_flag("--fresh-reference", opts.fresh_reference,
-                  "Measure the reference modules' times again for this batch instead of reusing those measured "
-                  "earlier on this machine");
+  batch->add_flag(
+    "--fresh-reference", opts.fresh_reference,
+    "Measure the reference modules' times again for this batch instead of reusing those measured earlier on this machine");
   std::string corpus;
-  batch->add_option("--corpus", corpus, "Folder of earlier years' or public solutions: every *.c file under it is "
-                                        "compared with the students' files of the module its name names (with all "
-                                        "of them when it names none)")
+  batch
+    ->add_option(
+      "--corpus", corpus,
+      "Folder of earlier years' or public solutions: every *.c file under it is compared with the students' files of the module its name names (with all of them when it names none)")
     ->check(CLI::ExistingDirectory);
   std::vector<std::string> base_files;
-  batch->add_option("--base", base_files, "Code every student was given (a template, the assignment's listings): "
-                                          "its lines do not count as a match; may be given more than once")
+  batch
+    ->add_option(
+      "--base", base_files,
+      "Code every student was given (a template, the assignment's listings): its lines do not count as a match; may be given more than once")
     ->check(CLI::ExistingFile);
   int similarity_threshold = 0;
-  auto* threshold_option = batch->add_option("--similarity-threshold", similarity_threshold,
-                                             "Percent at which two students' files are flagged as similar "
-                                             "(default: the lab's similarity.threshold)")
-                             ->check(CLI::Range(1, 100));
+  auto* threshold_option =
+    batch
+      ->add_option(
+        "--similarity-threshold", similarity_threshold,
+        "Percent at which two students' files are flagged as similar (default: the lab's similarity.threshold)")
+      ->check(CLI::Range(1, 100));
   int similarity_min_run = 0;
   const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
-  auto* min_run_option = batch->add_option("--similarity-min-run", similarity_min_run,
-                                           "Shortest run of tokens sim_c counts as a match (default: the lab's "
-                                           "similarity.min_run)")
-                           ->check(min_run_range);
+  auto* min_run_option =
+    batch
+      ->add_option("--similarity-min-run", similarity_min_run,
+                   "Shortest run of tokens sim_c counts as a match (default: the lab's similarity.min_run)")
+      ->check(min_run_range);
   bool no_similarity = false;
   batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");
-  auto* similar = app.add_subcommand("similarity", "Only compare the students' files of a class, without grading: "
-                                                   "what kmgrade batch does after grading (similarity.csv, "
-                                                   "similarity.json and side-by-side views in --out)");
+  auto* similar = app.add_subcommand(
+    "similarity",
+    "Only compare the students' files of a class, without grading: what kmgrade batch does after grading (similarity.csv, similarity.json and side-by-side views in --out)");
   similar->add_option("CLASS", class_input, "The class zip or folder")->required()->check(CLI::ExistingPath);
   similar->add_option("--out", out_dir, "Output folder (the same as the batch's, to reuse its cache)")->required();
   similar->add_option("--corpus", corpus, "Folder of earlier years' or public solutions (*.c)")
     ->check(CLI::ExistingDirectory);
   similar->add_option("--base", base_files, "Code every student was given: its lines do not count as a match")
     ->check(CLI::ExistingFile);
-  auto* similar_threshold = similar->add_option("--similarity-threshold", similarity_threshold,
-                                                "Percent at which a pair is flagged (default: the rubric's)")
+  auto* similar_threshold = similar
+                              ->add_option("--similarity-threshold", similarity_threshold,
+                                           "Percent at which a pair is flagged (default: the rubric's)")
                               ->check(CLI::Range(1, 100));
-  auto* similar_min_run = similar->add_option("--similarity-min-run", similarity_min_run,
-                                              "Shortest run of tokens sim_c counts as a match (default: the rubric's)")
+  auto* similar_min_run = similar
+                            ->add_option("--similarity-min-run", similarity_min_run,
+                                         "Shortest run of tokens sim_c counts as a match (default: the rubric's)")
                             ->check(min_run_range);
   similar->add_option("--lab", lab, lab_help)->type_name("ID|FILE");
   auto* list = app.add_subcommand("labs", "List the labs kmgrade has: id, points, title and the files each asks for");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
-  batch->footer("After grading, each module of every student is compared with the same module of every other "
-                "student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged "
-                "pairs get a side-by-side view in similarity/<module>/, and the summary names groups of similar "
-                "submissions. Similarity never changes a score. A rerun grades only students whose submission, "
-                "rubric, reference solution, sandbox kernel or kmgrade build changed, so an interrupted batch "
-                "resumes; --regrade grades everyone again. Ctrl-C stops the running grades and removes their "
-                "scratch; the students graded so far keep their reports. Exit status: 0 when every student has a "
-                "report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C or SIGTERM, "
-                "1 when the class could not be graded at all, 2 for a usage error.");
+  batch->footer(
+    "After grading, each module of every student is compared with the same module of every other student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged pairs get a side-by-side view in similarity/<module>/, and the summary names groups of similar submissions. Similarity never changes a score. A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Ctrl-C stops the running grades and removes their scratch; the students graded so far keep their reports. Exit status: 0 when every student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
     // CLI11 takes the arguments after the program's name, last first.
@@ -294,8 +306,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         for (const auto& m : l.modules) {
           files += (files.empty() ? "" : ", ") + m.file;
         }
-        out << l.id << "\t" << kmgrade::report::format_points(l.max_score) << " points\t" << l.title << "\t"
-                  << files << "\n";
+        out << l.id << "\t" << kmgrade::report::format_points(l.max_score) << " points\t" << l.title << "\t" << files
+            << "\n";
       }
       return 0;
     }
@@ -305,8 +317,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                          : from_user(kmgrade::labs::find_lab(lab, labs_dir));
     };
     opts.rubric = lab_file(similar->parsed() || batch->parsed() ? class_input
-                           : check->parsed()                      ? check_path
-                                                                  : submission);
+                           : check->parsed()                    ? check_path
+                                                                : submission);
     opts.agent = self_dir() / "kmgrade-agent";
     opts.cache_dir = default_cache_dir();
     opts.work_dir = from_user(work_dir);
@@ -393,8 +405,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       opts.submission = from_user(check_path);
       // Both are checked before the grade, which a wrong file name or a missing gnuplot would waste.
       const fs::path table = from_user(table_file);
-      const auto table_format = table.empty() ? kmgrade::report::TableFormat::markdown
-                                              : kmgrade::report::table_format(table);
+      const auto table_format =
+        table.empty() ? kmgrade::report::TableFormat::markdown : kmgrade::report::table_format(table);
       const fs::path chart = from_user(chart_file);
       if (!chart.empty()) {
         kmgrade::report::chart_format(chart);
@@ -406,7 +418,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
       const auto& values = rubric_data.timing.report_values;
       out << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
-                << kmgrade::report::timing_table(report, values, kmgrade::report::TableFormat::markdown);
+          << kmgrade::report::timing_table(report, values, kmgrade::report::TableFormat::markdown);
       std::string saved;
       if (!table.empty()) {
         kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, values, table_format));

@@ -17,13 +17,17 @@ constexpr std::size_t k_max_evidence = 8;
 std::string load_error_advice(int code)
 {
   switch (code) {
-  case ENOENT: return "the module calls a function the kernel does not export (see 'Unknown symbol' in the log)";
-  case EEXIST: return "a module of that name is already loaded";
-  case ENOEXEC: return "the file is not a valid module for this kernel";
-  case EINVAL: return "the kernel rejected the module or a parameter value (see the log)";
-  default:
-    return "unless the log says otherwise, the module's init function returned -" + std::to_string(code) +
-           ": it must return 0 when it succeeds";
+    case ENOENT:
+      return "the module calls a function the kernel does not export (see 'Unknown symbol' in the log)";
+    case EEXIST:
+      return "a module of that name is already loaded";
+    case ENOEXEC:
+      return "the file is not a valid module for this kernel";
+    case EINVAL:
+      return "the kernel rejected the module or a parameter value (see the log)";
+    default:
+      return "unless the log says otherwise, the module's init function returned -" + std::to_string(code) +
+             ": it must return 0 when it succeeds";
   }
 }
 
@@ -54,10 +58,10 @@ std::optional<Verdict> hung_call(const RunView& view)
     v = error("insmod " + r.request.module_name + " with " + view.label() + " never returned (still running after " +
               seconds + " s): the init function blocks or loops; it must start the work and return 0");
   } else if (r.rmmod.hung) {
-    v = error("rmmod " + r.request.module_name + " after the load with " + view.label() +
-              " never returned (still running after " + seconds +
-              " s): the exit function blocks, often in kthread_stop() on a thread that never checks "
-              "kthread_should_stop()");
+    v = error(
+      "rmmod " + r.request.module_name + " after the load with " + view.label() +
+      " never returned (still running after " + seconds +
+      " s): the exit function blocks, often in kthread_stop() on a thread that never checks kthread_should_stop()");
   }
   if (v) {
     add_kernel_lines(*v, view);
@@ -119,9 +123,18 @@ void add_evidence(Verdict& v, const std::string& line)
   }
 }
 
-Verdict pass(std::string message) { return {Status::pass, std::move(message), {}, false}; }
-Verdict fail(std::string message) { return {Status::fail, std::move(message), {}, false}; }
-Verdict error(std::string message) { return {Status::error, std::move(message), {}, false}; }
+Verdict pass(std::string message)
+{
+  return {Status::pass, std::move(message), {}, false};
+}
+Verdict fail(std::string message)
+{
+  return {Status::fail, std::move(message), {}, false};
+}
+Verdict error(std::string message)
+{
+  return {Status::error, std::move(message), {}, false};
+}
 
 const observe::ModuleRun* find_run(const ModuleEvidence& e, const std::string& params)
 {
@@ -150,8 +163,7 @@ std::optional<Verdict> unusable(const RunView& view, CrashGate gate)
   return gate == CrashGate::error ? crashed(view) : std::nullopt;
 }
 
-std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts,
-                                                         CrashGate gate)
+std::variant<std::vector<RunView>, Verdict> loaded_views(const ModuleEvidence& e, const LabFacts& facts, CrashGate gate)
 {
   // What went wrong in a load that ran says more than the loads that could not run after it.
   std::vector<RunView> views;
@@ -206,9 +218,10 @@ const observe::LogRecord* ignored_param(const RunView& view)
 std::string ungraded_note(const std::vector<std::string>& ignored, const LabFacts& facts)
 {
   const std::string name = facts.params.empty() ? "parameter" : facts.params.front().name;
-  return ignored.empty() ? std::string()
-                         : "; not graded: the loads with " + join(ignored, ", ") + ", whose " + name +
-                             " the kernel ignored" + (facts.param_check.empty() ? "" : " (see " + facts.param_check + ")");
+  return ignored.empty()
+           ? std::string()
+           : "; not graded: the loads with " + join(ignored, ", ") + ", whose " + name + " the kernel ignored" +
+               (facts.param_check.empty() ? "" : " (see " + facts.param_check + ")");
 }
 
 // slub_debug records who allocated each object in its stack depot, which grows by order-2
@@ -276,6 +289,5 @@ std::variant<RunView, Verdict> default_view(const ModuleEvidence& e, const LabFa
   }
   return view;
 }
-
 
 } // namespace kmgrade::evaluate

@@ -21,8 +21,8 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   for (const auto& d : b.diagnostics) {
-    std::string line = d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.severity +
-                       ": " + d.message;
+    std::string line =
+      d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.severity + ": " + d.message;
     (d.severity == "error" ? errors : warnings).push_back(line);
   }
   Verdict v;
@@ -32,9 +32,9 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
   } else if (!b.stopped.empty()) {
     v = fail(e.file + " did not compile: the build was stopped because " + b.stopped);
   } else if (b.shimmed) {
-    v = fail(e.file + " does not compile on Linux " + "6.x: it uses " + join(b.removed_apis, ", ") +
-             ", removed from current kernels (use ktime_get_ns() or ktime_get_real_ts64() and struct timespec64). "
-             "The other checks were graded on a build with a compatibility header");
+    v = fail(
+      e.file + " does not compile on Linux " + "6.x: it uses " + join(b.removed_apis, ", ") +
+      ", removed from current kernels (use ktime_get_ns() or ktime_get_real_ts64() and struct timespec64). The other checks were graded on a build with a compatibility header");
   } else {
     std::string why = errors.empty() ? "see the build log" : std::to_string(errors.size()) + " error(s)";
     if (errors.empty() && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
@@ -76,9 +76,14 @@ Verdict check_license(const ModuleEvidence& e, const LabFacts&)
 // A parameter type as a C programmer says it.
 std::string c_type(const std::string& type)
 {
-  static const std::map<std::string, std::string> k_words = {
-    {"uint", "an unsigned int"}, {"int", "an int"},     {"ulong", "an unsigned long"}, {"long", "a long"},
-    {"ushort", "an unsigned short"}, {"short", "a short"}, {"bool", "a bool"},          {"charp", "a string (charp)"}};
+  static const std::map<std::string, std::string> k_words = {{"uint", "an unsigned int"},
+                                                             {"int", "an int"},
+                                                             {"ulong", "an unsigned long"},
+                                                             {"long", "a long"},
+                                                             {"ushort", "an unsigned short"},
+                                                             {"short", "a short"},
+                                                             {"bool", "a bool"},
+                                                             {"charp", "a string (charp)"}};
   const auto found = k_words.find(type);
   return found == k_words.end() ? type : found->second;
 }
@@ -92,13 +97,15 @@ Verdict check_param(const ModuleEvidence& e, const LabFacts& facts)
     declared.push_back(name + ":" + type);
     if (name == want.name) {
       Verdict v = type == want.type ? pass("parameter " + want.name + " of type " + want.type)
-                                    : fail("parameter " + want.name + " is declared as " + type + ", not as " + c_type(want.type) + ": use " + declare);
+                                    : fail("parameter " + want.name + " is declared as " + type + ", not as " +
+                                           c_type(want.type) + ": use " + declare);
       add_evidence(v, "modinfo parmtype=" + want.name + ":" + type);
       return v;
     }
   }
   Verdict v = fail(declared.empty() ? "the module declares no parameter: add " + declare
-                                    : "no parameter named " + want.name + " (declared: " + join(declared, ", ") + "): the lab loads the module with " + want.name + "=N");
+                                    : "no parameter named " + want.name + " (declared: " + join(declared, ", ") +
+                                        "): the lab loads the module with " + want.name + "=N");
   for (const auto& d : declared) {
     add_evidence(v, "modinfo parmtype=" + d);
   }
@@ -118,7 +125,8 @@ Verdict check_reports_value(const ModuleEvidence& e, const LabFacts& facts, cons
     return *v;
   }
   if (const auto* rec = ignored_param(view)) {
-    Verdict v = fail("the module has no parameter named " + facts.params.front().name + ": the kernel ignored " + params);
+    Verdict v =
+      fail("the module has no parameter named " + facts.params.front().name + ": the kernel ignored " + params);
     add_evidence(v, rec->text);
     return v;
   }
@@ -150,8 +158,8 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
   }
   const auto& view = std::get<RunView>(got);
   if (!view.has_threads()) {
-    Verdict v = fail("the module started no kernel thread: create one with kthread_create() in the init function, "
-                     "and print and do the work there");
+    Verdict v = fail(
+      "the module started no kernel thread: create one with kthread_create() in the init function, and print and do the work there");
     add_module_messages(v, view);
     return v;
   }
@@ -180,8 +188,8 @@ Verdict check_thread(const ModuleEvidence& e, const LabFacts& facts)
   if (messages.empty() && !worked) {
     return fail("the module started kernel thread " + thread.comm + " but it neither printed nor allocated anything");
   }
-  v = pass("the messages and the work come from kernel thread " + thread.comm + " (pid " +
-           std::to_string(thread.pid) + "), created by the module");
+  v = pass("the messages and the work come from kernel thread " + thread.comm + " (pid " + std::to_string(thread.pid) +
+           "), created by the module");
   if (!messages.empty()) {
     add_evidence(v, quote_message(*messages.front()));
   }
@@ -252,8 +260,8 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
   }
   for (const auto& rec : view.run().log) {
     if (rec.text.rfind("WARNING:", 0) == 0 && rec.text.find("kthread") != std::string::npos) {
-      Verdict v = fail("kthread_bind was called after the thread had started: the kernel warned and did not bind "
-                       "it. Bind between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
+      Verdict v = fail(
+        "kthread_bind was called after the thread had started: the kernel warned and did not bind it. Bind between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
       add_evidence(v, rec.text);
       return v;
     }
@@ -261,8 +269,8 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
   const auto bindings = binding_calls(view);
   std::vector<std::string> evidence;
   for (const auto& b : bindings) {
-    evidence.push_back(b.call->field("func") + " called from " + b.call->field("parent") + " by " + b.call->comm +
-                       "-" + std::to_string(b.call->pid));
+    evidence.push_back(b.call->field("func") + " called from " + b.call->field("parent") + " by " + b.call->comm + "-" +
+                       std::to_string(b.call->pid));
   }
   std::vector<std::string> wide_masks;
   for (const auto& t : view.run().threads) {
@@ -280,8 +288,8 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
     return v;
   };
   if (bindings.empty()) {
-    return with_evidence(fail("the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or "
-                              "set_cpus_allowed_ptr() call was seen"));
+    return with_evidence(fail(
+      "the thread is not pinned: no kthread_bind(), kthread_create_on_cpu() or set_cpus_allowed_ptr() call was seen"));
   }
   if (!wide_masks.empty()) {
     return with_evidence(fail("a binding call was seen, but the thread may still run on CPUs " + wide_masks.front() +
@@ -298,9 +306,9 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
     bool bound_itself = false;
     for (const auto& b : bindings) {
       if (b.by_loader && b.call->ts_ns > started->ts_ns) {
-        Verdict v = fail("the thread was bound (" + b.call->field("func") + " from " + b.call->field("parent") +
-                         ") only after wake_up_process() had started it, so until then it ran on any CPU. Bind "
-                         "between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
+        Verdict v = fail(
+          "the thread was bound (" + b.call->field("func") + " from " + b.call->field("parent") +
+          ") only after wake_up_process() had started it, so until then it ran on any CPU. Bind between kthread_create() and wake_up_process(), or use kthread_create_on_cpu()");
         add_evidence(v, describe(*started));
         return with_evidence(v);
       }
@@ -322,16 +330,18 @@ Verdict check_pinned(const ModuleEvidence& e, const LabFacts& facts)
     cpu_list.push_back(std::to_string(c));
   }
   if (cpus.size() > 1) {
-    Verdict v = fail("a binding call was seen, but after it took effect the thread still ran on CPUs " +
-                     join(cpu_list, ", "));
+    Verdict v =
+      fail("a binding call was seen, but after it took effect the thread still ran on CPUs " + join(cpu_list, ", "));
     for (const auto& line : first_on_cpu) {
       add_evidence(v, line);
     }
     return with_evidence(v);
   }
-  return with_evidence(pass(cpus.empty() ? "the thread is bound to one CPU"
-                                         : "the thread is bound to one CPU; from the moment the binding took effect "
-                                           "all its events ran on CPU " + join(cpu_list, ", ")));
+  return with_evidence(
+    pass(cpus.empty()
+           ? "the thread is bound to one CPU"
+           : "the thread is bound to one CPU; from the moment the binding took effect all its events ran on CPU " +
+               join(cpu_list, ", ")));
 }
 
 Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
@@ -399,8 +409,8 @@ Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
     rows.push_back(at + ": reported " + std::to_string(*reported) + " ns, traced " +
                    (traced ? std::to_string(*traced) + " ns" : std::string("-")));
     if (!traced) {
-      problems.push_back(at + ": the trace saw none of the timed allocations, so the reported time measures "
-                                  "nothing that happened");
+      problems.push_back(
+        at + ": the trace saw none of the timed allocations, so the reported time measures nothing that happened");
       continue;
     }
     if (*reported % facts.tick_ns == 0) {
@@ -411,8 +421,8 @@ Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
     } else if (traced && *reported + facts.timing_resolution_ns < *traced) {
       problems.push_back(at + ": reported " + std::to_string(*reported) + " ns is shorter than the " +
                          std::to_string(*traced) + " ns the trace saw for the allocations");
-    } else if (traced && *reported > static_cast<std::uint64_t>(*traced * facts.timing_max_ratio) +
-                                        facts.timing_slack_ns) {
+    } else if (traced &&
+               *reported > static_cast<std::uint64_t>(*traced * facts.timing_max_ratio) + facts.timing_slack_ns) {
       too_long.push_back(at + ": reported " + std::to_string(*reported) + " ns is far longer than the " +
                          std::to_string(*traced) + " ns the trace saw: time only the allocation and free");
     }

@@ -14,11 +14,16 @@ using observe::TraceEvent;
 const char* to_string(Status status)
 {
   switch (status) {
-  case Status::pass: return "pass";
-  case Status::fail: return "fail";
-  case Status::error: return "error";
-  case Status::not_run: return "not_run";
-  case Status::manual: return "manual";
+    case Status::pass:
+      return "pass";
+    case Status::fail:
+      return "fail";
+    case Status::error:
+      return "error";
+    case Status::not_run:
+      return "not_run";
+    case Status::manual:
+      return "manual";
   }
   return "error";
 }

@@ -27,7 +27,7 @@ struct ModuleEvidence
   // Loads the plan repeated at the timing values so the timing table can give a median: only
   // the measurement reads them, never a check, so the number of repeats cannot change a verdict.
   std::vector<observe::ModuleRun> timing_repeats;
-  std::vector<std::string> planned_params; // every load the plan asked for ("" = default)
+  std::vector<std::string> planned_params;             // every load the plan asked for ("" = default)
   std::map<std::string, std::string> sandbox_failures; // params of a load without result -> why
 };
 

@@ -48,7 +48,7 @@ struct Number
 
 // The numbers of `text` that may be a value the module printed: a number glued to a letter
 // or an underscore is part of a word, and one after a minus sign is negative.
-template<typename F>
+template <typename F>
 void for_each_number(std::string_view text, F&& visit)
 {
   std::size_t i = 0;
@@ -108,11 +108,10 @@ struct Unit
 
 // Longer spellings first, so "secs" is not read as "sec" followed by a letter.
 constexpr std::array<Unit, 21> k_units = {{
-  {"nanoseconds", 0}, {"nanosecond", 0},   {"nsecs", 0},       {"nsec", 0},    {"ns", 0},
-  {"microseconds", 3}, {"microsecond", 3}, {"usecs", 3},       {"usec", 3},    {"us", 3},
-  {"\xC2\xB5s", 3},    {"milliseconds", 6}, {"millisecond", 6}, {"msecs", 6},   {"msec", 6},
-  {"ms", 6},           {"seconds", 9},      {"second", 9},      {"secs", 9},    {"sec", 9},
-  {"s", 9},
+  {"nanoseconds", 0}, {"nanosecond", 0}, {"nsecs", 0}, {"nsec", 0}, {"ns", 0},        {"microseconds", 3},
+  {"microsecond", 3}, {"usecs", 3},      {"usec", 3},  {"us", 3},   {"\xC2\xB5s", 3}, {"milliseconds", 6},
+  {"millisecond", 6}, {"msecs", 6},      {"msec", 6},  {"ms", 6},   {"seconds", 9},   {"second", 9},
+  {"secs", 9},        {"sec", 9},        {"s", 9},
 }};
 
 // The unit spelled at `text[i]` as a whole word, after optional spaces.

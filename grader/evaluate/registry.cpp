@@ -17,8 +17,7 @@ Check find_check(const CheckTable& lab_checks, const std::string& module_id, con
   return parameter_value_check(check_id);
 }
 
-Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Check& check,
-                 const std::string& check_id)
+Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Check& check, const std::string& check_id)
 {
   if (!evidence.found_at || !evidence.build) {
     return check_id == "build" ? fail(evidence.file + " was not found in the submission")
@@ -30,8 +29,8 @@ Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Ch
       return check(evidence, facts);
     }
     if (check_id == "license" && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
-      return fail("no MODULE_LICENSE in " + evidence.file + ": the kernel build refuses the module; add "
-                  "MODULE_LICENSE(\"GPL\")");
+      return fail("no MODULE_LICENSE in " + evidence.file +
+                  ": the kernel build refuses the module; add MODULE_LICENSE(\"GPL\")");
     }
     return {Status::not_run, "not run: " + evidence.file + " did not compile", {}, false};
   }

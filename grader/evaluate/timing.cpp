@@ -7,7 +7,6 @@
 
 namespace kmgrade::evaluate {
 
-
 std::optional<std::uint64_t> traced_ns(const RunView& view, const LabFacts& facts)
 {
   std::optional<std::uint64_t> first;

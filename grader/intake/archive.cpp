@@ -148,14 +148,21 @@ std::string refused_type(archive_entry* entry)
     return "hard link to " + shown(target);
   }
   switch (archive_entry_filetype(entry)) {
-  case AE_IFREG:
-  case AE_IFDIR: return "";
-  case AE_IFLNK: return "symbolic link to " + shown(archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "");
-  case AE_IFCHR: return "character device";
-  case AE_IFBLK: return "block device";
-  case AE_IFIFO: return "FIFO";
-  case AE_IFSOCK: return "socket";
-  default: return "special file";
+    case AE_IFREG:
+    case AE_IFDIR:
+      return "";
+    case AE_IFLNK:
+      return "symbolic link to " + shown(archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "");
+    case AE_IFCHR:
+      return "character device";
+    case AE_IFBLK:
+      return "block device";
+    case AE_IFIFO:
+      return "FIFO";
+    case AE_IFSOCK:
+      return "socket";
+    default:
+      return "special file";
   }
 }
 

@@ -75,7 +75,8 @@ std::vector<Student> split_class(const fs::path& input, const fs::path& scratch)
     return a.id.size() != b.id.size() ? a.id.size() < b.id.size() : a.id < b.id;
   });
   if (out.empty()) {
-    throw Error("no student folders in " + input.string() + ": expected Moodle's folders named \"<Full name>_<id>_assignsubmission_file_\"");
+    throw Error("no student folders in " + input.string() +
+                ": expected Moodle's folders named \"<Full name>_<id>_assignsubmission_file_\"");
   }
   return out;
 }

@@ -9,8 +9,8 @@ namespace kmgrade::intake {
 // One student of a class download.
 struct Student
 {
-  std::string id;        // Moodle's participant id, or the folder name outside Moodle
-  std::string full_name; // as Moodle wrote it ("Participant 42" with blind marking)
+  std::string id;               // Moodle's participant id, or the folder name outside Moodle
+  std::string full_name;        // as Moodle wrote it ("Participant 42" with blind marking)
   std::filesystem::path folder; // their file submission (or online text when that is all)
 };
 

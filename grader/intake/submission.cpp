@@ -53,7 +53,6 @@ bool shallow_first(const fs::path& a, const fs::path& b)
   return da != db ? da < db : a < b;
 }
 
-
 // Does `text` call every one of `calls` ("name(" with optional spaces)?
 bool calls_all(const std::string& text, const std::vector<std::string>& calls)
 {
@@ -193,7 +192,8 @@ Submission open_submission(const fs::path& path, const std::vector<WantedFile>& 
     return s;
   }
   if (!fs::is_regular_file(path, ec) || !is_archive(path)) {
-    throw Error("cannot grade " + path.string() + ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, holding " + file_names(wanted));
+    throw Error("cannot grade " + path.string() +
+                ": give a folder, or a .zip, .tar, .tar.gz or .tar.xz archive, holding " + file_names(wanted));
   }
   fs::remove_all(scratch, ec);
   auto extraction = extract_archive(path, scratch);
@@ -208,11 +208,12 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
 {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds " + file_names(wanted) + ")");
+    throw Error("cannot grade " + root.string() + ": not a folder (give the folder that holds " + file_names(wanted) +
+                ")");
   }
   Submission s;
   s.root = fs::absolute(root);
-  std::vector<fs::path> sources; // every .c file, relative to root
+  std::vector<fs::path> sources;    // every .c file, relative to root
   std::vector<std::string> reports; // PDFs: the written part a person grades
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -12,8 +12,8 @@ namespace kmgrade::intake {
 // A file the lab asks for, and the calls that give it away when a student named it otherwise.
 struct WantedFile
 {
-  std::string name;                // "hello.c"
-  std::vector<std::string> calls;  // "kmem_cache_create": every one must be called in the file
+  std::string name;               // "hello.c"
+  std::vector<std::string> calls; // "kmem_cache_create": every one must be called in the file
 };
 
 // The lab's files as found in a student's folder.
@@ -23,8 +23,8 @@ struct Submission
   std::map<std::string, std::filesystem::path> files; // lab file name -> absolute path
   // lab file name -> the submission's files it includes (see included_files), relative to root
   std::map<std::string, std::vector<std::filesystem::path>> includes;
-  std::string sha256; // of the found files' and their includes' names and contents
-  std::vector<std::string> notes;                      // how files were found, what was ambiguous
+  std::string sha256;             // of the found files' and their includes' names and contents
+  std::vector<std::string> notes; // how files were found, what was ambiguous
 };
 
 // Finds each of `wanted` at any depth under `root`, by name first (case-insensitively),

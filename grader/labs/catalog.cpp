@@ -50,7 +50,8 @@ std::vector<score::Rubric> list_labs(const fs::path& dir)
   for (const auto& file : lab_files(dir)) {
     labs.push_back(score::load_rubric(file));
     if (labs.back().id != file.stem().string()) {
-      throw Error("invalid lab " + file.string() + ": its id is " + labs.back().id + ", and a lab in " + dir.string() + " is named after its id (" + labs.back().id + ".json)");
+      throw Error("invalid lab " + file.string() + ": its id is " + labs.back().id + ", and a lab in " + dir.string() +
+                  " is named after its id (" + labs.back().id + ".json)");
     }
   }
   return labs;
@@ -76,7 +77,8 @@ fs::path lab_for(const fs::path& submission, const fs::path& dir)
 {
   const auto labs = list_labs(dir);
   if (labs.empty()) {
-    throw Error("kmgrade has no labs in " + dir.string() + ": give one with --lab path/to/lab.json", Error::Kind::usage);
+    throw Error("kmgrade has no labs in " + dir.string() + ": give one with --lab path/to/lab.json",
+                Error::Kind::usage);
   }
   if (labs.size() == 1) {
     return dir / (labs.front().id + ".json");
@@ -106,8 +108,8 @@ fs::path lab_for(const fs::path& submission, const fs::path& dir)
   for (const auto* lab : fitting) {
     candidates.push_back(*lab);
   }
-  throw Error(submission.string() + (best == 0 ? " holds none of the files of kmgrade's labs: "
-                                               : " holds files of more than one lab: ") +
+  throw Error(submission.string() +
+                (best == 0 ? " holds none of the files of kmgrade's labs: " : " holds files of more than one lab: ") +
                 described(candidates) + "; say which lab with --lab ID",
               Error::Kind::usage);
 }

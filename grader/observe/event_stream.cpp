@@ -104,7 +104,7 @@ EventStream reduce_events(const std::vector<TraceEvent>& events, std::size_t max
 
 nlohmann::json to_json(const TraceEvent& ev)
 {
-  nlohmann::json j = {{"comm", ev.comm}, {"pid", ev.pid},   {"cpu", ev.cpu},
+  nlohmann::json j = {{"comm", ev.comm},   {"pid", ev.pid},   {"cpu", ev.cpu},
                       {"ts_ns", ev.ts_ns}, {"name", ev.name}, {"fields", ev.fields}};
   // Free text (a console message) has no key=value structure worth keeping as fields.
   if (ev.fields.empty()) {

@@ -16,13 +16,10 @@ struct HeadAndTail
   std::size_t tail() const { return max - std::min(head, max); }
 
   // Is item i of `total` kept?
-  bool keeps(std::size_t i, std::size_t total) const
-  {
-    return total <= max || i < head || i >= total - tail();
-  }
+  bool keeps(std::size_t i, std::size_t total) const { return total <= max || i < head || i >= total - tail(); }
 
   // Cuts the middle out of `items`; returns how many items were cut.
-  template<typename Container>
+  template <typename Container>
   std::size_t cap(Container& items) const
   {
     if (items.size() <= max) {
@@ -37,14 +34,14 @@ struct HeadAndTail
 
 // HeadAndTail over a sequence that arrives in pieces, its length unknown until the end
 // (a program's output, the kernel log as it is written). Container: std::string or a vector.
-template<typename Container>
+template <typename Container>
 class HeadAndTailKeeper
 {
 public:
   explicit HeadAndTailKeeper(HeadAndTail cap = {}) : m_cap(cap) {}
 
   // Adds [first, last) after what came before.
-  template<typename It>
+  template <typename It>
   void append(It first, It last)
   {
     while (first != last && m_head.size() < std::min(m_cap.head, m_cap.max)) {

@@ -90,14 +90,22 @@ bool is_stall(KernelTrouble trouble)
 const char* to_string(KernelTrouble trouble)
 {
   switch (trouble) {
-  case KernelTrouble::none: return "none";
-  case KernelTrouble::oops: return "Oops";
-  case KernelTrouble::bug: return "BUG";
-  case KernelTrouble::warning: return "WARNING";
-  case KernelTrouble::soft_lockup: return "soft lockup";
-  case KernelTrouble::hung_task: return "hung task";
-  case KernelTrouble::rcu_stall: return "RCU stall";
-  case KernelTrouble::slab_leak: return "slab cache still has objects";
+    case KernelTrouble::none:
+      return "none";
+    case KernelTrouble::oops:
+      return "Oops";
+    case KernelTrouble::bug:
+      return "BUG";
+    case KernelTrouble::warning:
+      return "WARNING";
+    case KernelTrouble::soft_lockup:
+      return "soft lockup";
+    case KernelTrouble::hung_task:
+      return "hung task";
+    case KernelTrouble::rcu_stall:
+      return "RCU stall";
+    case KernelTrouble::slab_leak:
+      return "slab cache still has objects";
   }
   return "none";
 }

@@ -11,7 +11,7 @@ namespace kmgrade::observe {
 // empty, has anything else in it (spaces, a suffix, a sign T cannot hold) or does not fit in
 // T. Never throws: text a module or a tool printed is read with this, and an out-of-range
 // value is simply not one. A floating-point T accepts "nan" and "inf": check isfinite.
-template<typename T>
+template <typename T>
 std::optional<T> parse_number(std::string_view text, int base = 10)
 {
   T value{};

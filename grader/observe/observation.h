@@ -29,7 +29,7 @@ std::string channel_prefix(const std::string& secret);
 // What the agent does in one boot: every load in order, with the same tracing set-up.
 struct Plan
 {
-  std::string secret; // prefixes every line of the agent's results channel
+  std::string secret;                 // prefixes every line of the agent's results channel
   std::vector<std::string> events;    // tracefs events, "kmem:kmalloc"
   std::vector<std::string> functions; // function-tracer filter
   std::vector<LoadRequest> loads;
@@ -53,7 +53,7 @@ struct StepResult
   int error_code = 0; // errno as libkmod returned it, positive
   std::string error;  // strerror of it
   std::uint64_t duration_ns = 0;
-  bool hung = false;  // had not returned after the load's call_timeout_ms; the agent moved on
+  bool hung = false; // had not returned after the load's call_timeout_ms; the agent moved on
 };
 
 // A kernel thread that appeared while the module was loaded (kworkers excluded).
@@ -97,9 +97,9 @@ struct ModuleRun
   std::uint64_t core_base = 0; // address range of the module's code, for call sites
   std::uint64_t core_size = 0;
   std::vector<TaskInfo> threads;
-  std::vector<LogRecord> log; // kernel log records from insmod to after rmmod
-  std::size_t log_dropped = 0; // records cut from the middle of `log`, or lost to a log flood
-  EventStream events; // events of the module's threads, its call sites, console and function hits
+  std::vector<LogRecord> log;          // kernel log records from insmod to after rmmod
+  std::size_t log_dropped = 0;         // records cut from the middle of `log`, or lost to a log flood
+  EventStream events;                  // events of the module's threads, its call sites, console and function hits
   std::vector<SlabCache> slab_created; // present after load, absent before
   std::vector<SlabCache> slab_left;    // of those, still present after unload
   LoadTiming timing;
@@ -108,7 +108,7 @@ struct ModuleRun
 // The agent's answer for a whole boot.
 struct GuestReport
 {
-  std::string kernel;    // uname -r in the guest
+  std::string kernel; // uname -r in the guest
   int cpus = 0;
   long page_size = 0;
   std::string clocksource;
@@ -119,7 +119,6 @@ struct GuestReport
 // Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache or
 // module left behind), or "" when it is clean.
 std::string dirty_reason(const ModuleRun& run);
-
 
 // The agent's threads that run insmod and rmmod: kernel reports name them so.
 inline constexpr const char* k_insmod_thread = "kmg-insmod";

@@ -12,7 +12,7 @@ using util::trim;
 
 namespace {
 
-template<typename T>
+template <typename T>
 bool to_number(std::string_view s, T& out)
 {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);

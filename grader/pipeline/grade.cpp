@@ -148,7 +148,7 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
                                                           const run::SandboxKernel& kernel, const fs::path& scratch)
 {
   const fs::path dir = options.cache_dir / "reference" /
-                      (kernel.version + "-" + util::sha256_hex(reference_sources(rubric)).substr(0, 16));
+                       (kernel.version + "-" + util::sha256_hex(reference_sources(rubric)).substr(0, 16));
   std::map<std::string, build::ModuleBuild> out;
   for (const auto& m : rubric.modules) {
     const fs::path src = rubric.reference_dir / m.file;
@@ -176,7 +176,9 @@ std::map<std::string, build::ModuleBuild> build_reference(const score::Rubric& r
 run::SandboxKernel host_kernel(const score::Rubric& rubric)
 {
   const run::HostFacts host = run::this_host();
-  if (const auto missing = run::missing_for_host(host, rubric.trace_events, rubric.trace_functions, rubric.cpus_needed()); !missing.empty()) {
+  if (const auto missing =
+        run::missing_for_host(host, rubric.trace_events, rubric.trace_functions, rubric.cpus_needed());
+      !missing.empty()) {
     throw Error(run::describe_missing(missing));
   }
   return run::running_kernel(host);
@@ -201,8 +203,8 @@ Evidence build_student_modules(const score::Rubric& rubric, intake::Submission& 
     auto found = submission.files.find(m.file);
     if (found != submission.files.end()) {
       e.found_at = found_at.at(m.file);
-      build::BuildOptions bopts{kernel.build_dir, work / "build" / m.id, {}, submission.root,
-                                submission.includes[m.file], rubric.compat_header};
+      build::BuildOptions bopts{kernel.build_dir, work / "build" / m.id,       {},
+                                submission.root,  submission.includes[m.file], rubric.compat_header};
       builds[m.id] = std::async(std::launch::async, build::build_module, found->second, m.module_name, bopts);
     }
     student[m.id] = std::move(e);
@@ -268,8 +270,8 @@ void file_results(run::PlanOutcome& outcome, std::size_t max_log_lines, Evidence
   for (auto& run : outcome.report.runs) {
     if (run.log_dropped > 0) {
       notes.push_back("load " + run.request.id + ": the module flooded the kernel log; the report keeps its first " +
-                          "and last " + std::to_string(max_log_lines / 2) + " lines and cut " +
-                          std::to_string(run.log_dropped) + " in between");
+                      "and last " + std::to_string(max_log_lines / 2) + " lines and cut " +
+                      std::to_string(run.log_dropped) + " in between");
     }
     const LoadId id = parse_load_id(run.request.id);
     auto& evidence = owner(id);
@@ -364,9 +366,9 @@ GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric&
   // string (/proc/version) stands in.
   id.kernel_sha256 = util::sha256_hex(
     kernel.version + '\0' +
-    (kernel.image.empty() ? util::read_file("/proc/version") + '\0' +
-                              sha256_of_files_once({kernel.build_dir / "Module.symvers"})
-                          : sha256_of_files_once({kernel.image, kernel.build_dir / "Module.symvers"})));
+    (kernel.image.empty()
+       ? util::read_file("/proc/version") + '\0' + sha256_of_files_once({kernel.build_dir / "Module.symvers"})
+       : sha256_of_files_once({kernel.image, kernel.build_dir / "Module.symvers"})));
   return id;
 }
 
@@ -441,9 +443,9 @@ report::Report grade(const GradeOptions& options)
   }
   const bool measured_here = !baseline;
   const std::string medians = runs > 1 ? " (medians of " + std::to_string(runs) + " runs)" : "";
-  say(measured_here ? "reference times" + medians + ": measured in this grade"
-                    : "reference times" + medians + ": reusing those measured " + baseline->measured_at +
-                        " on this machine");
+  say(measured_here
+        ? "reference times" + medians + ": measured in this grade"
+        : "reference times" + medians + ": reusing those measured " + baseline->measured_at + " on this machine");
 
   // One plan for every load, the reference first (unless its times are known already), so a
   // student's leftovers cannot skew it; the sandbox boots again only when a load leaves the
@@ -471,8 +473,8 @@ report::Report grade(const GradeOptions& options)
       for (const auto& m : rubric.modules) {
         const auto& e = reference.at(m.id);
         for (const auto& params : e.planned_params) {
-          plan.loads.push_back({load_id("reference", m.id, params, round), "/modules/reference/" + e.module_name + ".ko",
-                                e.module_name, params, 30000});
+          plan.loads.push_back({load_id("reference", m.id, params, round),
+                                "/modules/reference/" + e.module_name + ".ko", e.module_name, params, 30000});
         }
       }
     }
@@ -486,9 +488,9 @@ report::Report grade(const GradeOptions& options)
   vm.results_so_far = [&at, total = plan.loads.size()](std::size_t done) {
     at("load " + std::to_string(done) + " of " + std::to_string(total));
   };
-  run::PlanOutcome outcome = options.host ? run::run_on_host({options.agent, work.path() / "host", options.vm_timeout},
-                                                             plan, files)
-                                          : run::run_plan(vm, plan, files, say);
+  run::PlanOutcome outcome =
+    options.host ? run::run_on_host({options.agent, work.path() / "host", options.vm_timeout}, plan, files)
+                 : run::run_plan(vm, plan, files, say);
   rep.kernel = outcome.report.kernel;
   rep.accel = outcome.accel;
   rep.cpus = outcome.report.cpus;

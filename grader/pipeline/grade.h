@@ -16,10 +16,10 @@ namespace kmgrade::pipeline {
 struct GradeOptions
 {
   std::filesystem::path submission;
-  std::filesystem::path rubric;        // the lab's file (rubric/<lab>.json), which names its reference solution
-  std::filesystem::path agent;         // kmgrade-agent binary
-  std::filesystem::path cache_dir;     // reference builds, the KVM probe verdict
-  std::filesystem::path work_dir;      // empty: a temporary folder, removed afterwards
+  std::filesystem::path rubric;    // the lab's file (rubric/<lab>.json), which names its reference solution
+  std::filesystem::path agent;     // kmgrade-agent binary
+  std::filesystem::path cache_dir; // reference builds, the KVM probe verdict
+  std::filesystem::path work_dir;  // empty: a temporary folder, removed afterwards
   run::Accel accel = run::Accel::automatic;
   // Run the loads on this machine's own kernel, as root, instead of in the sandbox: built
   // against its headers, loaded by the agent as a child process (run/host_machine.h).
@@ -34,7 +34,7 @@ struct GradeOptions
   // student's modules and for a reference measured in this grade: the checks' own load and
   // timing_runs - 1 repeats after every load of the checks, which no check reads. At least 1.
   unsigned timing_runs = 1;
-  std::chrono::seconds vm_timeout{0}; // per boot; 0: sized to the boot's loads
+  std::chrono::seconds vm_timeout{0};               // per boot; 0: sized to the boot's loads
   std::function<void(const std::string&)> progress; // one line per stage; may be empty
   // Where the grade is, in a few words ("building", "booting", "load 12 of 29"), told at
   // every step and every load's result; may be empty.

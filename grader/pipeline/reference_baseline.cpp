@@ -113,12 +113,8 @@ void save_baseline(const fs::path& cache_dir, const std::string& key, const Refe
     }
     times[module] = std::move(t);
   }
-  const nlohmann::json j = {{"measured_at", b.measured_at},
-                            {"machine", b.machine},
-                            {"accel", b.accel},
-                            {"kernel", b.kernel},
-                            {"runs", b.runs},
-                            {"times", std::move(times)}};
+  const nlohmann::json j = {{"measured_at", b.measured_at}, {"machine", b.machine}, {"accel", b.accel},
+                            {"kernel", b.kernel},           {"runs", b.runs},       {"times", std::move(times)}};
   util::write_file_atomically(baseline_dir(cache_dir) / (key + ".json"), j.dump(2) + "\n");
 }
 

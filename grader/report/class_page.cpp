@@ -14,7 +14,10 @@ namespace kmgrade::report {
 namespace {
 
 // Text for HTML: html_escaped, which also turns a line break into <br>.
-std::string esc(std::string_view text) { return html_escaped(text); }
+std::string esc(std::string_view text)
+{
+  return html_escaped(text);
+}
 
 // Text for an attribute value: no <br> there, a line break is a space.
 std::string attr(std::string_view text)
@@ -75,12 +78,24 @@ double num(const nlohmann::json& j, const char* key)
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
-std::string student_id(const nlohmann::json& r) { return str(r.at("student"), "id"); }
-std::string student_name(const nlohmann::json& r) { return str(r.at("student"), "full_name"); }
+std::string student_id(const nlohmann::json& r)
+{
+  return str(r.at("student"), "id");
+}
+std::string student_name(const nlohmann::json& r)
+{
+  return str(r.at("student"), "full_name");
+}
 
-bool is_automatic(const nlohmann::json& check) { return str(check, "status") != "manual"; }
+bool is_automatic(const nlohmann::json& check)
+{
+  return str(check, "status") != "manual";
+}
 
-double lost(const nlohmann::json& check) { return num(check, "max_points") - num(check, "points"); }
+double lost(const nlohmann::json& check)
+{
+  return num(check, "max_points") - num(check, "points");
+}
 
 // Common to both pages: how the page looks on screen and on paper. The page only ever shows
 // its own inline styles; no script runs and nothing is fetched.
@@ -122,8 +137,8 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92
 
 std::string page(const std::string& title, const std::string& body)
 {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<title>" + esc(title) + "</title>\n" + k_head + "</head>\n<body>\n" +
-         body + "</body>\n</html>\n";
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<title>" + esc(title) + "</title>\n" + k_head +
+         "</head>\n<body>\n" + body + "</body>\n</html>\n";
 }
 
 // The bars of the histogram as an inline SVG: one <rect class="bar"> per bin with its count
@@ -137,10 +152,10 @@ std::string histogram_svg(const std::vector<HistogramBin>& bins, double max, std
     highest = std::max(highest, b.students);
   }
   const double bar_w = plot_w / static_cast<double>(bins.size());
-  std::string svg = fmt::format(
-    "<svg class=\"histogram\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" "
-    "aria-label=\"histogram of {} students' totals out of {} points\">\n",
-    width, height, students, format_points(max));
+  std::string svg =
+    fmt::format("<svg class=\"histogram\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" "
+                "aria-label=\"histogram of {} students' totals out of {} points\">\n",
+                width, height, students, format_points(max));
   // Up to 5 gridlines on whole numbers of students.
   const int step = std::max(1, static_cast<int>(std::ceil(highest / 5.0)));
   for (int y = 0; y <= highest; y += step) {
@@ -162,8 +177,8 @@ std::string histogram_svg(const std::vector<HistogramBin>& bins, double max, std
                        b.students ? "" : " zero", x + bar_w / 2, top + plot_h - h - 5, b.students);
   }
   // Points along the bottom, on whole points (or every bin when the bins are a point wide).
-  svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\n", left, left + plot_w, top + plot_h,
-                     top + plot_h);
+  svg +=
+    fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\n", left, left + plot_w, top + plot_h, top + plot_h);
   for (std::size_t i = 0; i <= bins.size(); ++i) {
     const double at = i < bins.size() ? bins[i].from : bins.back().to;
     if (std::abs(at - std::round(at)) > 1e-9) {
@@ -174,10 +189,11 @@ std::string histogram_svg(const std::vector<HistogramBin>& bins, double max, std
                        "<text class=\"tick\" x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
                        x, top + plot_h, top + plot_h + 5, top + plot_h + 18, format_points(at));
   }
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">total points (of {})</text>\n",
-                     left + plot_w / 2, height - 10, format_points(max));
-  svg += fmt::format("<text x=\"14\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">students</text>\n",
-                     top + plot_h / 2);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">total points (of {})</text>\n", left + plot_w / 2,
+                     height - 10, format_points(max));
+  svg +=
+    fmt::format("<text x=\"14\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">students</text>\n",
+                top + plot_h / 2);
   return svg + "</svg>\n";
 }
 
@@ -197,8 +213,9 @@ std::string similarity_section(const similarity::ClassSimilarity* sim, const std
   if (!sim) {
     return out + "<p class=\"muted\">The submissions were not compared in this batch.</p>\n</section>\n";
   }
-  out += fmt::format("<p>{} pair{} compared; a pair is flagged at {}% or more. Similarity never changes a score: each cluster is a lead for a person to follow.</p>\n",
-                     sim->pairs.size(), sim->pairs.size() == 1 ? "" : "s", sim->threshold);
+  out += fmt::format(
+    "<p>{} pair{} compared; a pair is flagged at {}% or more. Similarity never changes a score: each cluster is a lead for a person to follow.</p>\n",
+    sim->pairs.size(), sim->pairs.size() == 1 ? "" : "s", sim->threshold);
   if (sim->clusters.empty()) {
     return out + "<p>No pair was flagged.</p>\n</section>\n";
   }
@@ -240,7 +257,10 @@ struct Row
 
 } // namespace
 
-std::string student_page_name(const std::string& id) { return id + ".html"; }
+std::string student_page_name(const std::string& id)
+{
+  return id + ".html";
+}
 
 std::vector<HistogramBin> score_histogram(const std::vector<double>& totals, double max, double width)
 {
@@ -303,9 +323,10 @@ std::string class_page(const ClassPageInput& in)
   body += fmt::format("<p>{} student{}: {} graded, {} without a report (grading failed). Generated {}.</p>\n",
                       in.reports.size() + in.failed.size(), in.reports.size() + in.failed.size() == 1 ? "" : "s",
                       in.reports.size(), in.failed.size(), esc(in.generated_at));
-  body += "<nav><a href=\"#distribution\">Score distribution</a><a href=\"#most-failed\">Most-failed checks</a>"
-          "<a href=\"#similarity\">Similarity</a><a href=\"#students\">Students</a>"
-          "<a href=\"summary.csv\">summary.csv</a><a href=\"moodle-grades.csv\">moodle-grades.csv</a></nav>\n</header>\n";
+  body +=
+    "<nav><a href=\"#distribution\">Score distribution</a><a href=\"#most-failed\">Most-failed checks</a>"
+    "<a href=\"#similarity\">Similarity</a><a href=\"#students\">Students</a>"
+    "<a href=\"summary.csv\">summary.csv</a><a href=\"moodle-grades.csv\">moodle-grades.csv</a></nav>\n</header>\n";
 
   // The distribution of totals: automatic points plus any given by hand, out of the lab's maximum.
   std::vector<double> totals;
@@ -330,9 +351,11 @@ std::string class_page(const ClassPageInput& in)
     body += fmt::format("<p>Totals out of {}: mean {}, median {}, lowest {}, highest {}. ", format_points(max),
                         format_points(std::round(sum / static_cast<double>(n) * 100) / 100), format_points(median),
                         format_points(sorted.front()), format_points(sorted.back()));
-    body += has_manual ? "They include the manual points given.</p>\n"
-                       : fmt::format("No manual points were given: {} of the {} points are still to be graded by a person.</p>\n",
-                                     format_points(rubric.manual_max()), format_points(max));
+    body +=
+      has_manual
+        ? "They include the manual points given.</p>\n"
+        : fmt::format("No manual points were given: {} of the {} points are still to be graded by a person.</p>\n",
+                      format_points(rubric.manual_max()), format_points(max));
   }
   body += "</section>\n";
 
@@ -386,7 +409,8 @@ std::string class_page(const ClassPageInput& in)
   for (const auto& row : rows) {
     if (row.failed) {
       const auto& f = *row.failed;
-      body += "<tr class=\"failed\"><td>" + esc(f.full_name) + "</td><td>" + esc(f.id) + "</td><td class=\"num\">-</td>";
+      body +=
+        "<tr class=\"failed\"><td>" + esc(f.full_name) + "</td><td>" + esc(f.id) + "</td><td class=\"num\">-</td>";
       body += has_manual ? "<td class=\"num\">-</td><td class=\"num\">-</td>" : "";
       body += fmt::format("<td colspan=\"{}\"><strong>grading failed:</strong> ", columns) + esc(f.why);
       if (const auto href = relative_href(f.kept); !href.empty()) {
@@ -402,8 +426,8 @@ std::string class_page(const ClassPageInput& in)
             "<td class=\"num\"><strong>" + format_points(automatic + by_hand) + "</strong> / " +
             format_points(num(r, "max_score")) + "</td>";
     if (has_manual) {
-      body += "<td class=\"num\">" + format_points(automatic) + "</td><td class=\"num\">" + format_points(by_hand) +
-              "</td>";
+      body +=
+        "<td class=\"num\">" + format_points(automatic) + "</td><td class=\"num\">" + format_points(by_hand) + "</td>";
     }
     const auto given = manual_per_exercise(r, in.manual);
     std::map<std::string, double> per_exercise;
@@ -421,7 +445,8 @@ std::string class_page(const ClassPageInput& in)
     }
     for (const auto& ex : rubric.exercises) {
       auto it = per_exercise.find(ex.id);
-      body += "<td class=\"num\">" + (it == per_exercise.end() ? std::string("-") : format_points(it->second)) + "</td>";
+      body +=
+        "<td class=\"num\">" + (it == per_exercise.end() ? std::string("-") : format_points(it->second)) + "</td>";
     }
     body += "<td class=\"lost\">" + (lost_checks.empty() ? std::string("none") : lost_checks) + "</td></tr>\n";
   }
@@ -441,9 +466,9 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
                      " <span class=\"muted\">(" + esc(id) + ")</span></h1>\n";
   body += fmt::format("<p><strong>{} of {} points</strong>: {} automatic of {}", format_points(automatic + by_hand),
                       format_points(num(r, "max_score")), format_points(automatic), format_points(num(r, "auto_max")));
-  body += by_hand > 0 || !given.empty() ? ", " + format_points(by_hand) + " given by hand"
-                                        : fmt::format(", {} still to be graded by a person",
-                                                      format_points(num(r, "manual_pending")));
+  body += by_hand > 0 || !given.empty()
+            ? ", " + format_points(by_hand) + " given by hand"
+            : fmt::format(", {} still to be graded by a person", format_points(num(r, "manual_pending")));
   body += ".</p>\n";
   const auto& sub = r.contains("submission") ? r.at("submission") : nlohmann::json::object();
   const auto& env = r.contains("environment") ? r.at("environment") : nlohmann::json::object();
@@ -496,11 +521,12 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
     for (const auto& c : ex.at("checks")) {
       const auto status = str(c, "status");
       const bool passed = status == "pass" || status == "manual";
-      body += "<details class=\"check\"" + std::string(passed ? "" : " open") + " id=\"" + url_segment(str(c, "id")) +
-              "\"><summary>" + status_badge(status) + " <code>" + esc(str(c, "id")) + "</code> " +
-              format_points(num(c, "points")) + " / " + format_points(num(c, "max_points")) +
-              (c.value("shimmed_build", false) ? " <span class=\"small muted\">(on the compatibility build)</span>" : "") +
-              "</summary>\n<p>" + esc(str(c, "message")) + "</p>\n";
+      body +=
+        "<details class=\"check\"" + std::string(passed ? "" : " open") + " id=\"" + url_segment(str(c, "id")) +
+        "\"><summary>" + status_badge(status) + " <code>" + esc(str(c, "id")) + "</code> " +
+        format_points(num(c, "points")) + " / " + format_points(num(c, "max_points")) +
+        (c.value("shimmed_build", false) ? " <span class=\"small muted\">(on the compatibility build)</span>" : "") +
+        "</summary>\n<p>" + esc(str(c, "message")) + "</p>\n";
       if (c.contains("evidence") && !c.at("evidence").empty()) {
         body += "<pre class=\"evidence\">";
         for (const auto& e : c.at("evidence")) {
@@ -529,24 +555,28 @@ std::string student_page(const nlohmann::json& r, const std::vector<ManualPoints
       return params != m.end() && params->is_object() && params->size() == 1 ? *params->begin() : nlohmann::json();
     };
     const auto& first = r.at("measurements").front();
-    const std::string param = first.contains("params") && first.at("params").is_object() && first.at("params").size() == 1
-                                ? first.at("params").begin().key()
-                                : "value";
-    body += "<table class=\"timing\">\n<thead><tr><th>module</th><th class=\"num\">" + esc(param) + "</th>"
-            "<th class=\"num\">reported</th><th class=\"num\">traced</th><th class=\"num\">reference</th></tr></thead>\n"
-            "<tbody>\n";
+    const std::string param =
+      first.contains("params") && first.at("params").is_object() && first.at("params").size() == 1
+        ? first.at("params").begin().key()
+        : "value";
+    body +=
+      "<table class=\"timing\">\n<thead><tr><th>module</th><th class=\"num\">" + esc(param) +
+      "</th>"
+      "<th class=\"num\">reported</th><th class=\"num\">traced</th><th class=\"num\">reference</th></tr></thead>\n"
+      "<tbody>\n";
     for (const auto& m : r.at("measurements")) {
       body += "<tr><td><code>" + esc(str(m, "module")) + "</code></td>" +
-              fmt::format("<td class=\"num\">{}</td>", timed(m).is_number_unsigned() ? timed(m).get<unsigned>() : 0u) + "<td class=\"num\">" +
-              format_ns(ns(m, "reported_ns")) + "</td><td class=\"num\">" + format_ns(ns(m, "traced_ns")) +
-              "</td><td class=\"num\">" + format_ns(ns(m, "reference_ns")) + "</td></tr>\n";
+              fmt::format("<td class=\"num\">{}</td>", timed(m).is_number_unsigned() ? timed(m).get<unsigned>() : 0u) +
+              "<td class=\"num\">" + format_ns(ns(m, "reported_ns")) + "</td><td class=\"num\">" +
+              format_ns(ns(m, "traced_ns")) + "</td><td class=\"num\">" + format_ns(ns(m, "reference_ns")) +
+              "</td></tr>\n";
     }
-    body += "</tbody>\n</table>\n<p class=\"small muted\">Times measured in the sandbox with tracing on; 'reported' is what the student's module printed, 'traced' the span the kernel saw between the first allocation and the last free, 'reference' what the reference module printed, ";
+    body +=
+      "</tbody>\n</table>\n<p class=\"small muted\">Times measured in the sandbox with tracing on; 'reported' is what the student's module printed, 'traced' the span the kernel saw between the first allocation and the last free, 'reference' what the reference module printed, ";
     const auto& ref = r.contains("reference_times") ? r.at("reference_times") : nlohmann::json::object();
-    body += str(ref, "measured") == "in this grade"
-              ? std::string("measured in this grade.")
-              : "measured " + esc(str(ref, "measured_at")) + " on " + esc(str(ref, "machine")) + ", " +
-                  esc(str(ref, "accel")) + ".";
+    body += str(ref, "measured") == "in this grade" ? std::string("measured in this grade.")
+                                                    : "measured " + esc(str(ref, "measured_at")) + " on " +
+                                                        esc(str(ref, "machine")) + ", " + esc(str(ref, "accel")) + ".";
     body += "</p>\n";
   }
   body += "</section>\n";

@@ -52,13 +52,13 @@ std::vector<CheckCost> most_failed_checks(const std::vector<nlohmann::json>& rep
 // What the class page is drawn from.
 struct ClassPageInput
 {
-  std::string title;                       // "Lab 5: Kernel Memory Management"
-  std::vector<nlohmann::json> reports;     // each with "student": {"id", "full_name"}
-  std::vector<FailedStudent> failed;       // students without a report
-  std::vector<ManualPoints> manual;        // the TA's manual points, possibly none
-  const score::Rubric* rubric = nullptr;   // must be set
+  std::string title;                                       // "Lab 5: Kernel Memory Management"
+  std::vector<nlohmann::json> reports;                     // each with "student": {"id", "full_name"}
+  std::vector<FailedStudent> failed;                       // students without a report
+  std::vector<ManualPoints> manual;                        // the TA's manual points, possibly none
+  const score::Rubric* rubric = nullptr;                   // must be set
   const similarity::ClassSimilarity* similarity = nullptr; // nullptr: the class was not compared
-  std::string generated_at;                // shown in the page's header, as given
+  std::string generated_at;                                // shown in the page's header, as given
 };
 
 // DIR/index.html of a batch: the score histogram (inline SVG), the most-failed checks, the

@@ -16,8 +16,10 @@ namespace kmgrade::report {
 
 namespace {
 
-
-std::string student_id(const nlohmann::json& r) { return r.at("student").at("id").get<std::string>(); }
+std::string student_id(const nlohmann::json& r)
+{
+  return r.at("student").at("id").get<std::string>();
+}
 
 } // namespace
 
@@ -200,7 +202,8 @@ std::vector<ExerciseFeedback> exercise_feedback(const nlohmann::json& report, co
         f.lost.push_back({c.at("id").get<std::string>(), status, c.at("message").get<std::string>()});
       }
     }
-    f.head = fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), format_points(ex.at("score").get<double>()));
+    f.head =
+      fmt::format("{} {}: {}", id, ex.at("title").get<std::string>(), format_points(ex.at("score").get<double>()));
     if (manual_max > 0) {
       auto it = given.find(id);
       if (it != given.end()) {
@@ -237,15 +240,27 @@ std::string html_escaped(std::string_view text)
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    case '\n': out += "<br>"; break;
-    default:
-      // Other control characters (a terminal's escape codes in a log line) show as a space.
-      out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '\n':
+        out += "<br>";
+        break;
+      default:
+        // Other control characters (a terminal's escape codes in a log line) show as a space.
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
     }
   }
   return out;

@@ -124,7 +124,11 @@ const std::vector<WorksheetLanguage>& worksheet_languages()
   static const std::vector<WorksheetLanguage> languages = {
     {"en", "Identifier", {"Grade"}, "Maximum Grade", "Last modified (grade)", "Feedback comments"},
     {"de", "ID", {"Bewertung"}, "Bestwertung", "Zuletzt geändert (Bewertung)", "Feedback als Kommentar"},
-    {"es", "Identificador", {"Calificación"}, "Calificación máxima", "Última modificación (calificación)",
+    {"es",
+     "Identificador",
+     {"Calificación"},
+     "Calificación máxima",
+     "Última modificación (calificación)",
      "Comentarios de retroalimentación"},
     {"fr", "Identifiant", {"Note"}, "Note maximale", "Dernière modification (note)", "Feedback par commentaires"},
   };
@@ -141,7 +145,9 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
     w.ends_with_line_end = true;
   }
   if (records.empty()) {
-    throw Error("the grading worksheet " + origin + " is empty: download it again from the assignment (View all submissions > Grading action > Download grading worksheet)");
+    throw Error(
+      "the grading worksheet " + origin +
+      " is empty: download it again from the assignment (View all submissions > Grading action > Download grading worksheet)");
   }
   w.header = records.front().text;
   w.columns = records.front().fields;
@@ -157,19 +163,21 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
     }
   }
   if (!language) {
-    throw Error("the grading worksheet " + origin + " is not one Moodle exported in a language kmgrade knows (" +
-                known_languages() +
-                "): it needs the columns Identifier, Grade and Last modified (grade) in one of them, and its columns are " +
-                quoted_list(w.columns) +
-                ". Switch your Moodle language (user menu > Language) to one of these, download the worksheet again and import it in the same language");
+    throw Error(
+      "the grading worksheet " + origin + " is not one Moodle exported in a language kmgrade knows (" +
+      known_languages() +
+      "): it needs the columns Identifier, Grade and Last modified (grade) in one of them, and its columns are " +
+      quoted_list(w.columns) +
+      ". Switch your Moodle language (user menu > Language) to one of these, download the worksheet again and import it in the same language");
   }
   w.language = language->code;
   w.identifier = *column_of(w.columns, {language->identifier});
   w.grade = *column_of(w.columns, language->grade);
   const auto maximum = column_of_any_case(w.columns, language->maximum_grade);
   if (!maximum) {
-    throw Error("the grading worksheet " + origin + " has no \"" + language->maximum_grade +
-                "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the worksheet again");
+    throw Error(
+      "the grading worksheet " + origin + " has no \"" + language->maximum_grade +
+      "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the worksheet again");
   }
   w.maximum_grade = *maximum;
   w.feedback = column_of(w.columns, {language->feedback_comments});
@@ -193,7 +201,8 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
     }
     const std::string word = id.substr(0, digits);
     if (participant_word && *participant_word != word) {
-      throw Error(where + ": \"" + id + "\" does not start with \"" + *participant_word + "\" as the rows before it do");
+      throw Error(where + ": \"" + id + "\" does not start with \"" + *participant_word +
+                  "\" as the rows before it do");
     }
     participant_word = word;
     const std::string number = id.substr(digits);
@@ -228,8 +237,9 @@ void check_worksheet_covers(const Worksheet& worksheet, const std::vector<ClassM
   if (missing.size() > 10) {
     names += fmt::format(" and {} more", missing.size() - 10);
   }
-  throw Error(fmt::format("the grading worksheet {} has no row for {} of the {} students of the class: {}. Download the worksheet and the submissions from the same assignment",
-                          worksheet.origin, missing.size(), students.size(), names));
+  throw Error(fmt::format(
+    "the grading worksheet {} has no row for {} of the {} students of the class: {}. Download the worksheet and the submissions from the same assignment",
+    worksheet.origin, missing.size(), students.size(), names));
 }
 
 GradeScale grade_scale(const Worksheet& worksheet, const Worksheet::Row& row)
@@ -245,9 +255,10 @@ GradeScale grade_scale(const Worksheet& worksheet, const Worksheet::Row& row)
   }
   const auto maximum = observe::parse_number<double>(cell);
   if (!maximum || !std::isfinite(*maximum) || *maximum <= 0 || scale.decimals > 5) {
-    throw Error("the grading worksheet " + worksheet.origin + ": participant " + row.participant +
-                "'s maximum grade \"" + row.fields[worksheet.maximum_grade] +
-                "\" is not a number of points. kmgrade writes points: set the assignment's grade type to Point (Edit settings > Grade > Type)");
+    throw Error(
+      "the grading worksheet " + worksheet.origin + ": participant " + row.participant + "'s maximum grade \"" +
+      row.fields[worksheet.maximum_grade] +
+      "\" is not a number of points. kmgrade writes points: set the assignment's grade type to Point (Edit settings > Grade > Type)");
   }
   scale.maximum = *maximum;
   return scale;
@@ -295,8 +306,8 @@ FilledWorksheet fill_worksheet(const Worksheet& worksheet, const std::vector<nlo
     fields[worksheet.grade] = scaled_grade(points, report.at("max_score").get<double>(), scale);
     if (worksheet.feedback) {
       std::string& cell = fields[*worksheet.feedback];
-      const std::string ours = feedback_html(report, manual, fields[worksheet.grade] + " of " +
-                                                               row.fields[worksheet.maximum_grade]);
+      const std::string ours =
+        feedback_html(report, manual, fields[worksheet.grade] + " of " + row.fields[worksheet.maximum_grade]);
       // What a person wrote stays above a rule; kmgrade's own earlier feedback below it goes.
       std::string persons = cell;
       if (const auto signed_at = cell.find(k_feedback_signature); signed_at != std::string::npos) {

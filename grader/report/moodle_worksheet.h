@@ -16,12 +16,12 @@ namespace kmgrade::report {
 // these names.
 struct WorksheetLanguage
 {
-  std::string code;                      // "en", "de", ...
-  std::string identifier;                // the "Identifier" column
-  std::vector<std::string> grade;        // the "Grade" column (Moodle versions differ)
-  std::string maximum_grade;             // "Maximum Grade"
-  std::string last_modified_grade;       // "Last modified (grade)"
-  std::string feedback_comments;         // "Feedback comments"
+  std::string code;                // "en", "de", ...
+  std::string identifier;          // the "Identifier" column
+  std::vector<std::string> grade;  // the "Grade" column (Moodle versions differ)
+  std::string maximum_grade;       // "Maximum Grade"
+  std::string last_modified_grade; // "Last modified (grade)"
+  std::string feedback_comments;   // "Feedback comments"
 };
 
 // Every language kmgrade reads worksheets in.

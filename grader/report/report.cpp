@@ -135,7 +135,8 @@ std::string to_text(const Report& r, bool color)
         passed += c.verdict.status == evaluate::Status::pass;
       }
     }
-    out += fmt::format("{:<5} {:<46} {:>5} / {:<5}", ex.id, ex.title, format_points(ex.score), format_points(ex.max_score));
+    out +=
+      fmt::format("{:<5} {:<46} {:>5} / {:<5}", ex.id, ex.title, format_points(ex.score), format_points(ex.max_score));
     out += automatic ? fmt::format("  {}/{} checks passed\n", passed, automatic) : "  graded by a person\n";
     for (const auto& c : ex.checks) {
       const auto status = c.verdict.status;
@@ -151,8 +152,8 @@ std::string to_text(const Report& r, bool color)
     }
   }
   out += fmt::format("\nautomatic score {} / {}   ({} more points are graded by a person; lab total {})\n",
-                     format_points(r.score.score), format_points(r.score.auto_max), format_points(r.score.manual_pending),
-                     format_points(r.score.max_score));
+                     format_points(r.score.score), format_points(r.score.auto_max),
+                     format_points(r.score.manual_pending), format_points(r.score.max_score));
   if (!r.measurements.empty()) {
     out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", r.measurements.front().param, "reported",
                        "traced", "reference");
@@ -160,7 +161,8 @@ std::string to_text(const Report& r, bool color)
       out += fmt::format("{:<12} {:>7} {:>12} {:>12} {:>12}\n", m.module, m.value, format_ns(m.reported_ns),
                          format_ns(m.traced_ns), format_ns(m.reference_ns));
     }
-    out += "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first allocation and the last free; ";
+    out +=
+      "(times measured in the sandbox with tracing on; 'traced' is the span the kernel saw between the first allocation and the last free; ";
     out += r.reference_times.this_grade
              ? std::string("'reference' measured in this grade)\n")
              : fmt::format("'reference' measured {} on {}, {})\n", r.reference_times.measured_at,

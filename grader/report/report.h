@@ -16,8 +16,8 @@ inline constexpr const char* k_schema = "kmgrade.report/1";
 // Where the reference times of a report's measurements were taken.
 struct ReferenceTimesSource
 {
-  bool this_grade = false;  // in this grade's own sandbox run; otherwise reused from an earlier grade
-  std::string measured_at;  // UTC, ISO 8601
+  bool this_grade = false; // in this grade's own sandbox run; otherwise reused from an earlier grade
+  std::string measured_at; // UTC, ISO 8601
   std::string machine;
   std::string accel;
   unsigned runs = 1; // loads at each timing value whose median the reference times are
@@ -29,7 +29,7 @@ struct Report
   std::string grader_version;
   std::string rubric_id;
   std::string rubric_sha256;
-  std::string lab_sha256; // of the lab's file and its reference solution
+  std::string lab_sha256;       // of the lab's file and its reference solution
   std::string build_sha256;     // the grader's executables (pipeline::GraderIdentity)
   std::string reference_sha256; // the reference sources
   std::string kernel_sha256;    // the sandbox kernel's image and headers
@@ -41,8 +41,8 @@ struct Report
   int cpus = 0;
   long page_size = 0;
   std::string clocksource;
-  int boots = 0;          // sandbox VM boots this grade took
-  std::size_t loads = 0;  // module loads the sandbox ran
+  int boots = 0;         // sandbox VM boots this grade took
+  std::size_t loads = 0; // module loads the sandbox ran
   score::Score score;
   std::vector<evaluate::Measurement> measurements;
   unsigned timing_runs = 1; // loads asked for at each timing value; the measurements are their medians

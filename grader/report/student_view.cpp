@@ -45,8 +45,8 @@ bool all_checks_pass(const Report& report, const std::vector<StudentModule>& mod
 std::string student_view(const Report& report, const std::vector<StudentModule>& modules,
                          const StudentViewOptions& options)
 {
-  std::string out = fmt::format("kmgrade check: {} (Linux {}, {})\n\n", report.submission_path, report.kernel,
-                                report.accel);
+  std::string out =
+    fmt::format("kmgrade check: {} (Linux {}, {})\n\n", report.submission_path, report.kernel, report.accel);
   std::size_t to_fix = 0;
   for (const auto& m : modules) {
     if (!m.checked) {
@@ -89,8 +89,8 @@ std::string student_view(const Report& report, const std::vector<StudentModule>&
   if (to_fix == 0) {
     out += "\nEvery check kmgrade can run on what is written passes.\n";
   } else {
-    out += fmt::format("\n{} to fix{}; then run kmgrade check again.\n", to_fix == 1 ? "1 check" :
-                                                                          std::to_string(to_fix) + " checks",
+    out += fmt::format("\n{} to fix{}; then run kmgrade check again.\n",
+                       to_fix == 1 ? "1 check" : std::to_string(to_fix) + " checks",
                        options.verbose ? "" : " (--verbose shows the kernel's evidence for each)");
   }
   return out;

@@ -11,8 +11,8 @@ namespace kmgrade::report {
 // One module of the lab as a student checks it.
 struct StudentModule
 {
-  std::string id;   // "hello"
-  std::string file; // "hello.c"
+  std::string id;      // "hello"
+  std::string file;    // "hello.c"
   bool checked = true; // false: left out with --module
 };
 

@@ -108,12 +108,11 @@ void write_timing_chart(const Report& report, const std::vector<unsigned>& value
                                          "background \"white\"\n"
                                        : "set terminal pngcairo size 900,540 noenhanced font \"sans,11\"\n";
   script += "set output " + quoted(output) + "\n";
-  script += "set title " + quoted(labels.title) + " . \"\\n\" . " +
-            quoted("Linux " + report.kernel +
-                   (report.accel == "host" ? ", this machine's own kernel" : " in the sandbox (" + report.accel + ")") +
-                   runs) +
-            " . \"\\n\" . " +
-            quoted("on " + report.reference_times.machine) + "\n";
+  script +=
+    "set title " + quoted(labels.title) + " . \"\\n\" . " +
+    quoted("Linux " + report.kernel +
+           (report.accel == "host" ? ", this machine's own kernel" : " in the sandbox (" + report.accel + ")") + runs) +
+    " . \"\\n\" . " + quoted("on " + report.reference_times.machine) + "\n";
   script += "set xlabel " + quoted(labels.x_axis) + "\n";
   script += "set ylabel \"time (µs), log scale\"\n";
   script += "set logscale y\n";

@@ -59,11 +59,11 @@ std::string markdown(const Report& report, const std::vector<unsigned>& values)
     }
     return out + "\n";
   };
-  std::string out = fmt::format(
-    "Time of the allocation and deallocation in µs{} (measured {}, with tracing on)\n\n",
-    report.timing_runs > 1 ? fmt::format(", median of {} runs", report.timing_runs) : "",
-    report.accel == "host" ? fmt::format("on this machine's own kernel: Linux {}", report.kernel)
-                           : fmt::format("in the sandbox: Linux {}, {}", report.kernel, report.accel));
+  std::string out =
+    fmt::format("Time of the allocation and deallocation in µs{} (measured {}, with tracing on)\n\n",
+                report.timing_runs > 1 ? fmt::format(", median of {} runs", report.timing_runs) : "",
+                report.accel == "host" ? fmt::format("on this machine's own kernel: Linux {}", report.kernel)
+                                       : fmt::format("in the sandbox: Linux {}, {}", report.kernel, report.accel));
   out += line(rows.front());
   std::vector<std::string> rule;
   for (std::size_t w : widths) {

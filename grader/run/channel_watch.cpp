@@ -16,10 +16,9 @@ namespace fs = std::filesystem;
 ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
                            std::chrono::seconds boot_limit, std::function<void(const std::string&)> progress,
                            std::function<void(std::size_t)> on_result)
-  : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-    m_boot_limit(boot_limit), m_progress(std::move(progress)), m_on_result(std::move(on_result))
-{
-}
+    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
+      m_boot_limit(boot_limit), m_progress(std::move(progress)), m_on_result(std::move(on_result))
+{}
 
 bool ChannelWatch::keep_going()
 {

@@ -57,7 +57,8 @@ bool raspberry_pi(const fs::path& root)
 bool secure_boot_on(const fs::path& root)
 {
   // An EFI variable's file: four bytes of attributes, then its value.
-  const std::string var = util::read_file(root / "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a9cb1d1b37");
+  const std::string var =
+    util::read_file(root / "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a9cb1d1b37");
   return var.size() >= 5 && var[4] == 1;
 }
 
@@ -79,25 +80,27 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
   std::vector<MissingPiece> missing;
   const fs::path& root = host.root;
   if (!host.root_user) {
-    missing.push_back({"not root: loading modules and reading tracefs need root",
-                       "run it as root: sudo kmgrade check --host"});
+    missing.push_back(
+      {"not root: loading modules and reading tracefs need root", "run it as root: sudo kmgrade check --host"});
   }
   if (!fs::exists(root / "lib/modules" / host.kernel_release / "build/Makefile")) {
-    missing.push_back({"no headers for the running kernel " + host.kernel_release + " in /lib/modules/" +
-                         host.kernel_release + "/build",
-                       raspberry_pi(root)
-                         ? "sudo apt install raspberrypi-kernel-headers (on Raspberry Pi OS 12 and later: sudo apt install linux-headers-rpi-v8, or linux-headers-rpi-2712 on a Pi 5), then reboot if the kernel was upgraded with them"
-                         : "sudo apt install linux-headers-" + host.kernel_release +
-                             " (if there is no such package, the kernel is older than the archive: sudo apt full-upgrade, reboot, and try again)"});
+    missing.push_back(
+      {"no headers for the running kernel " + host.kernel_release + " in /lib/modules/" + host.kernel_release +
+         "/build",
+       raspberry_pi(root)
+         ? "sudo apt install raspberrypi-kernel-headers (on Raspberry Pi OS 12 and later: sudo apt install linux-headers-rpi-v8, or linux-headers-rpi-2712 on a Pi 5), then reboot if the kernel was upgraded with them"
+         : "sudo apt install linux-headers-" + host.kernel_release +
+             " (if there is no such package, the kernel is older than the archive: sudo apt full-upgrade, reboot, and try again)"});
   }
   const fs::path tracing = root / "sys/kernel/tracing";
   // /sys/kernel/tracing is root's alone: without root its absence proves nothing.
   if (host.root_user) {
     if (!fs::exists(tracing / "events")) {
-      missing.push_back({"tracefs is not mounted at /sys/kernel/tracing",
-                         fs::is_directory(tracing) || fs::exists(root / "sys/kernel/debug/tracing/events")
-                           ? "sudo mount -t tracefs nodev /sys/kernel/tracing"
-                           : "this kernel was built without tracing (CONFIG_FTRACE): boot your distribution's own kernel"});
+      missing.push_back(
+        {"tracefs is not mounted at /sys/kernel/tracing",
+         fs::is_directory(tracing) || fs::exists(root / "sys/kernel/debug/tracing/events")
+           ? "sudo mount -t tracefs nodev /sys/kernel/tracing"
+           : "this kernel was built without tracing (CONFIG_FTRACE): boot your distribution's own kernel"});
     } else {
       std::string absent;
       for (const auto& ev : events) {
@@ -127,8 +130,9 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
   }
   const std::string lockdown = selected(kernel_text(root / "sys/kernel/security/lockdown"));
   const std::string secure_boot_fix =
-    secure_boot_on(root) ? "Secure Boot is on: turn it off in the firmware settings (or sudo mokutil --disable-validation), then reboot"
-                         : "boot without lockdown= on the kernel command line";
+    secure_boot_on(root)
+      ? "Secure Boot is on: turn it off in the firmware settings (or sudo mokutil --disable-validation), then reboot"
+      : "boot without lockdown= on the kernel command line";
   if (!lockdown.empty() && lockdown != "none") {
     missing.push_back({"the kernel is locked down (" + lockdown + "): it loads only signed modules" +
                          (lockdown == "confidentiality" ? " and hides tracing" : ""),
@@ -139,8 +143,8 @@ std::vector<MissingPiece> missing_for_host(const HostFacts& host, const std::vec
   }
   const std::string online = kernel_text(root / "sys/devices/system/cpu/online");
   if (!online.empty() && cpus_in_list(online) < static_cast<int>(cpus_needed)) {
-    missing.push_back({"only one CPU is online, and the pinning check needs two",
-                       "give the machine (or the VM) at least two CPUs"});
+    missing.push_back(
+      {"only one CPU is online, and the pinning check needs two", "give the machine (or the VM) at least two CPUs"});
   }
   return missing;
 }

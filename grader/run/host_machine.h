@@ -47,8 +47,8 @@ SandboxKernel running_kernel(const HostFacts& host);
 
 struct HostRunOptions
 {
-  std::filesystem::path agent;    // the kmgrade-agent binary, run as an ordinary program
-  std::filesystem::path work_dir; // its plan and channel files
+  std::filesystem::path agent;     // the kmgrade-agent binary, run as an ordinary program
+  std::filesystem::path work_dir;  // its plan and channel files
   std::chrono::seconds timeout{0}; // 0: k_load_seconds per load, plus one load's worst case
 };
 

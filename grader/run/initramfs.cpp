@@ -77,7 +77,8 @@ void write_archive(int fd, const std::filesystem::path& out, const std::vector<G
 class OutputFile
 {
 public:
-  OutputFile(const std::filesystem::path& path, int flags) : m_fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, 0644))
+  OutputFile(const std::filesystem::path& path, int flags)
+      : m_fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, 0644))
   {
     if (m_fd < 0) {
       throw Error("cannot write the sandbox image " + path.string() + ": " + std::strerror(errno));
@@ -91,7 +92,6 @@ public:
 private:
   int m_fd;
 };
-
 
 } // namespace
 
@@ -128,12 +128,13 @@ std::filesystem::path agent_image(const std::filesystem::path& agent, const std:
   std::filesystem::create_directories(dir);
   // Made under names of this process's own and renamed into place, so grades running side by
   // side never read half an image.
-  const std::string own = "." + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  const std::string own =
+    "." + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   const std::filesystem::path stripped = dir / (own + ".init");
   auto strip = util::run_process({"objcopy", "--strip-debug", agent.string(), stripped.string()});
   if (strip.exit_code != 0) {
-    throw Error("cannot strip " + agent.string() + " for the sandbox image (objcopy is in Debian's binutils): " +
-                strip.output);
+    throw Error("cannot strip " + agent.string() +
+                " for the sandbox image (objcopy is in Debian's binutils): " + strip.output);
   }
   std::vector<GuestFile> files = {{"/init", stripped, "", 0755}};
   for (const auto& lib : libs) {

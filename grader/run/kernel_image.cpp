@@ -15,7 +15,7 @@ namespace kmgrade::run {
 
 namespace {
 
-template<typename T>
+template <typename T>
 std::optional<T> read_at(std::string_view bytes, std::uint64_t offset)
 {
   if (offset > bytes.size() || bytes.size() - offset < sizeof(T)) {
@@ -36,7 +36,8 @@ std::optional<std::string> unpack(std::string_view image, std::size_t from)
   archive_read_support_format_raw(a.get());
   archive_entry* entry = nullptr;
   if (archive_read_open_memory(a.get(), image.data() + from, image.size() - from) != ARCHIVE_OK ||
-      archive_read_next_header(a.get(), &entry) != ARCHIVE_OK || archive_filter_code(a.get(), 0) == ARCHIVE_FILTER_NONE) {
+      archive_read_next_header(a.get(), &entry) != ARCHIVE_OK ||
+      archive_filter_code(a.get(), 0) == ARCHIVE_FILTER_NONE) {
     return std::nullopt;
   }
   std::string out;
@@ -51,7 +52,6 @@ std::optional<std::string> unpack(std::string_view image, std::size_t from)
     out.append(buf.data(), static_cast<std::size_t>(n));
   }
 }
-
 
 } // namespace
 
@@ -87,7 +87,11 @@ bool has_pvh_entry(std::string_view elf)
 
 std::optional<std::string> pvh_kernel_in(std::string_view image)
 {
-  static constexpr std::string_view k_magics[] = {{"\xFD" "7zXZ\0", 6}, {"\x1F\x8B\x08", 3}, {"\x28\xB5\x2F\xFD", 4}};
+  static constexpr std::string_view k_magics[] = {{"\xFD"
+                                                   "7zXZ\0",
+                                                   6},
+                                                  {"\x1F\x8B\x08", 3},
+                                                  {"\x28\xB5\x2F\xFD", 4}};
   for (const auto magic : k_magics) {
     const auto at = image.find(magic);
     if (at == std::string_view::npos) {

@@ -43,8 +43,8 @@ std::string console_summary(const std::string& console)
 
 } // namespace
 
-std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
-                                                                              std::vector<observe::ModuleRun> runs)
+std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>>
+claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::ModuleRun> runs)
 {
   std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> out;
   for (auto& run : runs) {
@@ -67,8 +67,8 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
   std::map<std::string, std::string> given_up;
   auto give_up = [&](const observe::LoadRequest& load, const std::string& what) {
     const std::string with = load.params.empty() ? "with no parameter" : "with " + load.params;
-    given_up.emplace(load.module_name, "not run: the load " + with + " " + what + ", so " + load.module_name +
-                                         " was not loaded again");
+    given_up.emplace(load.module_name,
+                     "not run: the load " + with + " " + what + ", so " + load.module_name + " was not loaded again");
   };
   std::deque<observe::LoadRequest> pending(plan.loads.begin(), plan.loads.end());
   int retries_left = k_boot_retries;
@@ -168,10 +168,10 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     const observe::LoadRequest culprit = pending.front();
     pending.pop_front();
     std::string why = !o.stall.empty() ? "the sandbox VM was stopped during this load: " + o.stall
-                      : o.timed_out      ? "the sandbox VM hung during this load and was stopped after " +
-                                        std::to_string(k_wall_time_factor * boot_timeout(options, part).count()) +
-                                        " s of wall time"
-                                         : "the sandbox VM died during this load";
+                      : o.timed_out
+                        ? "the sandbox VM hung during this load and was stopped after " +
+                            std::to_string(k_wall_time_factor * boot_timeout(options, part).count()) + " s of wall time"
+                        : "the sandbox VM died during this load";
     const std::string said = console_summary(o.console);
     if (!said.empty()) {
       why += "; the kernel said: " + said;

@@ -36,7 +36,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
 // One boot's runs paired with the pending loads they answer, by load id, in the order the
 // runs came; each answered load leaves `pending`. A run that answers no pending load (an id
 // the plan does not have, or one answered already) is dropped. Cannot fail.
-std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>> claim_results(std::deque<observe::LoadRequest>& pending,
-                                                                              std::vector<observe::ModuleRun> runs);
+std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>>
+claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::ModuleRun> runs);
 
 } // namespace kmgrade::run

@@ -24,8 +24,10 @@ bool version_less(const std::string& a, const std::string& b)
     if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
       std::size_t ie = i;
       std::size_t je = j;
-      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
-      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie])))
+        ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je])))
+        ++je;
       // Compared as digit strings, without leading zeros: any length, nothing to overflow.
       auto na = std::string_view(a).substr(i, ie - i);
       auto nb = std::string_view(b).substr(j, je - j);
@@ -57,8 +59,9 @@ SandboxKernel find_sandbox_kernel()
   utsname uts{};
   ::uname(&uts);
   if (std::string(uts.machine) != "x86_64") {
-    throw Error(std::string("the sandbox VM boots Debian's x86-64 kernel, and this machine is ") + uts.machine +
-                ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an x86-64 machine");
+    throw Error(
+      std::string("the sandbox VM boots Debian's x86-64 kernel, and this machine is ") + uts.machine +
+      ": check your modules on this machine's own kernel with kmgrade check --host, or grade on an x86-64 machine");
   }
   std::vector<std::string> versions;
   std::error_code ec;
@@ -73,7 +76,8 @@ SandboxKernel find_sandbox_kernel()
     }
   }
   if (versions.empty()) {
-    throw Error("no sandbox kernel: need /boot/vmlinuz-V with headers in /lib/modules/V/build (install linux-image-amd64 and linux-headers-amd64, or run scripts/setup)");
+    throw Error(
+      "no sandbox kernel: need /boot/vmlinuz-V with headers in /lib/modules/V/build (install linux-image-amd64 and linux-headers-amd64, or run scripts/setup)");
   }
   std::sort(versions.begin(), versions.end(), version_less);
   const std::string& v = versions.back();

@@ -49,18 +49,30 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
 
   std::vector<std::string> argv = {
     "qemu-system-x86_64",
-    "-M", "pc",
-    "-accel", accel == Accel::kvm ? "kvm" : "tcg",
-    "-smp", std::to_string(options.cpus),
-    "-m", std::to_string(options.memory_mb),
-    "-display", "none", "-nodefaults", "-no-reboot",
-    "-kernel", boot_image(options.kernel.image, options.cache_dir.empty() ? options.work_dir : options.cache_dir).string(),
-    "-initrd", image.string(),
+    "-M",
+    "pc",
+    "-accel",
+    accel == Accel::kvm ? "kvm" : "tcg",
+    "-smp",
+    std::to_string(options.cpus),
+    "-m",
+    std::to_string(options.memory_mb),
+    "-display",
+    "none",
+    "-nodefaults",
+    "-no-reboot",
+    "-kernel",
+    boot_image(options.kernel.image, options.cache_dir.empty() ? options.work_dir : options.cache_dir).string(),
+    "-initrd",
+    image.string(),
     // rcu_expedited: every load waits for RCU grace periods (rmmod, the tracer's start), which
     // take tens of milliseconds under emulation otherwise.
-    "-append", options.slub_debug ? std::string(k_kernel_command_line) + " " + k_slub_debug : k_kernel_command_line,
-    "-serial", "file:" + console.string(),
-    "-serial", "file:" + channel.string(),
+    "-append",
+    options.slub_debug ? std::string(k_kernel_command_line) + " " + k_slub_debug : k_kernel_command_line,
+    "-serial",
+    "file:" + console.string(),
+    "-serial",
+    "file:" + channel.string(),
   };
   if (accel == Accel::kvm) {
     argv.insert(argv.begin() + 5, {"-cpu", "host,-arch-capabilities"});
@@ -75,9 +87,7 @@ VmOutcome boot(const VmOptions& options, Accel accel, observe::Plan plan, const 
   // the guest gets less than a fifth of the wall time is stopped all the same.
   popts.timeout = k_wall_time_factor * limit;
   popts.started = [&watch](int pid) { watch.watch(pid); };
-  popts.keep_going = [&watch, &options] {
-    return watch.keep_going() && (!options.keep_going || options.keep_going());
-  };
+  popts.keep_going = [&watch, &options] { return watch.keep_going() && (!options.keep_going || options.keep_going()); };
   auto result = util::run_process(argv, popts);
   watch.finish();
   VmOutcome out;
@@ -114,18 +124,24 @@ std::chrono::seconds boot_timeout(const VmOptions& options, const observe::Plan&
 
 Accel parse_accel(const std::string& text)
 {
-  if (text == "auto") return Accel::automatic;
-  if (text == "kvm") return Accel::kvm;
-  if (text == "tcg") return Accel::tcg;
+  if (text == "auto")
+    return Accel::automatic;
+  if (text == "kvm")
+    return Accel::kvm;
+  if (text == "tcg")
+    return Accel::tcg;
   throw Error("unknown accelerator '" + text + "': use auto, kvm or tcg");
 }
 
 const char* to_string(Accel accel)
 {
   switch (accel) {
-  case Accel::automatic: return "auto";
-  case Accel::kvm: return "kvm";
-  case Accel::tcg: return "tcg";
+    case Accel::automatic:
+      return "auto";
+    case Accel::kvm:
+      return "kvm";
+    case Accel::tcg:
+      return "tcg";
   }
   return "auto";
 }
@@ -173,8 +189,8 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
   if (outcome.report.kernel.empty() && !outcome.completed) {
     std::string why = !outcome.stall.empty() ? outcome.stall
                       : outcome.timed_out    ? "it did not finish within " +
-                                                 std::to_string(k_wall_time_factor * limit.count()) + " s of wall time"
-                                             : "the guest agent never answered";
+                                              std::to_string(k_wall_time_factor * limit.count()) + " s of wall time"
+                                          : "the guest agent never answered";
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
   }

@@ -58,10 +58,11 @@ struct VmOptions
   int cpus = 2;
   int memory_mb = 1024;
   bool slub_debug = false; // boot with k_slub_debug (a lab file's sandbox.slub_debug)
-  std::chrono::seconds timeout{0}; // per boot; 0: k_agent_start_seconds plus k_load_seconds per load, plus one load's worst case
-  std::filesystem::path agent;       // the kmgrade-agent binary, becomes /init
-  std::filesystem::path work_dir;    // scratch: image, console and channel files
-  std::filesystem::path cache_dir;   // where the KVM probe verdict is remembered
+  std::chrono::seconds timeout{
+    0}; // per boot; 0: k_agent_start_seconds plus k_load_seconds per load, plus one load's worst case
+  std::filesystem::path agent;     // the kmgrade-agent binary, becomes /init
+  std::filesystem::path work_dir;  // scratch: image, console and channel files
+  std::filesystem::path cache_dir; // where the KVM probe verdict is remembered
   // Told when the VM starts, when its agent answers and when it has run every load, with
   // the seconds since the VM started.
   std::function<void(const std::string&)> progress;
@@ -75,11 +76,11 @@ struct VmOptions
 struct VmOutcome
 {
   observe::GuestReport report;
-  std::string accel;          // "kvm" or "tcg", as used
-  bool completed = false;     // the agent said "done" (every load has a result)
-  bool timed_out = false;     // the whole boot ran past its limit
-  std::string stall;          // why the VM was stopped early ("nothing came from its agent for 20 s"), or ""
-  std::string console;        // the kernel console, capped, for evidence when the VM died
+  std::string accel;      // "kvm" or "tcg", as used
+  bool completed = false; // the agent said "done" (every load has a result)
+  bool timed_out = false; // the whole boot ran past its limit
+  std::string stall;      // why the VM was stopped early ("nothing came from its agent for 20 s"), or ""
+  std::string console;    // the kernel console, capped, for evidence when the VM died
 };
 
 // Boots the sandbox kernel with the agent as /init, `files` (modules) in its root, and runs

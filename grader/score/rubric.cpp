@@ -138,10 +138,12 @@ void validate_check(const Rubric& r, const std::string& id, const std::string& m
   static const evaluate::CheckTable k_none;
   const auto* own = r.lab_checks.empty() ? &k_none : labs::lab_checks(r.lab_checks);
   if (!evaluate::find_check(*own, module, check)) {
-    throw Error(invalid + "is not a check kmgrade has for module " + module + " (README, \"Writing a lab\", lists the checks)");
+    throw Error(invalid + "is not a check kmgrade has for module " + module +
+                " (README, \"Writing a lab\", lists the checks)");
   }
   const bool numeric = !r.params.empty() && observe::parse_number<unsigned long long>(r.params.front().default_value);
-  if ((check == "param" && r.params.empty()) || ((check == "default" || evaluate::parameter_check_value(check)) && !numeric)) {
+  if ((check == "param" && r.params.empty()) ||
+      ((check == "default" || evaluate::parameter_check_value(check)) && !numeric)) {
     throw Error(invalid + "needs the lab's first parameter (params), with a numeric default");
   }
   if (const auto value = evaluate::parameter_check_value(check)) {
@@ -168,7 +170,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.max_score = j.at("max_score").get<double>();
     const auto reference = j.at("reference").get<std::string>();
     if (reference.empty()) {
-      throw Error("invalid rubric " + origin + ": reference must name the folder of the reference solution, relative to the rubric");
+      throw Error("invalid rubric " + origin +
+                  ": reference must name the folder of the reference solution, relative to the rubric");
     }
     r.reference_dir = (std::filesystem::path(origin).parent_path() / reference).lexically_normal();
     const std::string invalid = "invalid rubric " + origin + ": ";
@@ -177,11 +180,14 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       ParamSpec spec;
       spec.name = p.at("name").get<std::string>();
       spec.type = p.at("type").get<std::string>();
-      if (spec.name.empty() || spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
-        throw Error(invalid + "params: \"" + spec.name + "\" is not a module parameter name (lower-case letters, digits and _)");
+      if (spec.name.empty() ||
+          spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+        throw Error(invalid + "params: \"" + spec.name +
+                    "\" is not a module parameter name (lower-case letters, digits and _)");
       }
       if (!k_param_types.count(spec.type)) {
-        throw Error(invalid + "params." + spec.name + ".type is " + spec.type + "; it must be one of uint, int, ulong, long, ushort, short, bool, charp");
+        throw Error(invalid + "params." + spec.name + ".type is " + spec.type +
+                    "; it must be one of uint, int, ulong, long, ushort, short, bool, charp");
       }
       if (r.param(spec.name)) {
         throw Error(invalid + "params: " + spec.name + " is declared twice");
@@ -207,13 +213,15 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         const ParamSpec* param = r.param(p.at("param").get<std::string>());
         const auto value = param ? observe::parse_number<unsigned long long>(param->default_value) : std::nullopt;
         if (!value) {
-          throw Error(invalid + "printed: \"" + what + "\" names param " + p.at("param").dump() + ", which is not a numeric parameter the lab declares in params");
+          throw Error(invalid + "printed: \"" + what + "\" names param " + p.at("param").dump() +
+                      ", which is not a numeric parameter the lab declares in params");
         }
         r.printed.emplace_back(what, *value);
       } else {
         const auto fact = r.facts.find(p.at("fact").get<std::string>());
         if (fact == r.facts.end() || fact->second < 0) {
-          throw Error(invalid + "printed: \"" + what + "\" names fact " + p.at("fact").dump() + ", which is not a non-negative number in facts");
+          throw Error(invalid + "printed: \"" + what + "\" names fact " + p.at("fact").dump() +
+                      ", which is not a non-negative number in facts");
         }
         r.printed.emplace_back(what, static_cast<unsigned long long>(fact->second));
       }
@@ -227,7 +235,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       for (const auto& name : labs::lab_check_names()) {
         known += (known.empty() ? "" : ", ") + name;
       }
-      throw Error(invalid + "lab_checks is " + r.lab_checks + ", and kmgrade has checks of their own for these labs only: " + known);
+      throw Error(invalid + "lab_checks is " + r.lab_checks +
+                  ", and kmgrade has checks of their own for these labs only: " + known);
     }
     r.points_on_shimmed_build = j.value("points_on_shimmed_build", r.points_on_shimmed_build);
     const auto t = j.value("timing", nlohmann::json::object());
@@ -238,7 +247,9 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     r.timing.chart_x_axis = t.value("chart_x_axis", r.timing.param);
     const ParamSpec* timed = r.param(r.timing.param);
     if (!r.timing.values.empty() && (!timed || (timed->type != "uint" && timed->type != "ulong"))) {
-      throw Error(invalid + "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
+      throw Error(
+        invalid +
+        "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
     }
     r.timing.max_ratio = t.value("max_ratio", r.timing.max_ratio);
     r.timing.slack_ns = t.value("slack_ns", r.timing.slack_ns);
@@ -263,7 +274,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       spec.module_name = m.at("module_name").get<std::string>();
       for (const auto& load : m.at("loads")) {
         if (!load.is_object()) {
-          throw Error(invalid + "modules." + spec.id + ".loads: each load is an object of parameter values ({} for none)");
+          throw Error(invalid + "modules." + spec.id +
+                      ".loads: each load is an object of parameter values ({} for none)");
         }
         LoadParams params;
         for (const auto& p : r.params) {
@@ -277,7 +289,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         }
         for (const auto& [name, value] : load.items()) {
           if (!r.param(name)) {
-            throw Error(invalid + "modules." + spec.id + ".loads: " + name + " is not a parameter the lab declares in params");
+            throw Error(invalid + "modules." + spec.id + ".loads: " + name +
+                        " is not a parameter the lab declares in params");
           }
         }
         spec.loads.push_back(std::move(params));
@@ -305,7 +318,8 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
 
   for (unsigned value : r.timing.report_values) {
     if (std::find(r.timing.values.begin(), r.timing.values.end(), value) == r.timing.values.end()) {
-      throw Error("invalid rubric " + origin + ": timing.report_values holds " + std::to_string(value) + ", which is not in timing.values (only those are timed)");
+      throw Error("invalid rubric " + origin + ": timing.report_values holds " + std::to_string(value) +
+                  ", which is not in timing.values (only those are timed)");
     }
   }
   for (const auto& id : r.identify_order) {

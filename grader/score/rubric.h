@@ -24,26 +24,26 @@ using LoadParams = std::vector<std::pair<std::string, std::string>>;
 
 struct TimingRule
 {
-  std::string param;              // the parameter the timing table varies; empty: the lab times nothing
-  std::vector<unsigned> values;   // the loads the timing table and check cover
+  std::string param;                   // the parameter the timing table varies; empty: the lab times nothing
+  std::vector<unsigned> values;        // the loads the timing table and check cover
   std::vector<unsigned> report_values; // of those, the ones the lab asks students to time in their report
-  double max_ratio = 20;          // reported may exceed traced by this factor ...
-  std::uint64_t slack_ns = 0;     // ... plus this much
-  std::uint64_t resolution_ns = 0; // reported may fall short of traced by this much (trace clock is in us)
-  std::uint64_t tick_ns = 4000000; // one jiffy on the sandbox kernel
-  std::string chart_title;         // "Time against <param>" by default
-  std::string chart_x_axis;        // the parameter's name by default
+  double max_ratio = 20;               // reported may exceed traced by this factor ...
+  std::uint64_t slack_ns = 0;          // ... plus this much
+  std::uint64_t resolution_ns = 0;     // reported may fall short of traced by this much (trace clock is in us)
+  std::uint64_t tick_ns = 4000000;     // one jiffy on the sandbox kernel
+  std::string chart_title;             // "Time against <param>" by default
+  std::string chart_x_axis;            // the parameter's name by default
 };
 
 // One module of the lab: the file a student hands in and how it is exercised.
 struct ModuleSpec
 {
-  std::string id;          // "hello"
-  std::string file;        // "hello.c"
-  std::string module_name; // "kmlab_hello": never the name of built-in kernel code
-  std::vector<LoadParams> loads; // each load of the checks; {}: with no parameter
-  std::vector<std::string> work_events;         // the events the timed work produces
-  std::vector<std::string> identify_by;         // calls that recognise a renamed file
+  std::string id;                       // "hello"
+  std::string file;                     // "hello.c"
+  std::string module_name;              // "kmlab_hello": never the name of built-in kernel code
+  std::vector<LoadParams> loads;        // each load of the checks; {}: with no parameter
+  std::vector<std::string> work_events; // the events the timed work produces
+  std::vector<std::string> identify_by; // calls that recognise a renamed file
 };
 
 struct RubricCheck
@@ -83,7 +83,7 @@ struct Rubric
   // compatibility header; boot with slub_debug, which catches double frees and corruption.
   bool compat_header = false;
   bool slub_debug = false;
-  std::string lab_checks; // the name of the checks of its own kmgrade has for this lab; may be empty
+  std::string lab_checks;               // the name of the checks of its own kmgrade has for this lab; may be empty
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;
   int similarity_threshold = 60; // percent at which two students' files are flagged as alike

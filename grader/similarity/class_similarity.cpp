@@ -21,11 +21,17 @@ std::string similarity_csv(const ClassSimilarity& result)
 
 nlohmann::json to_json(const ClassSimilarity& result)
 {
-  nlohmann::json j = {{"threshold", result.threshold}, {"min_run", result.min_run},
-                      {"pairs", nlohmann::json::array()}, {"clusters", nlohmann::json::array()}};
+  nlohmann::json j = {{"threshold", result.threshold},
+                      {"min_run", result.min_run},
+                      {"pairs", nlohmann::json::array()},
+                      {"clusters", nlohmann::json::array()}};
   for (const auto& p : result.pairs) {
-    j["pairs"].push_back({{"module", p.module}, {"student_a", p.student_a}, {"student_b", p.student_b},
-                          {"percent", p.percent}, {"flagged", p.flagged}, {"view", p.view}});
+    j["pairs"].push_back({{"module", p.module},
+                          {"student_a", p.student_a},
+                          {"student_b", p.student_b},
+                          {"percent", p.percent},
+                          {"flagged", p.flagged},
+                          {"view", p.view}});
   }
   for (const auto& c : result.clusters) {
     j["clusters"].push_back({{"module", c.module}, {"students", c.students}, {"max_percent", c.max_percent}});

@@ -37,10 +37,10 @@ inline constexpr int k_sim_c_min_run = 24;
 // What comparing a class found.
 struct ClassSimilarity
 {
-  int threshold = 0;              // percent at which a pair is flagged
-  int min_run = k_sim_c_min_run;  // sim_c's minimum run, in tokens, the percents were measured with
-  std::vector<PairScore> pairs;   // every compared pair, by module then students
-  std::vector<Cluster> clusters;  // largest first
+  int threshold = 0;             // percent at which a pair is flagged
+  int min_run = k_sim_c_min_run; // sim_c's minimum run, in tokens, the percents were measured with
+  std::vector<PairScore> pairs;  // every compared pair, by module then students
+  std::vector<Cluster> clusters; // largest first
 };
 
 // similarity.csv: the header "module,student_a,student_b,percent,flagged", then one record per

@@ -74,11 +74,11 @@ std::set<std::string> base_lines(const std::vector<std::string>& base_texts)
 
 std::string normalise_source(std::string_view text, const std::set<std::string>& base)
 {
-  static const char* const k_boilerplate[] = {"MODULE_", "module_init", "module_exit", "module_param",
-                                              "EXPORT_SYMBOL", nullptr};
+  static const char* const k_boilerplate[] = {"MODULE_",      "module_init",   "module_exit",
+                                              "module_param", "EXPORT_SYMBOL", nullptr};
   std::string out;
-  bool in_statement = false;  // a boilerplate call that goes on to the next line
-  bool in_directive = false;  // a preprocessor line continued with a backslash
+  bool in_statement = false; // a boilerplate call that goes on to the next line
+  bool in_directive = false; // a preprocessor line continued with a backslash
   for (auto line : util::split_lines(text)) {
     const auto c = collapse(line);
     bool drop = false;

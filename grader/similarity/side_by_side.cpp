@@ -65,9 +65,11 @@ std::string side_by_side_html(const PairScore& pair, std::string_view text_a, st
   for (std::size_t k = 0; k < std::size(k_colours); ++k) {
     css += fmt::format("tr.m{}{{background:{}}}", k, k_colours[k]);
   }
-  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title + "</title><style>" + css +
-                    "</style></head><body>\n<h1>" + title + "</h1>\n<p>Lines of the same colour match (sim_c, identifiers and layout ignored). Similarity is a lead to follow, not a verdict.</p>\n"
-                    "<table class=\"view\"><thead><tr><th>";
+  std::string out =
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title + "</title><style>" + css +
+    "</style></head><body>\n<h1>" + title +
+    "</h1>\n<p>Lines of the same colour match (sim_c, identifiers and layout ignored). Similarity is a lead to follow, not a verdict.</p>\n"
+    "<table class=\"view\"><thead><tr><th>";
   escape_html(out, pair.student_a);
   out += "</th><th>";
   escape_html(out, pair.student_b);

@@ -44,7 +44,8 @@ std::string run_sim_c(const SimRunner& run_sim, const std::vector<std::string>& 
 void require_sim_c()
 {
   if (util::find_program("sim_c").empty()) {
-    throw Error("sim_c is not installed, which compares the students' files: install similarity-tester: sudo apt install similarity-tester, or pass --no-similarity");
+    throw Error(
+      "sim_c is not installed, which compares the students' files: install similarity-tester: sudo apt install similarity-tester, or pass --no-similarity");
   }
 }
 

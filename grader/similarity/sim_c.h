@@ -14,7 +14,8 @@ namespace kmgrade::similarity {
 
 // Runs sim_c with these arguments in `cwd` and returns what it printed; injectable so tests
 // can record or count the runs.
-using SimRunner = std::function<util::ProcessResult(const std::vector<std::string>& argv, const std::filesystem::path& cwd)>;
+using SimRunner =
+  std::function<util::ProcessResult(const std::vector<std::string>& argv, const std::filesystem::path& cwd)>;
 
 // Throws Error, with how to install it, when sim_c (Debian's similarity-tester) is not in PATH.
 void require_sim_c();
@@ -22,11 +23,11 @@ void require_sim_c();
 // One file a module compares: a student's or a corpus file.
 struct ModuleFile
 {
-  std::string name;                // student id or "corpus:<path>"
-  std::filesystem::path raw;       // the file as handed in
-  std::string normalised;          // what sim_c reads
-  std::string sha256;              // of `normalised`
-  std::string sim_name;            // its name in sim_c's work folder: f<N>.c
+  std::string name;          // student id or "corpus:<path>"
+  std::filesystem::path raw; // the file as handed in
+  std::string normalised;    // what sim_c reads
+  std::string sha256;        // of `normalised`
+  std::string sim_name;      // its name in sim_c's work folder: f<N>.c
 };
 
 // Pairs of a module's files, by their index in its list of ModuleFile.

@@ -164,8 +164,8 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
       auto& p = pairs[k];
       const auto& a = entries[by_name.at(p.student_a)];
       const auto& b = entries[by_name.at(p.student_b)];
-      p.view = fmt::format("similarity/{}/{}--{}.html", module, safe_file_name(p.student_a),
-                           safe_file_name(p.student_b));
+      p.view =
+        fmt::format("similarity/{}/{}--{}.html", module, safe_file_name(p.student_a), safe_file_name(p.student_b));
       const auto runs = cached_runs(cache, a.sha256, b.sha256);
       const auto html = side_by_side_html(p, util::read_file(a.raw), util::read_file(b.raw), runs);
       if (util::read_file(out_dir / p.view) != html) {

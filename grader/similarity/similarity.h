@@ -13,17 +13,17 @@ namespace kmgrade::similarity {
 // One student's files of the lab, as intake found them.
 struct StudentFiles
 {
-  std::string id;                                        // batch student id
+  std::string id;                                       // batch student id
   std::map<std::string, std::filesystem::path> modules; // module id ("hello") -> file
 };
 
 struct CompareOptions
 {
-  int threshold = 60;                             // percent at which a pair is flagged
-  int min_run = k_sim_c_min_run;                  // sim_c's minimum run (-r), in tokens
-  std::filesystem::path corpus;                   // optional: earlier solutions, every *.c under it
-  std::vector<std::filesystem::path> base_files;  // code every student was given
-  SimRunner run_sim;                              // empty: the real sim_c through util::run_process
+  int threshold = 60;                            // percent at which a pair is flagged
+  int min_run = k_sim_c_min_run;                 // sim_c's minimum run (-r), in tokens
+  std::filesystem::path corpus;                  // optional: earlier solutions, every *.c under it
+  std::vector<std::filesystem::path> base_files; // code every student was given
+  SimRunner run_sim;                             // empty: the real sim_c through util::run_process
 };
 
 // Compares each module of every student with the same module of every other student and

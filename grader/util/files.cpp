@@ -71,20 +71,25 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
 
 void require_free_space(const std::filesystem::path& dir, std::uint64_t bytes, const std::string& what)
 {
-  struct statvfs st{};
+  struct statvfs st
+  {
+  };
   if (::statvfs(dir.c_str(), &st) != 0) {
     throw Error("cannot use " + what + " " + dir.string() + ": " + std::strerror(errno));
   }
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
   if (free_bytes < bytes) {
     throw Error("the disk under " + what + " " + dir.string() + " is full: " + std::to_string(free_bytes >> 20) +
-                " MiB free, kmgrade needs " + std::to_string(bytes >> 20) + " MiB. Free some space or choose another folder");
+                " MiB free, kmgrade needs " + std::to_string(bytes >> 20) +
+                " MiB. Free some space or choose another folder");
   }
 }
 
 std::string file_stamp(const std::filesystem::path& path)
 {
-  struct stat st{};
+  struct stat st
+  {
+  };
   if (::stat(path.c_str(), &st) != 0) {
     throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }

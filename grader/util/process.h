@@ -19,9 +19,9 @@ struct ResourceLimits
 
 struct ProcessOptions
 {
-  std::filesystem::path cwd;               // empty: the caller's
-  std::chrono::milliseconds timeout{0};    // 0: none; on expiry the whole process group is killed
-  std::size_t max_output = 1 << 20;        // bytes of combined stdout+stderr kept: 3/4 head, 1/4 tail
+  std::filesystem::path cwd;            // empty: the caller's
+  std::chrono::milliseconds timeout{0}; // 0: none; on expiry the whole process group is killed
+  std::size_t max_output = 1 << 20;     // bytes of combined stdout+stderr kept: 3/4 head, 1/4 tail
   ResourceLimits limits;
   // Asked about twice a second while the program runs; false stops it (the whole group).
   std::function<bool()> keep_going;
@@ -31,10 +31,10 @@ struct ProcessOptions
 
 struct ProcessResult
 {
-  int exit_code = -1;     // -1 when killed by a signal or not started
+  int exit_code = -1; // -1 when killed by a signal or not started
   bool timed_out = false;
-  bool stopped = false;   // keep_going said to stop it
-  std::string output;     // stdout and stderr, interleaved as written; when capped, head and tail with a marker
+  bool stopped = false; // keep_going said to stop it
+  std::string output;   // stdout and stderr, interleaved as written; when capped, head and tail with a marker
   bool output_cut = false;
 };
 

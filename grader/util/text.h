@@ -39,7 +39,7 @@ inline std::size_t skip_space(std::string_view text, std::size_t i)
 
 // Calls visit(word, end) for every maximal run of word characters, in order; `end` is the
 // index just past the word.
-template<typename F>
+template <typename F>
 void for_each_word(std::string_view text, F&& visit)
 {
   std::size_t i = 0;

@@ -21,14 +21,14 @@ struct ThreadsLook
   bool running() const { return !running_pids.empty(); }
 
   std::set<int> running_pids; // those in state R
-  bool started = false;    // one was recorded by this look
-  std::set<int> zombies;   // recorded threads this look showed as exited but not yet reaped
+  bool started = false;       // one was recorded by this look
+  std::set<int> zombies;      // recorded threads this look showed as exited but not yet reaped
 };
 
 // Records in `threads` the kernel threads (children of kthreadd) started since
 // `pids_before`, with their name and allowed CPUs as /proc shows them now.
 ThreadsLook watch_kernel_threads(const KernelPaths& paths, const std::set<int>& pids_before,
-                          std::map<int, observe::TaskInfo>& threads);
+                                 std::map<int, observe::TaskInfo>& threads);
 
 // Adds to `threads` the kernel threads that kthreadd forked in `events` (under the name
 // task_rename gave them): those that started and exited between two looks at /proc.

@@ -23,9 +23,8 @@ using observe::TaskInfo;
 using observe::TraceEvent;
 
 LoadRunner::LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths)
-  : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_thread_life(paths), m_kmsg(kmsg)
-{
-}
+    : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_thread_life(paths), m_kmsg(kmsg)
+{}
 
 ModuleRun LoadRunner::run(const LoadRequest& req)
 {
@@ -79,10 +78,9 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     const RunnableProbes probes{[this, &range] { return m_kmsg.records_seen() + m_activity.count(range); },
                                 std::ref(cpu_given)};
     // Trouble ends the wait at once: a thread that spins for ever would use up the timeout.
-    const auto settling =
-      settle_threads(m_paths, pids_before, threads, [this] { return m_thread_life.events(); }, probes,
-                     std::chrono::milliseconds(req.settle_timeout_ms), [this] { return m_kmsg.trouble_seen(); },
-                     real_clock());
+    const auto settling = settle_threads(
+      m_paths, pids_before, threads, [this] { return m_thread_life.events(); }, probes,
+      std::chrono::milliseconds(req.settle_timeout_ms), [this] { return m_kmsg.trouble_seen(); }, real_clock());
     m_activity.disarm();
     run.settled = settling.settled;
     run.settle_ns = settling.ns;

@@ -49,8 +49,8 @@ int main(int argc, char** argv)
   if (as_init) {
     mount_filesystems();
   }
-  int out = as_init ? open_serial_channel(out_path.c_str())
-                    : ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int out =
+    as_init ? open_serial_channel(out_path.c_str()) : ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int status = 0;
   try {
     Plan plan = plan_from_json(nlohmann::json::parse(read_file(plan_path)));
@@ -67,13 +67,12 @@ int main(int argc, char** argv)
     utsname uts{};
     ::uname(&uts);
     Channel channel(out, plan.secret);
-    channel.send("hello",
-                 {{"kernel", uts.release},
-                  {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
-                  {"page_size", ::sysconf(_SC_PAGESIZE)},
-                  {"clocksource", std::string(kmgrade::util::trim(read_file(
-                                    "/sys/devices/system/clocksource/clocksource0/current_clocksource")))},
-                  {"uptime", std::string(kmgrade::util::trim(read_file("/proc/uptime")))}});
+    channel.send("hello", {{"kernel", uts.release},
+                           {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                           {"page_size", ::sysconf(_SC_PAGESIZE)},
+                           {"clocksource", std::string(kmgrade::util::trim(read_file(
+                                             "/sys/devices/system/clocksource/clocksource0/current_clocksource")))},
+                           {"uptime", std::string(kmgrade::util::trim(read_file("/proc/uptime")))}});
     channel.start_heartbeat(std::chrono::seconds(2));
     kmod_ctx* ctx = kmod_new(nullptr, nullptr);
     LoadRunner runner(ctx, plan, kmsg);

@@ -17,12 +17,14 @@ namespace {
 // A cache is a folder; a merged alias is a symbolic link to another cache's.
 bool is_cache(const std::filesystem::path& path)
 {
-  struct stat st{};
+  struct stat st
+  {
+  };
   return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 // Calls visit(name, folder) for each cache of /sys/kernel/slab; merged aliases are left out.
-template<typename Visit>
+template <typename Visit>
 void for_each_cache(const KernelPaths& paths, Visit&& visit)
 {
   const auto slab = paths.slab();

@@ -72,7 +72,8 @@ std::vector<std::string> Tracer::setup()
   write_kernel_file(m_tracing / "trace", "");
   for (const auto& ev : m_plan.events) {
     auto colon = ev.find(':');
-    const std::string path = m_tracing.string() + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
+    const std::string path =
+      m_tracing.string() + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
     if (!write_kernel_file(path, "1")) {
       problems.push_back("cannot enable the trace event " + ev);
     }
@@ -213,8 +214,8 @@ const std::vector<observe::TraceEvent>& ThreadLifeTracer::events()
 namespace {
 
 // The allocation and free events that name their caller.
-constexpr const char* k_call_site_events[] = {"kmalloc", "kmalloc_node", "kfree", "kmem_cache_alloc",
-                                              "kmem_cache_alloc_node", "kmem_cache_free"};
+constexpr const char* k_call_site_events[] = {"kmalloc",          "kmalloc_node",          "kfree",
+                                              "kmem_cache_alloc", "kmem_cache_alloc_node", "kmem_cache_free"};
 
 } // namespace
 
@@ -237,9 +238,8 @@ std::uint64_t ModuleActivityTracer::count(const observe::ModuleRange& range)
   if (!m_armed) {
     m_armed = true;
     // One write filters every event of the subsystem, with one grace period.
-    write_kernel_file(m_dir / "events/kmem/filter",
-                      "call_site >= " + std::to_string(range.base) + " && call_site < " +
-                        std::to_string(range.base + range.size));
+    write_kernel_file(m_dir / "events/kmem/filter", "call_site >= " + std::to_string(range.base) + " && call_site < " +
+                                                      std::to_string(range.base + range.size));
     for (const char* ev : k_call_site_events) {
       write_kernel_file(m_dir / "events/kmem" / ev / "enable", "1");
     }

@@ -114,8 +114,7 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
     bool busy_but_done = false;
     // Only a thread that gives its CPU is asked about: counting the module's calls waits
     // for an RCU grace period, which a CPU that is never given holds up.
-    if (look.running() && nanoseconds(now - start) >= k_busy_least &&
-        cpus_given(paths, look.running_pids, probes)) {
+    if (look.running() && nanoseconds(now - start) >= k_busy_least && cpus_given(paths, look.running_pids, probes)) {
       const std::uint64_t activity = probes.activity();
       const std::uint64_t cpu_ns = threads_cpu_ns(paths, threads);
       // A thread that exited takes its CPU time out of the sum: the stretch starts again.

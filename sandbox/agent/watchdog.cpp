@@ -14,8 +14,7 @@ namespace kmgrade::agent {
 std::uint64_t now_ns()
 {
   return static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count());
+    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
 CallOutcome call_with_watchdog(const char* thread_name, std::function<int()> call, std::chrono::milliseconds limit)

@@ -116,8 +116,7 @@ std::string dom_of(const fs::path& file, const fs::path& profile)
   options.max_output = 16 << 20;
   auto r = kmgrade::util::run_process({"sh", "-c", "exec \"$@\" 2>/dev/null", "sh", g_chromium, "--headless=new",
                                        "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                       "--user-data-dir=" + profile.string(), "--dump-dom",
-                                       "file://" + file.string()},
+                                       "--user-data-dir=" + profile.string(), "--dump-dom", "file://" + file.string()},
                                       options);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return r.output;
@@ -303,9 +302,9 @@ TEST(EndToEndBatch, AWorksheetOfAnotherClassIsRefusedBeforeGrading)
   std::ofstream(base / "other.csv", std::ios::binary) << sheet;
   kmgrade::util::ProcessOptions opts;
   opts.max_output = 16 << 20;
-  auto r = kmgrade::util::run_process({g_kmgrade, "batch", g_class, "--out", (base / "out").string(), "--worksheet",
-                                       (base / "other.csv").string()},
-                                      opts);
+  auto r = kmgrade::util::run_process(
+    {g_kmgrade, "batch", g_class, "--out", (base / "out").string(), "--worksheet", (base / "other.csv").string()},
+    opts);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("kmgrade: error: the grading worksheet " + (base / "other.csv").string() +
                           " has no row for 1 of the 9 students of the class: Barbara Liskov (105). Download the "

@@ -40,8 +40,8 @@ TEST(Check, ACorrectSubmissionPassesEveryCheckAndGivesTheNumbersForTheReport)
   const kmgrade::util::TempFolder out("kmgrade-check");
   const fs::path table = out.path() / "T.csv";
   const fs::path chart = out.path() / "C.svg";
-  auto r = check({(g_samples / "correct").string(), "--runs", "2", "--table", table.string(), "--chart",
-                  chart.string()});
+  auto r =
+    check({(g_samples / "correct").string(), "--runs", "2", "--table", table.string(), "--chart", chart.string()});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   expect_says(r, "page_alloc.c    all 13 checks pass\n");
   expect_says(r, "kmem_alloc.c    all 12 checks pass\n");

@@ -73,11 +73,11 @@ protected:
   {
     util::ProcessOptions options;
     options.timeout = std::chrono::seconds(120);
-    auto r = util::run_process({"sh", "-c", "log=$1; shift; exec \"$@\" 2>>\"$log\"", "sh",
-                                (m_dir / "chromium.log").string(), g_chromium, "--headless=new",
-                                "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" +
-                                (m_dir / "profile").string(), "--dump-dom", file_url(file)},
-                               options);
+    auto r =
+      util::run_process({"sh", "-c", "log=$1; shift; exec \"$@\" 2>>\"$log\"", "sh", (m_dir / "chromium.log").string(),
+                         g_chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--user-data-dir=" + (m_dir / "profile").string(), "--dump-dom", file_url(file)},
+                        options);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return r.output;
   }
@@ -149,7 +149,8 @@ TEST_F(ClassPageInBrowser, ATaSeesEveryStudentTheChartTheMostFailedChecksAndAClu
   EXPECT_EQ(count(chart, "<rect class=\"bar\""), static_cast<std::size_t>(rubric.max_score / 0.5));
   std::size_t in_bars = 0;
   const std::regex students_in_bar("data-students=\"([0-9]+)\"");
-  for (auto it = std::sregex_iterator(chart.begin(), chart.end(), students_in_bar); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(chart.begin(), chart.end(), students_in_bar); it != std::sregex_iterator();
+       ++it) {
     in_bars += std::stoul((*it)[1]);
   }
   EXPECT_EQ(in_bars, reports.size());

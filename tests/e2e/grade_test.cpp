@@ -162,8 +162,8 @@ void check_expected(const nlohmann::json& report, const nlohmann::json& expected
   for (const auto& [id, texts] : says.items()) {
     ASSERT_TRUE(said.count(id)) << "the report has no check " << id;
     for (const auto& text : texts) {
-      EXPECT_NE(said[id].find(text.get<std::string>()), std::string::npos) << id << " does not say " << text
-                                                                           << ": " << said[id];
+      EXPECT_NE(said[id].find(text.get<std::string>()), std::string::npos)
+        << id << " does not say " << text << ": " << said[id];
     }
   }
   const std::string whole = report.dump();
@@ -213,7 +213,8 @@ int main(int argc, char** argv)
 {
   ::testing::InitGoogleTest(&argc, argv);
   if (argc < 4) {
-    std::fprintf(stderr, "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass [LAB.json] | --reuse-reference)\n");
+    std::fprintf(stderr,
+                 "usage: e2e_grade KMGRADE SUBMISSION (EXPECTED.json | --all-pass [LAB.json] | --reuse-reference)\n");
     return 2;
   }
   g_kmgrade = argv[1];

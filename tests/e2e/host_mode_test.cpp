@@ -84,7 +84,8 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
     e.file = m.file;
     e.module_name = m.module_name;
     e.found_at = m.file;
-    e.build = build::build_module(g_sample / m.file, m.module_name, {m_vm.kernel.build_dir, m_dir / "build" / m.id, {}, {}, {}});
+    e.build = build::build_module(g_sample / m.file, m.module_name,
+                                  {m_vm.kernel.build_dir, m_dir / "build" / m.id, {}, {}, {}});
     ASSERT_TRUE(e.build->ok) << e.build->log;
     const std::string guest = "/modules/" + m.module_name + ".ko";
     m_files.push_back({guest, e.build->ko, "", 0644});
@@ -111,8 +112,8 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
       if (c.manual) {
         continue;
       }
-      const auto v = pipeline::run_check(m_rubric, evidence.at(c.id.substr(0, c.id.find('.'))),
-                                         outcome.report.page_size, c.id);
+      const auto v =
+        pipeline::run_check(m_rubric, evidence.at(c.id.substr(0, c.id.find('.'))), outcome.report.page_size, c.id);
       EXPECT_EQ(v.status, evaluate::Status::pass) << c.id << ": " << v.message;
     }
   }
@@ -126,8 +127,11 @@ TEST_F(HostMode, EachMissingPieceIsNamedWithItsFix)
   const std::string v = m_vm.kernel.version;
   EXPECT_EQ(outcome.report.notes,
             (std::vector<std::string>{
-              "no headers for the running kernel " + v + " in /lib/modules/" + v + "/build | sudo apt install "
-                "linux-headers-" + v + " (if there is no such package, the kernel is older than the archive: sudo "
+              "no headers for the running kernel " + v + " in /lib/modules/" + v +
+                "/build | sudo apt install "
+                "linux-headers-" +
+                v +
+                " (if there is no such package, the kernel is older than the archive: sudo "
                 "apt full-upgrade, reboot, and try again)",
               "tracefs is not mounted at /sys/kernel/tracing | sudo mount -t tracefs nodev /sys/kernel/tracing",
               "only one CPU is online, and the pinning check needs two | give the machine (or the VM) at least two "

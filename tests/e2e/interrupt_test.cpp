@@ -88,9 +88,10 @@ TEST(Interrupt, CtrlCStopsTheRunningGradesAndKeepsTheFinishedOnes)
   const std::size_t graded = reports_in(out);
   const std::string said = read_file(stdout_file);
   EXPECT_NE(said.find("kmgrade: stopped. " + std::to_string(graded) + " of " + std::to_string(g_students) +
-                      " students are graded (" + std::to_string(graded) + " in this run); run the same command "
-                      "again to grade the other " + std::to_string(g_students - graded) +
-                      ": graded students are not graded again\n"),
+                      " students are graded (" + std::to_string(graded) +
+                      " in this run); run the same command "
+                      "again to grade the other " +
+                      std::to_string(g_students - graded) + ": graded students are not graded again\n"),
             std::string::npos)
     << said;
   EXPECT_NE(read_file(stderr_file).find("kmgrade: stopping the running grades...\n"), std::string::npos);

@@ -49,9 +49,9 @@ TEST(EndToEndPaths, ARelativeOutAndNamesWithSpacesColonsPercentAndNonAsciiLetter
   kmgrade::util::ProcessOptions opts;
   opts.cwd = base;
   opts.max_output = 16 << 20;
-  auto r = kmgrade::util::run_process({g_kmgrade, "batch", class_dir.string(), "--out", out.string(), "--jobs", "2",
-                                       "--gradescope", gradescope.string()},
-                                      opts);
+  auto r = kmgrade::util::run_process(
+    {g_kmgrade, "batch", class_dir.string(), "--out", out.string(), "--jobs", "2", "--gradescope", gradescope.string()},
+    opts);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_FALSE(fs::exists(base / out / ".scratch")) << "the finished batch left its scratch folder";
 

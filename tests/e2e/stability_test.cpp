@@ -117,15 +117,14 @@ TEST(EndToEndStability, SameFullVerdictsUnderCpuLoad)
       {g_kmgrade, "batch", (work / "class").string(), "--out", out.string(), "--jobs", "2"}, opts);
     const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
-    std::printf("round %d: %lld s under load of %zu busy loops\n", round, static_cast<long long>(seconds),
-                load.size());
+    std::printf("round %d: %lld s under load of %zu busy loops\n", round, static_cast<long long>(seconds), load.size());
     ASSERT_EQ(r.exit_code, 0) << "round " << round << ":\n" << r.output;
     for (const auto& [id, source] : students) {
       const auto report = nlohmann::json::parse(kmgrade::util::read_file(out / "reports" / (id + ".json")));
       const auto seen = verdicts(report);
       for (const auto& [check, verdict] : seen) {
-        EXPECT_EQ(verdict.rfind("pass: ", 0), 0u) << "round " << round << ", " << source << ": " << check << " "
-                                                 << verdict;
+        EXPECT_EQ(verdict.rfind("pass: ", 0), 0u)
+          << "round " << round << ", " << source << ": " << check << " " << verdict;
       }
       EXPECT_DOUBLE_EQ(report.at("score").get<double>(), report.at("auto_max").get<double>())
         << "round " << round << ", " << source;

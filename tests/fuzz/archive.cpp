@@ -79,8 +79,8 @@ std::uint64_t check_destination(const Scratch& s)
       continue;
     }
     check(fs::is_regular_file(status), "not a regular file or folder", entry.path());
-    check(fs::canonical(entry.path()) == real_dest / entry.path().lexically_relative(s.dest),
-          "reached through a link", entry.path());
+    check(fs::canonical(entry.path()) == real_dest / entry.path().lexically_relative(s.dest), "reached through a link",
+          entry.path());
     bytes += fs::file_size(entry.path());
   }
   return bytes;

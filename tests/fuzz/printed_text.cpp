@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(!with_unit || bare == with_unit, "a time with a unit changed when bare numbers count");
   // A time printed after anything is the time the message ends with.
   check(parse_reported_ns(text + " 5 ns", false) == 5u, "a trailing '5 ns' was not read as 5 ns");
-  check(parse_reported_ns(text + " 18446744073709551616 ns", false) == with_unit,
-        "2^64 ns changed the time read");
+  check(parse_reported_ns(text + " 18446744073709551616 ns", false) == with_unit, "2^64 ns changed the time read");
 
   const unsigned long long number = size > 0 ? data[0] * 1000ULL + size : 0;
   check(mentions_number(text + " " + std::to_string(number), number), "a number after a space was not mentioned");

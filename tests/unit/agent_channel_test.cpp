@@ -99,7 +99,8 @@ TEST(AgentWatchdog, ACallThatReturnsIsRecordedWithItsResult)
   EXPECT_FALSE(step.hung);
   EXPECT_EQ(step.error, "");
 
-  outcome = call_with_watchdog("kmg-test", [] { return -ENOENT; }, std::chrono::seconds(10));
+  outcome = call_with_watchdog(
+    "kmg-test", [] { return -ENOENT; }, std::chrono::seconds(10));
   kmgrade::observe::StepResult failed;
   record_call(failed, outcome);
   EXPECT_FALSE(failed.ok);

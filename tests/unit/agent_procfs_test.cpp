@@ -160,13 +160,19 @@ TEST(KernelThreads, ThreadsFromTraceTakeTheirNameFromTaskRename)
   std::map<int, TaskInfo> threads;
   threads[200] = TaskInfo{200, "seen_in_proc", "0", false};
   const std::vector<TraceEvent> events = {
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"}, {"child_pid", "201"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"}, {"child_pid", "201"}}),
     trace_event(201, "task_rename", {{"pid", "201"}, {"oldcomm", "kthreadd"}, {"newcomm", "lab5_thread"}}),
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kworker/0:3"}, {"child_pid", "202"}}),
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "never_renamed"}, {"child_pid", "203"}}),
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"}, {"child_pid", "204"}}),
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "x"}, {"child_pid", "1e99"}}),
-    trace_event(2, "sched_process_fork", {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "seen"}, {"child_pid", "200"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kworker/0:3"}, {"child_pid", "202"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "never_renamed"}, {"child_pid", "203"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"}, {"child_pid", "204"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "x"}, {"child_pid", "1e99"}}),
+    trace_event(2, "sched_process_fork",
+                {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "seen"}, {"child_pid", "200"}}),
     trace_event(1, "sched_process_fork", {{"comm", "init"}, {"pid", "1"}, {"child_comm", "sh"}, {"child_pid", "205"}}),
     trace_event(9, "task_rename", {{"pid", "x pid=203"}, {"newcomm", "forged"}}),
   };

@@ -25,7 +25,7 @@ inline kmgrade::observe::TraceEvent trace_event(int pid, const std::string& name
 }
 
 // What `pick` gives of each item, in order: compares a result by the one member a test is about.
-template<typename T, typename Pick>
+template <typename T, typename Pick>
 auto each(const std::vector<T>& items, Pick pick)
 {
   std::vector<decltype(pick(items.front()))> out;
@@ -42,9 +42,9 @@ class FakeKernelRoot : public ::testing::Test
 protected:
   void SetUp() override
   {
-    m_paths.root = std::filesystem::temp_directory_path() /
-                   ("kmgrade-agent-test-" + std::to_string(::getpid()) + "-" +
-                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    m_paths.root =
+      std::filesystem::temp_directory_path() / ("kmgrade-agent-test-" + std::to_string(::getpid()) + "-" +
+                                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(m_paths.root);
     std::filesystem::create_directories(m_paths.root);
   }
@@ -61,10 +61,10 @@ protected:
   // /proc/<pid>/status of a kernel thread (a child of kthreadd unless `ppid` says otherwise).
   void write_task(int pid, const std::string& name, char state, int ppid = 2, const std::string& cpus = "0-1")
   {
-    write("proc/" + std::to_string(pid) + "/status",
-          "Name:\t" + name + "\nUmask:\t0000\nState:\t" + state + " (whatever)\nTgid:\t" + std::to_string(pid) +
-            "\nPid:\t" + std::to_string(pid) + "\nPPid:\t" + std::to_string(ppid) + "\nCpus_allowed:\t3\n" +
-            "Cpus_allowed_list:\t" + cpus + "\n");
+    write("proc/" + std::to_string(pid) + "/status", "Name:\t" + name + "\nUmask:\t0000\nState:\t" + state +
+                                                       " (whatever)\nTgid:\t" + std::to_string(pid) + "\nPid:\t" +
+                                                       std::to_string(pid) + "\nPPid:\t" + std::to_string(ppid) +
+                                                       "\nCpus_allowed:\t3\n" + "Cpus_allowed_list:\t" + cpus + "\n");
   }
 
   kmgrade::agent::KernelPaths m_paths;

@@ -77,10 +77,9 @@ TEST_F(AgentTracer, ReadEventsParsesWhatThePipeHandsOut)
   }
   write("sys/kernel/tracing/trace_pipe",
         noise +
-        "      kmem_alloc-108     [001] .....    12.345678: kmalloc: call_site=fn+0x54/0xaf [lab5_kmem_alloc] "
-        "ptr=ffff8bd743f422a0 bytes_req=32\n" +
-        noise +
-        "            init-1       [000] ...1.     3.678975: kthread_bind <-page_alloc_mod_init");
+          "      kmem_alloc-108     [001] .....    12.345678: kmalloc: call_site=fn+0x54/0xaf [lab5_kmem_alloc] "
+          "ptr=ffff8bd743f422a0 bytes_req=32\n" +
+          noise + "            init-1       [000] ...1.     3.678975: kthread_bind <-page_alloc_mod_init");
   tracer.stop();
   EXPECT_EQ(tracefs("tracing_on"), "0");
   const auto events = tracer.read_events();
@@ -121,7 +120,8 @@ TEST_F(AgentTracer, ThreadLifeTracerHasAnInstanceOfItsOwn)
   const auto pipe = m_paths.tracing() / "instances/kmgrade-threads/trace_pipe";
   auto hand_out = [&](const std::string& child) {
     write(instance + "trace_pipe", "         kthreadd-2       [000] .....    12.3: sched_process_fork: comm=kthreadd "
-                                   "pid=2 child_comm=kthreadd child_pid=" + child + "\n");
+                                   "pid=2 child_comm=kthreadd child_pid=" +
+                                     child + "\n");
     auto seen = tracer.events();
     std::filesystem::remove(pipe);
     return seen;

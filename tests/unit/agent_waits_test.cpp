@@ -33,8 +33,9 @@ protected:
 
   std::uint64_t elapsed_ms() const { return (m_now - k_start) / k_ms; }
 
-  Settling settle(std::map<int, TaskInfo>& threads, std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                  std::function<bool()> give_up = [] { return false; })
+  Settling settle(
+    std::map<int, TaskInfo>& threads, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+    std::function<bool()> give_up = [] { return false; })
   {
     const RunnableProbes probes{[this] {
                                   if (m_on_activity) {
@@ -43,7 +44,8 @@ protected:
                                   return m_activity;
                                 },
                                 [this](int cpu) { return m_cpus_given.count(cpu) > 0; }};
-    return settle_threads(m_paths, {1, 2}, threads, [this] { return m_events; }, probes, timeout, give_up, clock());
+    return settle_threads(
+      m_paths, {1, 2}, threads, [this] { return m_events; }, probes, timeout, give_up, clock());
   }
 
   void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }
@@ -63,13 +65,16 @@ protected:
   // What the trace of thread starts and exits shows of a kernel thread `pid`, named `name`.
   void traced_start(int pid, const std::string& name)
   {
-    m_events.push_back(trace_event(2, "sched_process_fork",
-                                   {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"},
-                                    {"child_pid", std::to_string(pid)}}));
+    m_events.push_back(trace_event(
+      2, "sched_process_fork",
+      {{"comm", "kthreadd"}, {"pid", "2"}, {"child_comm", "kthreadd"}, {"child_pid", std::to_string(pid)}}));
     m_events.push_back(
       trace_event(50, "task_rename", {{"pid", std::to_string(pid)}, {"oldcomm", "kthreadd"}, {"newcomm", name}}));
   }
-  void traced_exit(int pid) { m_events.push_back(trace_event(pid, "sched_process_exit", {{"pid", std::to_string(pid)}})); }
+  void traced_exit(int pid)
+  {
+    m_events.push_back(trace_event(pid, "sched_process_exit", {{"pid", std::to_string(pid)}}));
+  }
 
   void SetUp() override
   {

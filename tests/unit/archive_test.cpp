@@ -23,9 +23,8 @@ namespace {
 struct Entry
 {
   Entry(std::string n, std::string d, mode_t t = AE_IFREG, std::string l = {})
-    : name(std::move(n)), data(std::move(d)), type(t), link(std::move(l))
-  {
-  }
+      : name(std::move(n)), data(std::move(d)), type(t), link(std::move(l))
+  {}
   std::string name;
   std::string data;
   mode_t type;
@@ -46,16 +45,18 @@ void write_archive(const fs::path& path, const std::vector<Entry>& entries, Form
 {
   std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
   switch (format) {
-  case Format::tar_gz:
-    archive_write_set_format_pax_restricted(a.get());
-    archive_write_add_filter_gzip(a.get());
-    break;
-  case Format::gnutar: archive_write_set_format_gnutar(a.get()); break;
-  case Format::zip:
-  case Format::zipcrypt:
-  case Format::aes256:
-    archive_write_set_format_zip(a.get());
-    break;
+    case Format::tar_gz:
+      archive_write_set_format_pax_restricted(a.get());
+      archive_write_add_filter_gzip(a.get());
+      break;
+    case Format::gnutar:
+      archive_write_set_format_gnutar(a.get());
+      break;
+    case Format::zip:
+    case Format::zipcrypt:
+    case Format::aes256:
+      archive_write_set_format_zip(a.get());
+      break;
   }
   if (format == Format::zipcrypt || format == Format::aes256) {
     ASSERT_EQ(archive_write_set_options(a.get(), format == Format::zipcrypt ? "zip:encryption=zipcrypt"
@@ -228,18 +229,22 @@ TEST_F(ArchiveTest, ADamagedArchiveIsAnError)
 TEST_F(ArchiveTest, TarLinksDevicesAndFifosAreRefused)
 {
   const auto tar = m_dir / "student.tar";
-  write_archive(tar, {{"page_alloc.c", "int x;\n"},
-                      hard_link("passwd", "/etc/passwd"),
-                      hard_link("same.c", "page_alloc.c"),
-                      {"shadow", "", AE_IFLNK, "../../etc/shadow"},
-                      {"null", "", AE_IFCHR},
-                      {"sda", "", AE_IFBLK},
-                      {"pipe", "", AE_IFIFO}},
+  write_archive(tar,
+                {{"page_alloc.c", "int x;\n"},
+                 hard_link("passwd", "/etc/passwd"),
+                 hard_link("same.c", "page_alloc.c"),
+                 {"shadow", "", AE_IFLNK, "../../etc/shadow"},
+                 {"null", "", AE_IFCHR},
+                 {"sda", "", AE_IFBLK},
+                 {"pipe", "", AE_IFIFO}},
                 Format::gnutar);
   auto out = intake::extract_archive(tar, m_dir / "x");
-  std::vector<std::string> expected = {"passwd: hard link to /etc/passwd", "same.c: hard link to page_alloc.c",
-                                       "shadow: symbolic link to ../../etc/shadow", "null: character device",
-                                       "sda: block device", "pipe: FIFO"};
+  std::vector<std::string> expected = {"passwd: hard link to /etc/passwd",
+                                       "same.c: hard link to page_alloc.c",
+                                       "shadow: symbolic link to ../../etc/shadow",
+                                       "null: character device",
+                                       "sda: block device",
+                                       "pipe: FIFO"};
   EXPECT_EQ(out.refused, expected);
   EXPECT_EQ(tree(m_dir / "x"), std::vector<std::string>{"page_alloc.c"});
 }
@@ -278,7 +283,8 @@ TEST_F(ArchiveTest, EncryptedEntriesAreRefused)
 TEST_F(ArchiveTest, NamesThatAreNotUtf8AreRefusedAndShownEscaped)
 {
   const std::string not_utf8 = "lab5/caf\xe9\n.c";
-  const std::string utf8 = "\xc3\x9c" "bung 5/page_alloc.c"; // "Übung 5/", as Info-ZIP and tar store it
+  const std::string utf8 = "\xc3\x9c"
+                           "bung 5/page_alloc.c"; // "Übung 5/", as Info-ZIP and tar store it
   for (auto format : {Format::zip, Format::tar_gz, Format::gnutar}) {
     const auto archive = m_dir / "student.archive";
     write_archive(archive, {{utf8, "int x;\n"}, {not_utf8, "evil\n"}}, format);
@@ -295,13 +301,14 @@ TEST_F(ArchiveTest, NamesThatAreNotUtf8AreRefusedAndShownEscaped)
 TEST_F(ArchiveTest, EntriesThatConflictWithEarlierOnesAreRefused)
 {
   const auto tar = m_dir / "student.tar.gz";
-  write_archive(tar, {{"page_alloc.c", "first\n"},
-                      {"page_alloc.c", "second\n"},
-                      {"a", "a file\n"},
-                      {"a/b.c", "under a file\n"},
-                      {"a", "", AE_IFDIR},
-                      {"d/e.c", "in d\n"},
-                      {"d", "a file over a folder\n"}},
+  write_archive(tar,
+                {{"page_alloc.c", "first\n"},
+                 {"page_alloc.c", "second\n"},
+                 {"a", "a file\n"},
+                 {"a/b.c", "under a file\n"},
+                 {"a", "", AE_IFDIR},
+                 {"d/e.c", "in d\n"},
+                 {"d", "a file over a folder\n"}},
                 Format::tar_gz);
   auto out = intake::extract_archive(tar, m_dir / "x");
   std::vector<std::string> expected = {"page_alloc.c: conflicts with page_alloc.c, a file unpacked before it",
@@ -376,7 +383,8 @@ TEST_F(ArchiveTest, NestedArchiveIsOpenedAndGradedFilesAreFound)
   const auto inner = m_dir / "inner.tar.gz";
   write_archive(inner, {{"src/kmem_alloc.c", "kmem\n"}}, Format::tar_gz);
   const auto outer = m_dir / "Jane Doe_42_assignsubmission_file_.zip";
-  write_archive(outer, {{"page_alloc.c", "page\n"}, {"code.tar.gz", read_text(inner)}, {"__MACOSX/._page_alloc.c", "x"}});
+  write_archive(outer,
+                {{"page_alloc.c", "page\n"}, {"code.tar.gz", read_text(inner)}, {"__MACOSX/._page_alloc.c", "x"}});
   auto s = intake::open_submission(outer, {{"page_alloc.c", {}}, {"kmem_alloc.c", {}}, {"cache_alloc.c", {}}},
                                    m_dir / "scratch");
   ASSERT_EQ(s.files.count("page_alloc.c"), 1u);

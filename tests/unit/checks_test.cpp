@@ -1,106 +1,10 @@
-// The checks, fed with observations recorded from real sandbox runs (tests/data/<case>/:
-// the plan the agent ran and the agent's channel output, as `kmgrade grade --work-dir`
-// keeps them).
+// The checks, fed with observations recorded from real sandbox runs (tests/recorded.h).
 
-#include "evaluate/timing.h"
-#include "labs/lab5/checks.h"
-#include "pipeline/grade.h"
-#include "run/agent_channel.h"
-#include "run/run_plan.h"
-#include "score/rubric.h"
-
-#include <gtest/gtest.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
+#include "recorded.h"
 
 using namespace kmgrade;
 using evaluate::Status;
-
-namespace {
-
-std::string read_text(const std::filesystem::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class Recorded
-{
-public:
-  explicit Recorded(const std::string& name) : m_rubric(score::load_rubric(KMGRADE_RUBRIC))
-  {
-    // One folder per boot, as the sandbox went on in a fresh VM after a dirty load; the
-    // first boot's plan is the whole plan.
-    const std::filesystem::path dir = std::filesystem::path(KMGRADE_TEST_DATA) / name;
-    for (int boot = 1; std::filesystem::exists(dir / ("boot-" + std::to_string(boot))); ++boot) {
-      const auto boot_dir = dir / ("boot-" + std::to_string(boot));
-      auto plan = observe::plan_from_json(nlohmann::json::parse(read_text(boot_dir / "plan.json")));
-      bool completed = false;
-      auto report = run::parse_channel(read_text(boot_dir / "channel.log"), plan.secret, completed);
-      EXPECT_TRUE(completed) << boot_dir;
-      if (boot == 1) {
-        m_report = report;
-        m_report.runs.clear();
-        for (const auto& load : plan.loads) {
-          if (load.id.rfind("student/", 0) == 0) {
-            evidence(module_of(load.id)).planned_params.push_back(load.params);
-          }
-        }
-      }
-      for (const auto& r : report.runs) {
-        m_report.runs.push_back(r);
-        if (r.request.id.rfind("student/", 0) == 0) {
-          evidence(module_of(r.request.id)).runs.push_back(r);
-        }
-      }
-    }
-    EXPECT_FALSE(m_report.runs.empty()) << "no recorded runs in " << dir;
-  }
-
-  evaluate::Verdict verdict(const std::string& id)
-  {
-    return pipeline::run_check(m_rubric, evidence(id.substr(0, id.find('.'))), m_report.page_size, id);
-  }
-
-  evaluate::ModuleEvidence& evidence(const std::string& module)
-  {
-    auto& e = m_evidence[module];
-    if (e.module_id.empty()) {
-      const auto& spec = *m_rubric.module(module);
-      e.module_id = module;
-      e.file = spec.file;
-      e.module_name = spec.module_name;
-      e.found_at = spec.file;
-      build::ModuleBuild b;
-      b.ok = true;
-      b.module_name = spec.module_name;
-      b.info.license = "GPL";
-      b.info.params = {{"objnum", "uint"}};
-      e.build = b;
-    }
-    return e;
-  }
-
-  const observe::GuestReport& report() const { return m_report; }
-
-private:
-  static std::string module_of(const std::string& id)
-  {
-    auto first = id.find('/');
-    return id.substr(first + 1, id.find('/', first + 1) - first - 1);
-  }
-
-  score::Rubric m_rubric;
-  observe::GuestReport m_report;
-  std::map<std::string, evaluate::ModuleEvidence> m_evidence;
-};
-
-} // namespace
+using kmgrade::testing::Recorded;
 
 TEST(RecordedReference, EveryAutomaticCheckPasses)
 {
@@ -140,8 +44,8 @@ TEST(RecordedReference, StackDepotPagesAreTheKernelsNotTheModules)
       }
     }
     const bool depot = std::string(gfp) == "__GFP_NOWARN";
-    for (const char* id : {"page_alloc.free", "page_alloc.no-leak", "page_alloc.timing", "kmem_alloc.approach",
-                           "kmem_alloc.timing"}) {
+    for (const char* id :
+         {"page_alloc.free", "page_alloc.no-leak", "page_alloc.timing", "kmem_alloc.approach", "kmem_alloc.timing"}) {
       auto v = rec.verdict(id);
       EXPECT_EQ(v.status, depot ? Status::pass : Status::fail) << gfp << " " << id << ": " << v.message;
     }
@@ -344,8 +248,8 @@ TEST(RecordedReference, NoThreadCostsThreadAndPinnedAndHidesTheThreadsWork)
             "the module started no kernel thread: create one with kthread_create() in the init function, and print "
             "and do the work there");
   EXPECT_EQ(rec.verdict("kmem_alloc.pinned").message, "no kernel thread was created, so none is pinned");
-  for (const char* id : {"kmem_alloc.default", "kmem_alloc.param-100", "kmem_alloc.struct-size",
-                         "kmem_alloc.approach", "kmem_alloc.clean-unload"}) {
+  for (const char* id : {"kmem_alloc.default", "kmem_alloc.param-100", "kmem_alloc.struct-size", "kmem_alloc.approach",
+                         "kmem_alloc.clean-unload"}) {
     EXPECT_EQ(rec.verdict(id).status, Status::pass) << id << ": " << rec.verdict(id).message;
   }
   for (const char* id : {"kmem_alloc.loop", "kmem_alloc.timing"}) {
@@ -460,12 +364,12 @@ TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
   run.request.params = "";
   run.loader_pid = 1;
   run.threads = {{99, "cache_thread", "", true}};
-  for (const char* line : {"BUG: kernel NULL pointer dereference, address: 000000000000001c",
-                           "#PF: supervisor read access in kernel mode", "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-                           "CPU: 0 PID: 99 Comm: cache_thread Tainted: G OE 6.1.0-56-amd64 #1",
-                           " worker+0x2c/0x90 [lab5_cache_alloc]", "---[ end trace 0000000000000000 ]---",
-                           "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
-                           "rcu: 1-...!: (0 ticks this GP) idle=5c4/0/0x0 softirq=1/1 fqs=0"}) {
+  for (const char* line :
+       {"BUG: kernel NULL pointer dereference, address: 000000000000001c", "#PF: supervisor read access in kernel mode",
+        "Oops: 0000 [#1] PREEMPT SMP NOPTI", "CPU: 0 PID: 99 Comm: cache_thread Tainted: G OE 6.1.0-56-amd64 #1",
+        " worker+0x2c/0x90 [lab5_cache_alloc]", "---[ end trace 0000000000000000 ]---",
+        "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+        "rcu: 1-...!: (0 ticks this GP) idle=5c4/0/0x0 softirq=1/1 fqs=0"}) {
     run.log.push_back({4, 0, 0, line});
   }
   const auto lab = score::load_rubric(KMGRADE_RUBRIC);
@@ -477,119 +381,6 @@ TEST(Checks, KernelTroubleIsTheModulesOnlyWhenItNamesTheModule)
   EXPECT_FALSE(troubles[1].from_module);
   EXPECT_EQ(view.trouble_lines(),
             std::vector<std::string>{"BUG: kernel NULL pointer dereference, address: 000000000000001c"});
-}
-
-// A module runs in the guest's kernel: it can learn the secret and write on the agent's
-// channel. Its lines may be ignored; they must not stop the grade.
-// The reference's times, as a baseline stores them, sit beside the same module's own rows.
-TEST(RecordedReference, ReportedTimesAreWhatTheTimingRowsShow)
-{
-  Recorded rec("reference");
-  auto rubric = score::load_rubric(KMGRADE_RUBRIC);
-  for (const auto& m : rubric.modules) {
-    const auto facts = pipeline::lab_facts(rubric, m, rec.report().page_size);
-    std::map<unsigned, std::uint64_t> times;
-    for (const auto& [objnum, each] : evaluate::reported_times(rec.evidence(m.id), facts)) {
-      ASSERT_EQ(each.size(), 1u) << m.id << " " << objnum << ": one load each, no timing repeats";
-      times[objnum] = each.front();
-    }
-    ASSERT_EQ(times.size(), rubric.timing.values.size()) << m.id;
-    const auto rows = evaluate::measure(rec.evidence(m.id), times, facts);
-    ASSERT_EQ(rows.size(), rubric.timing.values.size());
-    for (const auto& row : rows) {
-      ASSERT_TRUE(row.reported_ns) << m.id << " " << row.value;
-      EXPECT_GT(*row.reported_ns, 0u);
-      EXPECT_EQ(row.runs, 1u);
-      EXPECT_EQ(row.reference_ns, row.reported_ns) << m.id << " " << row.value;
-    }
-    // A baseline without a time for an objnum leaves that row's reference empty.
-    auto partial = times;
-    partial.erase(rubric.timing.values.front());
-    EXPECT_FALSE(evaluate::measure(rec.evidence(m.id), partial, facts).front().reference_ns);
-  }
-}
-
-namespace {
-
-// A copy of `run` whose thread printed `ns` as the time of its work.
-observe::ModuleRun printing_time(observe::ModuleRun run, std::uint64_t ns)
-{
-  bool found = false;
-  for (auto& segment : run.events.segments) {
-    for (auto& e : segment.block) {
-      if (const auto took = e.event.text.find(" took "); e.event.name == "console" && took != std::string::npos) {
-        e.event.text = e.event.text.substr(0, took) + " took " + std::to_string(ns) + " ns";
-        found = true;
-      }
-    }
-  }
-  EXPECT_TRUE(found) << "no timing message in " << run.request.id;
-  return run;
-}
-
-} // namespace
-
-TEST(Median, IsTheMiddleValueOrTheMeanOfTheTwoMiddleOnes)
-{
-  EXPECT_FALSE(evaluate::median({}));
-  EXPECT_EQ(evaluate::median({7}), 7u);
-  EXPECT_EQ(evaluate::median({30, 10, 20}), 20u);
-  EXPECT_EQ(evaluate::median({5, 1, 1000, 3, 4}), 4u) << "an outlier does not move it";
-  EXPECT_EQ(evaluate::median({10, 20}), 15u);
-  EXPECT_EQ(evaluate::median({40, 10, 30, 20}), 25u);
-  EXPECT_EQ(evaluate::median({2, 5}), 3u) << "rounded down";
-  const std::uint64_t top = 18446744073709551615ULL;
-  EXPECT_EQ(evaluate::median({top, top - 2}), top - 1) << "no overflow near the top";
-}
-
-// The timing table gives the median of the checks' load and its timing repeats; the repeats
-// are not the checks' runs, so a check sees the same whatever their number.
-TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
-{
-  Recorded rec("reference");
-  auto rubric = score::load_rubric(KMGRADE_RUBRIC);
-  const auto& spec = *rubric.module("kmem_alloc");
-  const auto facts = pipeline::lab_facts(rubric, spec, rec.report().page_size);
-  evaluate::ModuleEvidence e = rec.evidence("kmem_alloc");
-  const auto before = pipeline::run_check(rubric, e, rec.report().page_size, "kmem_alloc.timing");
-  const observe::ModuleRun* at_1000 = nullptr;
-  for (const auto& run : e.runs) {
-    if (run.request.params == "objnum=1000") {
-      at_1000 = &run;
-    }
-  }
-  ASSERT_TRUE(at_1000);
-  const auto first = evaluate::measure(e, {}, facts);
-  std::uint64_t alone = 0;
-  for (const auto& row : first) {
-    if (row.value == 1000) {
-      ASSERT_TRUE(row.reported_ns);
-      alone = *row.reported_ns;
-    }
-  }
-  ASSERT_LT(alone, 900000000u);
-  e.timing_repeats = {printing_time(*at_1000, 900000000), printing_time(*at_1000, 1)};
-  const auto rows = evaluate::measure(e, {}, facts);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].value == 1000) {
-      EXPECT_EQ(rows[i].runs, 3u);
-      EXPECT_EQ(rows[i].reported_ns, alone) << "the middle of a very long and a very short repeat";
-      EXPECT_EQ(rows[i].traced_ns, first[i].traced_ns) << "the repeats traced the same span";
-    } else {
-      EXPECT_EQ(rows[i].runs, 1u) << rows[i].value;
-      EXPECT_EQ(rows[i].reported_ns, first[i].reported_ns) << rows[i].value;
-    }
-  }
-  e.timing_repeats.pop_back();
-  for (const auto& row : evaluate::measure(e, {}, facts)) {
-    if (row.value == 1000) {
-      EXPECT_EQ(row.reported_ns, (alone + 900000000) / 2) << "two runs: the mean of both";
-    }
-  }
-  EXPECT_EQ(evaluate::reported_times(e, facts).at(1000).size(), 2u);
-  const auto after = pipeline::run_check(rubric, e, rec.report().page_size, "kmem_alloc.timing");
-  EXPECT_EQ(after.status, before.status);
-  EXPECT_EQ(after.message, before.message);
 }
 
 TEST(Channel, LinesInTheAgentsNameThatAreNotItsAnswersAreSkipped)

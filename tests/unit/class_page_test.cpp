@@ -138,9 +138,8 @@ TEST_F(ClassPage, MostFailedChecksAreRankedByPointsLostThenStudents)
   EXPECT_DOUBLE_EQ(costs[1].points_lost, 0.5);
 
   // Equal points lost: more students first. Manual items never appear.
-  const auto tie = report::most_failed_checks({student_report("1", "A", 0, 0.25), student_report("2", "B", 0.5, 0),
-                                               student_report("3", "C", 0.5, 0)},
-                                              m_rubric);
+  const auto tie = report::most_failed_checks(
+    {student_report("1", "A", 0, 0.25), student_report("2", "B", 0.5, 0), student_report("3", "C", 0.5, 0)}, m_rubric);
   ASSERT_EQ(tie.size(), 2u);
   EXPECT_EQ(tie[0].check, "page_alloc.free");
   EXPECT_EQ(tie[1].check, "page_alloc.order");
@@ -193,8 +192,7 @@ TEST_F(ClassPage, AStudentsPageHoldsEveryCheckAndTheTimingTable)
   const auto html = report::student_page(r, {{"7", "ex0", 0.5, "both names"}});
   for (const auto& ex : r.at("exercises")) {
     for (const auto& c : ex.at("checks")) {
-      EXPECT_NE(html.find("<code>" + c.at("id").get<std::string>() + "</code>"), std::string::npos)
-        << c.at("id");
+      EXPECT_NE(html.find("<code>" + c.at("id").get<std::string>() + "</code>"), std::string::npos) << c.at("id");
     }
   }
   EXPECT_EQ(count(html, "<details class=\"check\""), 3u);

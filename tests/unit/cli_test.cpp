@@ -70,7 +70,8 @@ TEST(Cli, AnUnknownModuleIsAUsageErrorListingTheLabsModules)
 
 TEST(Cli, ALabFileThatIsNotThereIsAUsageError)
 {
-  const auto r = run({"grade", KMGRADE_SAMPLES "/correct", "--lab", KMGRADE_TEST_DATA "/labs/hello/hello.json.missing"});
+  const auto r =
+    run({"grade", KMGRADE_SAMPLES "/correct", "--lab", KMGRADE_TEST_DATA "/labs/hello/hello.json.missing"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("hello.json.missing: no such lab file"), std::string::npos) << r.err;
 }

@@ -47,8 +47,8 @@ nlohmann::json student_report(const std::string& id, const std::string& name, do
 TEST(Exports, WorksheetHasMoodlesColumnsAndAddsManualPoints)
 {
   std::vector<report::ManualPoints> manual = {{"7", "ex0", 0.5, "names listed"}, {"7", "ex0", 0.5, "twice"}};
-  auto csv = report::moodle_worksheet({student_report("7", "Ada, Countess", 1.0), student_report("8", "Alan", 1.5)}, manual,
-                                      "Wednesday, 25 November 2026, 12:00 PM");
+  auto csv = report::moodle_worksheet({student_report("7", "Ada, Countess", 1.0), student_report("8", "Alan", 1.5)},
+                                      manual, "Wednesday, 25 November 2026, 12:00 PM");
   auto rows = report::parse_csv(csv);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"Identifier", "Full name", "Grade", "Maximum Grade",
@@ -101,8 +101,8 @@ TEST(Exports, ManualPointsFileErrorsNameTheLine)
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "the manual points file m.csv, line 2: points 'half' is not a number");
   }
-  auto m = report::parse_manual_points("participant_id,exercise,points,comment\r\n7,ex6,0.5,\"good, clear\"\r\n",
-                                       "m.csv");
+  auto m =
+    report::parse_manual_points("participant_id,exercise,points,comment\r\n7,ex6,0.5,\"good, clear\"\r\n", "m.csv");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].comment, "good, clear");
   EXPECT_DOUBLE_EQ(m[0].points, 0.5);

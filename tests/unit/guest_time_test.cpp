@@ -36,7 +36,7 @@ TEST_F(GuestTimeTest, TheLongestWaitOfAnyQemuThreadForAHostCpuDoesNotCount)
   auto time = make();
   time.watch(4242);
   m_now += 30s;
-  schedstat(4242, "1000000 2000000000 10\n");  // the main loop waited 2 s
+  schedstat(4242, "1000000 2000000000 10\n");    // the main loop waited 2 s
   schedstat(4250, "9000000000 7500000000 99\n"); // a vCPU thread waited 7.5 s
   schedstat(4251, "garbage\n");
   EXPECT_EQ(time.wall(), 30s);

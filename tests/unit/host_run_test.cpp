@@ -25,12 +25,16 @@ protected:
     util::write_file_atomically(m_agent, "#!/usr/bin/env python3\n"
                                          "import sys\n"
                                          "plan = open(sys.argv[1]).read()\n"
-                                         "open('" + (m_dir / "seen-plan.json").string() + "', 'w').write(plan)\n"
-                                         "import json\n"
-                                         "secret = json.loads(plan)['secret']\n"
-                                         "answers = open('" + (m_dir / "answers").string() + "').read()\n"
-                                         "open(sys.argv[2], 'w').write(answers.replace('@SECRET@', secret))\n"
-                                         "print('agent output')\n");
+                                         "open('" +
+                                           (m_dir / "seen-plan.json").string() +
+                                           "', 'w').write(plan)\n"
+                                           "import json\n"
+                                           "secret = json.loads(plan)['secret']\n"
+                                           "answers = open('" +
+                                           (m_dir / "answers").string() +
+                                           "').read()\n"
+                                           "open(sys.argv[2], 'w').write(answers.replace('@SECRET@', secret))\n"
+                                           "print('agent output')\n");
     ::chmod(m_agent.c_str(), 0755);
     for (const char* id : {"a", "b", "c"}) {
       m_plan.loads.push_back({id, std::string("/modules/") + id + ".ko", id, "", 30000});
@@ -79,9 +83,9 @@ TEST_F(HostRun, TheAgentLoadsEachModuleFromItsFileOnThisMachine)
           {"run", run_of(m_plan.loads[2], false)},
           {"done", nlohmann::json::object()}});
   m_plan.stop_when_dirty = false;
-  const auto outcome = run::run_on_host(options(), m_plan,
-                                        {{"/modules/a.ko", "/home/student/build/a.ko", "", 0644},
-                                         {"/modules/b.ko", "/home/student/build/b.ko", "", 0644}});
+  const auto outcome = run::run_on_host(
+    options(), m_plan,
+    {{"/modules/a.ko", "/home/student/build/a.ko", "", 0644}, {"/modules/b.ko", "/home/student/build/b.ko", "", 0644}});
   const auto seen = observe::plan_from_json(nlohmann::json::parse(util::read_file(m_dir / "seen-plan.json")));
   ASSERT_EQ(seen.loads.size(), 3u);
   EXPECT_EQ(seen.loads[0].module_path, "/home/student/build/a.ko");
@@ -100,9 +104,7 @@ TEST_F(HostRun, TheAgentLoadsEachModuleFromItsFileOnThisMachine)
 
 TEST_F(HostRun, AfterADirtyLoadTheRestAreNotRunAndTheStudentIsToldToReboot)
 {
-  answer({{"hello", hello()},
-          {"run", run_of(m_plan.loads[0], true)},
-          {"done", nlohmann::json::object()}});
+  answer({{"hello", hello()}, {"run", run_of(m_plan.loads[0], true)}, {"done", nlohmann::json::object()}});
   const auto outcome = run::run_on_host(options(), m_plan, {});
   ASSERT_EQ(outcome.report.runs.size(), 1u);
   const std::string why = "not run: the load a left the kernel dirty (slab cache my_cache was left behind); reboot "
@@ -117,6 +119,7 @@ TEST_F(HostRun, LinesWithoutThePlansSecretAreNotTheAgents)
     run::run_on_host(options(), m_plan, {});
     FAIL() << "no answer of the agent, yet no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "kmgrade-agent (" + m_agent.string() + ") did not start on this machine: agent output");
+    EXPECT_EQ(std::string(e.what()),
+              "kmgrade-agent (" + m_agent.string() + ") did not start on this machine: agent output");
   }
 }

@@ -29,9 +29,13 @@ TEST(PvhKernel, AnElfWithoutTheEntryNoteOrNoElfIsNone)
   const std::string agent = util::read_file(KMGRADE_AGENT);
   EXPECT_FALSE(run::has_pvh_entry(agent)) << "an ordinary program has no PVH entry";
   EXPECT_FALSE(run::has_pvh_entry(""));
-  EXPECT_FALSE(run::has_pvh_entry("\x7f" "ELF"));
+  EXPECT_FALSE(run::has_pvh_entry("\x7f"
+                                  "ELF"));
   EXPECT_FALSE(run::pvh_kernel_in(agent));
-  EXPECT_FALSE(run::pvh_kernel_in(std::string("\xFD" "7zXZ", 5) + std::string(100, '\0') + "not a stream"));
+  EXPECT_FALSE(run::pvh_kernel_in(std::string("\xFD"
+                                              "7zXZ",
+                                              5) +
+                                  std::string(100, '\0') + "not a stream"));
 }
 
 TEST_F(KernelImage, TheUnpackedKernelIsMadeOnceAndReused)

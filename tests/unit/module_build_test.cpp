@@ -12,12 +12,11 @@ using namespace kmgrade::build;
 
 TEST(ModuleBuild, ParsesDiagnosticsOfTheStudentFileOnly)
 {
-  const std::string out =
-    "/tmp/x/student_lab5_kmem_alloc.c: In function 'fn':\n"
-    "/tmp/x/student_lab5_kmem_alloc.c:38:9: error: expected ';' before '}' token\n"
-    "/tmp/x/student_lab5_kmem_alloc.c:20:5: warning: unused variable 'i' [-Wunused-variable]\n"
-    "./include/linux/printk.h:10:1: note: in expansion of macro\n"
-    "make[2]: *** [scripts/Makefile.build:250: x.o] Error 1\n";
+  const std::string out = "/tmp/x/student_lab5_kmem_alloc.c: In function 'fn':\n"
+                          "/tmp/x/student_lab5_kmem_alloc.c:38:9: error: expected ';' before '}' token\n"
+                          "/tmp/x/student_lab5_kmem_alloc.c:20:5: warning: unused variable 'i' [-Wunused-variable]\n"
+                          "./include/linux/printk.h:10:1: note: in expansion of macro\n"
+                          "make[2]: *** [scripts/Makefile.build:250: x.o] Error 1\n";
   auto d = parse_diagnostics(out, "student_lab5_kmem_alloc.c");
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].line, 38);
@@ -42,8 +41,8 @@ TEST(ModuleBuild, HostileCompilerOutputParsesWithoutCrashing)
   // A 200k-character source line, echoed by the compiler, overflowed the stack of the
   // regex that read diagnostics; a #line directive makes any line number.
   const std::string long_line(200000, 'x');
-  const std::string out = "/b/lab5.c:99999999999999999999:3: error: '" + long_line + "' undeclared\n" +
-                          "  12 | " + long_line + "\n" + "/b/dir:with/lab5.c:7:1: warning: w\n";
+  const std::string out = "/b/lab5.c:99999999999999999999:3: error: '" + long_line + "' undeclared\n" + "  12 | " +
+                          long_line + "\n" + "/b/dir:with/lab5.c:7:1: warning: w\n";
   auto d = parse_diagnostics(out, "lab5.c");
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].line, 0);
@@ -51,7 +50,8 @@ TEST(ModuleBuild, HostileCompilerOutputParsesWithoutCrashing)
   EXPECT_EQ(d[0].message, "'" + long_line + "' undeclared");
   EXPECT_EQ(d[1].line, 7);
   EXPECT_EQ(d[1].severity, "warning");
-  auto found = find_removed_apis("struct" + std::string(200000, ' ') + "timeval tv; struct\n\ttimespec ts;"
+  auto found = find_removed_apis("struct" + std::string(200000, ' ') +
+                                 "timeval tv; struct\n\ttimespec ts;"
                                  "struct x timespec; my_getnstimeofday();");
   EXPECT_EQ(found, (std::vector<std::string>{"struct timeval", "struct timespec"}));
 }
@@ -62,9 +62,8 @@ class BuildSandboxTest : public ::testing::Test
 protected:
   void SetUp() override
   {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("kmgrade-build-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    m_dir = std::filesystem::temp_directory_path() / ("kmgrade-build-test-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(m_dir);
     std::filesystem::create_directories(m_dir);
   }
@@ -75,8 +74,9 @@ protected:
   {
     const auto source = m_dir / "page_alloc.c";
     std::ofstream(source) << text;
-    return build_module(source, "lab5_page_alloc",
-                        {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits, {}, {}, compat_header});
+    return build_module(
+      source, "lab5_page_alloc",
+      {kmgrade::run::find_sandbox_kernel().build_dir, m_dir / scratch, limits, {}, {}, compat_header});
   }
 
   std::filesystem::path m_dir;
@@ -88,8 +88,8 @@ TEST_F(BuildSandboxTest, FilesOutsideTheToolchainHeadersAndScratchDoNotExist)
   const auto reference = std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c";
   const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "/root";
   // gcc stops at the first missing include: each file is tried on its own.
-  for (const std::string& target : {std::string("/etc/passwd"), std::string(KMGRADE_RUBRIC), reference.string(),
-                                    home + "/.bashrc"}) {
+  for (const std::string& target :
+       {std::string("/etc/passwd"), std::string(KMGRADE_RUBRIC), reference.string(), home + "/.bashrc"}) {
     auto b = build("#include <linux/module.h>\n#include \"" + target + "\"\nMODULE_LICENSE(\"GPL\");\n");
     EXPECT_FALSE(b.ok) << target;
     EXPECT_EQ(b.stopped, "");
@@ -140,8 +140,7 @@ TEST_F(BuildSandboxTest, TheReferenceBuildsInsideTheSandbox)
 TEST_F(BuildSandboxTest, AScratchPathWithSpacesColonsPercentAndNonAsciiLettersBuilds)
 {
   const std::filesystem::path scratch = "Lab 5 grades: Åsa Ödegård 100%";
-  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c"),
-                 {}, scratch);
+  auto b = build(kmgrade::util::read_file(std::filesystem::path(KMGRADE_REFERENCE) / "page_alloc.c"), {}, scratch);
   EXPECT_TRUE(b.ok) << b.log;
   EXPECT_EQ(b.ko, m_dir / scratch / "lab5_page_alloc.ko");
   EXPECT_EQ(b.info.license, "GPL");
@@ -188,7 +187,10 @@ TEST_F(BuildSandboxTest, TheSubmissionsOwnHeadersAreBuiltWhereTheSourceFindsThem
         "static int __init start(void) { return ANSWER - 42; }\nmodule_init(start);\n");
   write("Lab 5 \"final\" $(x)/page_alloc.h", "#define ANSWER 42\n");
   write("shared/license.h", "MODULE_LICENSE(\"GPL\");\n");
-  BuildOptions options{kmgrade::run::find_sandbox_kernel().build_dir, m_dir / "build", {}, root,
+  BuildOptions options{kmgrade::run::find_sandbox_kernel().build_dir,
+                       m_dir / "build",
+                       {},
+                       root,
                        {"Lab 5 \"final\" $(x)/page_alloc.h", "shared/license.h"}};
   auto b = build_module(root / "Lab 5 \"final\" $(x)/page_alloc.c", "lab5_page_alloc", options);
   EXPECT_TRUE(b.ok) << b.log;

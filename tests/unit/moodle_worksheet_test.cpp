@@ -151,7 +151,8 @@ TEST(MoodleWorksheet, KeepsFeedbackAPersonWroteAndReplacesItsOwn)
   auto only_ours = report::parse_worksheet(header + "\"Participant 1\",,8.00,-,\"<p><strong>5 of 8 points</strong> "
                                                     "(graded by kmgrade)</p>\"\n",
                                            "sheet.csv");
-  const auto third = report::parse_worksheet(report::fill_worksheet(only_ours, {report_of("1", 7)}, {}).csv, "sheet.csv");
+  const auto third =
+    report::parse_worksheet(report::fill_worksheet(only_ours, {report_of("1", 7)}, {}).csv, "sheet.csv");
   EXPECT_EQ(third.rows[0].fields[*third.feedback].rfind("<p><strong>7 of 8 points</strong>", 0), 0u);
 }
 
@@ -211,18 +212,19 @@ TEST(MoodleWorksheet, RefusesWhatIsNotMoodlesWorksheetSayingWhy)
 {
   EXPECT_EQ(error_of(""), "the grading worksheet sheet.csv is empty: download it again from the assignment (View all "
                           "submissions > Grading action > Download grading worksheet)");
-  EXPECT_EQ(error_of("participant_id,exercise,points,comment\n7,ex0,1,x\n"),
-            "the grading worksheet sheet.csv is not one Moodle exported in a language kmgrade knows (" +
-              [] {
-                std::string codes;
-                for (const auto& l : report::worksheet_languages()) {
-                  codes += (codes.empty() ? "" : ", ") + l.code;
-                }
-                return codes;
-              }() +
-              "): it needs the columns Identifier, Grade and Last modified (grade) in one of them, and its columns "
-              "are \"participant_id\", \"exercise\", \"points\", \"comment\". Switch your Moodle language (user menu "
-              "> Language) to one of these, download the worksheet again and import it in the same language");
+  EXPECT_EQ(
+    error_of("participant_id,exercise,points,comment\n7,ex0,1,x\n"),
+    "the grading worksheet sheet.csv is not one Moodle exported in a language kmgrade knows (" +
+      [] {
+        std::string codes;
+        for (const auto& l : report::worksheet_languages()) {
+          codes += (codes.empty() ? "" : ", ") + l.code;
+        }
+        return codes;
+      }() +
+      "): it needs the columns Identifier, Grade and Last modified (grade) in one of them, and its columns "
+      "are \"participant_id\", \"exercise\", \"points\", \"comment\". Switch your Moodle language (user menu "
+      "> Language) to one of these, download the worksheet again and import it in the same language");
   EXPECT_EQ(error_of("Identifier,Grade,\"Last modified (grade)\"\n\"Participant 1\",,-\n"),
             "the grading worksheet sheet.csv has no \"Maximum Grade\" column, which kmgrade scales grades to. Moodle "
             "leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point "

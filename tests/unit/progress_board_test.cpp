@@ -78,7 +78,10 @@ TEST(ProgressBoard, LinesFitTheTerminalCountingCharactersNotBytes)
 TEST(ProgressBoard, WhatAStudentNamedCannotDriveTheTerminal)
 {
   EXPECT_EQ(terminal_safe("Eve\033[2J\033]0;owned\007 (666)"), "Eve?[2J?]0;owned? (666)");
-  EXPECT_EQ(terminal_safe("Mallory\xc2\x9b" "31m"), "Mallory?31m") << "C1 CSI";
+  EXPECT_EQ(terminal_safe("Mallory\xc2\x9b"
+                          "31m"),
+            "Mallory?31m")
+    << "C1 CSI";
   EXPECT_EQ(terminal_safe("Zoë"), "Zoë");
   BoardState state;
   state.total = 1;

@@ -49,13 +49,14 @@ TEST_F(BaselineStore, EveryPartOfTheKeyMatters)
 {
   const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab", 1);
   EXPECT_EQ(key, baseline_key("b", "r", "k", "rub", "tcg", "lab", 1));
-  for (const auto& other : {baseline_key("B", "r", "k", "rub", "tcg", "lab", 1), baseline_key("b", "R", "k", "rub", "tcg", "lab", 1),
-                            baseline_key("b", "r", "K", "rub", "tcg", "lab", 1), baseline_key("b", "r", "k", "RUB", "tcg", "lab", 1),
-                            baseline_key("b", "r", "k", "rub", "kvm", "lab", 1), baseline_key("b", "r", "k", "rub", "tcg", "lab2", 1),
-                            // One run is not a median of five.
-                            baseline_key("b", "r", "k", "rub", "tcg", "lab", 5),
-                            // Fields run together differently are another key.
-                            baseline_key("b", "r", "k", "rub", "tcgl", "ab", 1)}) {
+  for (const auto& other :
+       {baseline_key("B", "r", "k", "rub", "tcg", "lab", 1), baseline_key("b", "R", "k", "rub", "tcg", "lab", 1),
+        baseline_key("b", "r", "K", "rub", "tcg", "lab", 1), baseline_key("b", "r", "k", "RUB", "tcg", "lab", 1),
+        baseline_key("b", "r", "k", "rub", "kvm", "lab", 1), baseline_key("b", "r", "k", "rub", "tcg", "lab2", 1),
+        // One run is not a median of five.
+        baseline_key("b", "r", "k", "rub", "tcg", "lab", 5),
+        // Fields run together differently are another key.
+        baseline_key("b", "r", "k", "rub", "tcgl", "ab", 1)}) {
     EXPECT_NE(key, other);
   }
   save_baseline(m_dir, key, sample());
@@ -66,10 +67,11 @@ TEST_F(BaselineStore, AnUnreadableBaselineIsMeasuredAgain)
 {
   const std::string key = baseline_key("b", "r", "k", "rub", "tcg", "lab", 1);
   save_baseline(m_dir, key, sample());
-  for (const char* broken : {"", "{", "{\"measured_at\": 1}", "[]",
-                             R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","runs":1,"times":{"page_alloc":{"many":1}}})",
-                             // Without the number of runs its times are the medians of.
-                             R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","times":{"page_alloc":{"1000":1}}})"}) {
+  for (const char* broken :
+       {"", "{", "{\"measured_at\": 1}", "[]",
+        R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","runs":1,"times":{"page_alloc":{"many":1}}})",
+        // Without the number of runs its times are the medians of.
+        R"({"measured_at":"x","machine":"m","accel":"tcg","kernel":"k","times":{"page_alloc":{"1000":1}}})"}) {
     kmgrade::util::write_file_atomically(m_dir / "baseline" / (key + ".json"), broken);
     EXPECT_FALSE(load_baseline(m_dir, key)) << broken;
   }

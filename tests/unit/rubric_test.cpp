@@ -34,7 +34,8 @@ std::string refusal(const std::function<void(nlohmann::json&)>& edit)
     parse_edited(edit, "edited.json");
   } catch (const Error& e) {
     const std::string what = e.what();
-    const std::string prefix = "invalid rubric " + (fs::path(KMGRADE_RUBRIC).parent_path() / "edited.json").string() + ": ";
+    const std::string prefix =
+      "invalid rubric " + (fs::path(KMGRADE_RUBRIC).parent_path() / "edited.json").string() + ": ";
     EXPECT_EQ(what.rfind(prefix, 0), 0u) << what;
     return what.substr(std::min(prefix.size(), what.size()));
   }
@@ -82,22 +83,32 @@ TEST(Rubric, ParametersAreTypedAndEachLoadGivesThemAsInsmodTakesThem)
   EXPECT_EQ(score::params_text(loads[1]), "objnum=100");
   EXPECT_EQ(score::params_text({{"a", "1"}, {"b", "x"}}), "a=1 b=x");
   EXPECT_EQ(r.facts.at("struct_size"), 32);
-  EXPECT_EQ(r.printed, (std::vector<std::pair<std::string, unsigned long long>>{{"objnum", 2000}, {"the struct size", 32}}));
+  EXPECT_EQ(r.printed,
+            (std::vector<std::pair<std::string, unsigned long long>>{{"objnum", 2000}, {"the struct size", 32}}));
 
   EXPECT_EQ(refusal([](auto& j) { j["modules"][0]["loads"][1]["objnum"] = -1; }),
             "modules.page_alloc.loads: objnum must be a non-negative whole number (uint)");
-  EXPECT_EQ(refusal([](auto& j) { j["modules"][0]["loads"][1] = {{"objnums", 1}}; }),
+  EXPECT_EQ(refusal([](auto& j) {
+              j["modules"][0]["loads"][1] = {{"objnums", 1}};
+            }),
             "modules.page_alloc.loads: objnums is not a parameter the lab declares in params");
   EXPECT_EQ(refusal([](auto& j) { j["params"][0]["type"] = "unsigned"; }),
             "params.objnum.type is unsigned; it must be one of uint, int, ulong, long, ushort, short, bool, charp");
   EXPECT_EQ(refusal([](auto& j) { j["params"][0]["default"] = "2000"; }),
             "params.objnum.default must be a non-negative whole number (uint)");
-  EXPECT_EQ(refusal([](auto& j) { j["params"].push_back({{"name", "objnum"}, {"type", "int"}, {"default", 1}}); }),
+  EXPECT_EQ(refusal([](auto& j) {
+              j["params"].push_back({{"name", "objnum"}, {"type", "int"}, {"default", 1}});
+            }),
             "params: objnum is declared twice");
   const auto with_name = parse_edited(
-    [](auto& j) { j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "ada"}}); }, "name.json");
+    [](auto& j) {
+      j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "ada"}});
+    },
+    "name.json");
   EXPECT_EQ(with_name.params[1].default_value, "ada");
-  EXPECT_EQ(refusal([](auto& j) { j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "a b"}}); }),
+  EXPECT_EQ(refusal([](auto& j) {
+              j["params"].push_back({{"name", "name"}, {"type", "charp"}, {"default", "a b"}});
+            }),
             "params.name.default must be a string without spaces or quotes");
 }
 
@@ -115,8 +126,9 @@ TEST(Rubric, TheParameterChecksNeedWhatTheyRead)
               }
             }),
             "check page_alloc.param needs the lab's first parameter (params), with a numeric default");
-  EXPECT_EQ(refusal([](auto& j) { j["timing"]["param"] = "count"; }),
-            "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
+  EXPECT_EQ(
+    refusal([](auto& j) { j["timing"]["param"] = "count"; }),
+    "timing.param must name a parameter of type uint or ulong the lab declares in params, to be given the values in timing.values");
   EXPECT_EQ(refusal([](auto& j) { j["printed"][1]["fact"] = "size"; }),
             "printed: \"the struct size\" names fact \"size\", which is not a non-negative number in facts");
 }
@@ -125,8 +137,9 @@ TEST(Rubric, ALabsOwnChecksAreNamedAndOnlyThenAvailable)
 {
   EXPECT_EQ(refusal([](auto& j) { j["lab_checks"] = "lab6"; }),
             "lab_checks is lab6, and kmgrade has checks of their own for these labs only: lab5");
-  EXPECT_EQ(refusal([](auto& j) { j.erase("lab_checks"); }),
-            "check page_alloc.struct-size is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
+  EXPECT_EQ(
+    refusal([](auto& j) { j.erase("lab_checks"); }),
+    "check page_alloc.struct-size is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
 }
 
 TEST(Rubric, TheReferenceIsAFolderRelativeToTheLabFile)
@@ -142,7 +155,9 @@ TEST(Rubric, SimilarityThresholdFromItsBlockOrSixty)
   EXPECT_EQ(parse_edited([](auto&) {}, "lab5.json").similarity_threshold, 75);
   EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 70}}; }, "70.json").similarity_threshold, 70);
   EXPECT_EQ(parse_edited([](auto& j) { j.erase("similarity"); }, "none.json").similarity_threshold, 60);
-  EXPECT_EQ(refusal([](auto& j) { j["similarity"] = {{"threshold", 0}}; }),
+  EXPECT_EQ(refusal([](auto& j) {
+              j["similarity"] = {{"threshold", 0}};
+            }),
             "similarity.threshold must be a percent from 1 to 100");
 }
 
@@ -150,15 +165,25 @@ TEST(Rubric, SimilarityMinRunFromItsBlockOrSimCsDefault)
 {
   EXPECT_EQ(parse_edited([](auto&) {}, "lab5.json").similarity_min_run, 16);
   EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}}; }, "absent.json").similarity_min_run, 24);
-  EXPECT_EQ(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", 12}}; }, "12.json")
+  EXPECT_EQ(parse_edited(
+              [](auto& j) {
+                j["similarity"] = {{"threshold", 60}, {"min_run", 12}};
+              },
+              "12.json")
               .similarity_min_run,
             12);
   EXPECT_EQ(parse_edited([](auto& j) { j.erase("similarity"); }, "none.json").similarity_min_run, 24);
   for (int bad : {1, 201, -3}) {
-    EXPECT_EQ(refusal([bad](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", bad}}; }),
+    EXPECT_EQ(refusal([bad](auto& j) {
+                j["similarity"] = {{"threshold", 60}, {"min_run", bad}};
+              }),
               "similarity.min_run must be a number of tokens from 2 to 200");
   }
-  EXPECT_THROW(parse_edited([](auto& j) { j["similarity"] = {{"threshold", 60}, {"min_run", "16"}}; }, "text.json"),
+  EXPECT_THROW(parse_edited(
+                 [](auto& j) {
+                   j["similarity"] = {{"threshold", 60}, {"min_run", "16"}};
+                 },
+                 "text.json"),
                Error);
 }
 
@@ -175,11 +200,13 @@ TEST(Rubric, RejectsACheckOfAnUnknownModule)
 
 TEST(Rubric, RejectsACheckKmgradeDoesNotHaveWhenLoaded)
 {
-  EXPECT_EQ(refusal([](auto& j) { check_entry(j, "page_alloc.order")["id"] = "page_alloc.ordr"; }),
-            "check page_alloc.ordr is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
+  EXPECT_EQ(
+    refusal([](auto& j) { check_entry(j, "page_alloc.order")["id"] = "page_alloc.ordr"; }),
+    "check page_alloc.ordr is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");
   // A check of one module is not a check of another.
-  EXPECT_EQ(refusal([](auto& j) { check_entry(j, "kmem_alloc.loop")["id"] = "kmem_alloc.order"; }),
-            "check kmem_alloc.order is not a check kmgrade has for module kmem_alloc (README, \"Writing a lab\", lists the checks)");
+  EXPECT_EQ(
+    refusal([](auto& j) { check_entry(j, "kmem_alloc.loop")["id"] = "kmem_alloc.order"; }),
+    "check kmem_alloc.order is not a check kmgrade has for module kmem_alloc (README, \"Writing a lab\", lists the checks)");
 }
 
 TEST(Rubric, TheReportsValuesAreTimedOnesAndDefaultToAllOfThem)
@@ -188,7 +215,9 @@ TEST(Rubric, TheReportsValuesAreTimedOnesAndDefaultToAllOfThem)
   EXPECT_EQ(r.timing.report_values, (std::vector<unsigned>{1000, 2000, 4000})) << "Exercises 3 to 5 ask for these";
   EXPECT_EQ(parse_edited([](auto& j) { j["timing"].erase("report_values"); }, "plain.json").timing.report_values,
             r.timing.values);
-  EXPECT_EQ(refusal([](auto& j) { j["timing"]["report_values"] = {1000, 3000}; }),
+  EXPECT_EQ(refusal([](auto& j) {
+              j["timing"]["report_values"] = {1000, 3000};
+            }),
             "timing.report_values holds 3000, which is not in timing.values (only those are timed)");
 }
 

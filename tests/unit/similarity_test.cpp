@@ -61,10 +61,8 @@ TEST(SimilarityPairs, EveryPairOnceInOrderThenCorpus)
 TEST(SimilarityClusters, ConnectedComponentsPerModuleLargestFirst)
 {
   std::vector<PairScore> pairs = {
-    flagged("page_alloc", "101", "104", 97),
-    flagged("page_alloc", "104", "107", 70),
-    flagged("page_alloc", "102", "103", 99),
-    {"page_alloc", "101", "102", 40, false, ""},
+    flagged("page_alloc", "101", "104", 97), flagged("page_alloc", "104", "107", 70),
+    flagged("page_alloc", "102", "103", 99), {"page_alloc", "101", "102", 40, false, ""},
     flagged("kmem_alloc", "101", "102", 80), // the same students, another module: its own cluster
   };
   const auto clusters = cluster_pairs(pairs);
@@ -311,13 +309,13 @@ TEST_F(SimilarityClassTest, TheLabsSettingFlagsASplitUpCopyAndNoIndependentSolut
   const auto rubric = score::load_rubric(KMGRADE_RUBRIC);
   const std::vector<std::string> modules = {"page_alloc", "kmem_alloc", "cache_alloc"};
   std::vector<StudentFiles> students;
-  for (const auto& [id, folder] : std::vector<std::pair<std::string, fs::path>>{
-         {"original", k_data / "split-up" / "original"},
-         {"copy", k_data / "split-up" / "copy"},
-         {"reference", KMGRADE_REFERENCE},
-         {"correct", k_samples / "correct"},
-         {"thompson", k_samples / "class-extra" / "thompson"},
-         {"booth", k_samples / "class-extra" / "booth"}}) {
+  for (const auto& [id, folder] :
+       std::vector<std::pair<std::string, fs::path>>{{"original", k_data / "split-up" / "original"},
+                                                     {"copy", k_data / "split-up" / "copy"},
+                                                     {"reference", KMGRADE_REFERENCE},
+                                                     {"correct", k_samples / "correct"},
+                                                     {"thompson", k_samples / "class-extra" / "thompson"},
+                                                     {"booth", k_samples / "class-extra" / "booth"}}) {
     StudentFiles f{id, {}};
     for (const auto& m : modules) {
       if (fs::exists(folder / (m + ".c"))) {

@@ -28,9 +28,10 @@ report::Report sample()
   r.accel = "tcg";
   r.files = {{"page_alloc.c", "page_alloc.c"}, {"kmem_alloc.c", "src/kmem_alloc.c"}};
   score::ExerciseScore ex;
-  ex.checks = {check("page_alloc.build", Status::pass), check("page_alloc.order", Status::fail,
-                                                                 "objnum 100: order 3, expected 0", {"mm_page_alloc order=3"}),
-               check("kmem_alloc.build", Status::pass), check("kmem_alloc.loop", Status::pass),
+  ex.checks = {check("page_alloc.build", Status::pass),
+               check("page_alloc.order", Status::fail, "objnum 100: order 3, expected 0", {"mm_page_alloc order=3"}),
+               check("kmem_alloc.build", Status::pass),
+               check("kmem_alloc.loop", Status::pass),
                check("cache_alloc.build", Status::not_run, "cache_alloc.c is missing"),
                check("manual.team-names", Status::manual, "names")};
   r.score.exercises = {ex};
@@ -46,7 +47,8 @@ TEST(StudentView, SaysPerModuleWhatPassesWhatToFixAndWhatIsNotWrittenYet)
 {
   const std::string text = report::student_view(sample(), k_lab, {});
   EXPECT_NE(text.find("page_alloc.c    1 of 2 checks pass\n  order fails: objnum 100: order 3, expected 0\n"),
-            std::string::npos) << text;
+            std::string::npos)
+    << text;
   EXPECT_NE(text.find("kmem_alloc.c    all 2 checks pass\n"), std::string::npos) << text;
   EXPECT_NE(text.find("cache_alloc.c   not written yet\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("mm_page_alloc order=3"), std::string::npos) << "evidence only with --verbose";

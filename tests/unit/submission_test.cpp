@@ -9,9 +9,8 @@ using namespace kmgrade;
 
 namespace {
 
-const std::vector<intake::WantedFile> k_lab5 = {{"cache_alloc.c", {"kmem_cache_create"}},
-                                                {"page_alloc.c", {"alloc_pages"}},
-                                                {"kmem_alloc.c", {"kmalloc"}}};
+const std::vector<intake::WantedFile> k_lab5 = {
+  {"cache_alloc.c", {"kmem_cache_create"}}, {"page_alloc.c", {"alloc_pages"}}, {"kmem_alloc.c", {"kmalloc"}}};
 
 class SubmissionTest : public ::testing::Test
 {

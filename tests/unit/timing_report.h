@@ -19,12 +19,18 @@ inline kmgrade::report::Report recorded_timing_report()
     std::optional<std::uint64_t> reference_ns;
   };
   const Row rows[] = {
-    {"page_alloc", 100, 6100, 5800},       {"page_alloc", 1000, 71000, 80016},
-    {"page_alloc", 2000, 95500, 101200},   {"page_alloc", 4000, 190250, 176300},
-    {"kmem_alloc", 100, 41000, 39000},     {"kmem_alloc", 1000, 402000, 388500},
-    {"kmem_alloc", 2000, std::nullopt, 801000}, {"kmem_alloc", 4000, 1650000, 1590000},
-    {"cache_alloc", 100, 35000, 36000},    {"cache_alloc", 1000, 330000, 351000},
-    {"cache_alloc", 2000, 690000, 655000}, {"cache_alloc", 4000, 1310500, 1402000},
+    {"page_alloc", 100, 6100, 5800},
+    {"page_alloc", 1000, 71000, 80016},
+    {"page_alloc", 2000, 95500, 101200},
+    {"page_alloc", 4000, 190250, 176300},
+    {"kmem_alloc", 100, 41000, 39000},
+    {"kmem_alloc", 1000, 402000, 388500},
+    {"kmem_alloc", 2000, std::nullopt, 801000},
+    {"kmem_alloc", 4000, 1650000, 1590000},
+    {"cache_alloc", 100, 35000, 36000},
+    {"cache_alloc", 1000, 330000, 351000},
+    {"cache_alloc", 2000, 690000, 655000},
+    {"cache_alloc", 4000, 1310500, 1402000},
   };
   for (const auto& row : rows) {
     kmgrade::evaluate::Measurement m;

@@ -24,7 +24,8 @@ TEST(TraceLine, ParsesAKmallocEventWithModuleCallSite)
 
 TEST(TraceLine, CommMayHoldSpacesAndDashes)
 {
-  auto ev = parse_trace_line(" my thread-x-1-42 [000] d..1.   3.000001: mm_page_free: page=00000000 pfn=0x5d50 order=4");
+  auto ev =
+    parse_trace_line(" my thread-x-1-42 [000] d..1.   3.000001: mm_page_free: page=00000000 pfn=0x5d50 order=4");
   ASSERT_TRUE(ev);
   EXPECT_EQ(ev->comm, "my thread-x-1");
   EXPECT_EQ(ev->pid, 42);

@@ -8,18 +8,18 @@
 
 namespace kmgrade::labs::lab5 {
 
-using evaluate::LabFacts;
-using evaluate::ModuleEvidence;
-using evaluate::RunView;
-using evaluate::Status;
-using evaluate::Verdict;
 using evaluate::add_evidence;
 using evaluate::add_module_messages;
 using evaluate::error;
 using evaluate::fail;
 using evaluate::join;
+using evaluate::LabFacts;
+using evaluate::ModuleEvidence;
 using evaluate::pass;
 using evaluate::quote_message;
+using evaluate::RunView;
+using evaluate::Status;
+using evaluate::Verdict;
 using observe::StreamEvent;
 using observe::TraceEvent;
 
@@ -87,8 +87,8 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
     std::string objnum = "objnum " + std::to_string(objnum_of(view));
     if (allocs.size() != 1) {
       if (bad.message.empty()) {
-        bad = fail(objnum + ": expected exactly one alloc_pages() from the thread, saw " +
-                   std::to_string(allocs.size()));
+        bad =
+          fail(objnum + ": expected exactly one alloc_pages() from the thread, saw " + std::to_string(allocs.size()));
         for (const auto& rec : run.log) {
           if (rec.text.find("WARNING:") == 0 && rec.text.find("mm/page_alloc.c") != std::string::npos) {
             bad.message += "; the kernel refused the allocation with a warning, as it does for an order above " +
@@ -152,8 +152,9 @@ Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
       const auto& alloc = view.events()[i].event;
       auto f = freed_by(view, i, "mm_page_free", "pfn");
       if (!f) {
-        Verdict v = fail("objnum " + std::to_string(objnum_of(view)) + ": the pages from alloc_pages were never "
-                         "freed: call __free_pages() with the same page and order");
+        Verdict v =
+          fail("objnum " + std::to_string(objnum_of(view)) +
+               ": the pages from alloc_pages were never freed: call __free_pages() with the same page and order");
         add_evidence(v, describe(alloc));
         return v;
       }
@@ -254,8 +255,7 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
           ++paired;
           open = k_none;
         }
-        if (!cache_name.empty() && free_name == "kmem_cache_free" && ev.field("name") != cache_name &&
-            !first_problem) {
+        if (!cache_name.empty() && free_name == "kmem_cache_free" && ev.field("name") != cache_name && !first_problem) {
           first_problem = "objects were freed to cache " + ev.field("name") + ", not to " + cache_name;
         }
         if (evidence.size() < 3) {
@@ -290,7 +290,8 @@ Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::st
     }
     seen.push_back(std::to_string(allocs) + " for objnum " + std::to_string(objnum_of(view)));
   }
-  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", ") + ungraded_note(ignored, facts));
+  return pass(alloc_name + "/" + free_name + " pairs from the thread: " + join(seen, ", ") +
+              ungraded_note(ignored, facts));
 }
 
 Verdict check_kmalloc_loop(const ModuleEvidence& e, const LabFacts& facts)
@@ -318,8 +319,9 @@ Verdict check_approach(const ModuleEvidence& e, const LabFacts& facts)
         continue;
       }
       if (ev.field("order") != "0" && !ev.field("order").empty()) {
-        Verdict v = fail("objnum " + std::to_string(objnum_of(view)) + ": the thread still allocates whole pages "
-                         "(order " + ev.field("order") + "); allocate each object with kmalloc instead");
+        Verdict v =
+          fail("objnum " + std::to_string(objnum_of(view)) + ": the thread still allocates whole pages (order " +
+               ev.field("order") + "); allocate each object with kmalloc instead");
         add_evidence(v, describe(ev));
         return v;
       }
@@ -336,8 +338,8 @@ Verdict check_cache_create(const ModuleEvidence& e, const LabFacts& facts)
   }
   const auto& run = std::get<RunView>(got).run();
   if (run.slab_created.empty()) {
-    return fail("no new cache appeared in /sys/kernel/slab after insmod: call kmem_cache_create() in the init "
-                "function");
+    return fail(
+      "no new cache appeared in /sys/kernel/slab after insmod: call kmem_cache_create() in the init function");
   }
   for (const auto& c : run.slab_created) {
     if (c.object_size == static_cast<long>(struct_size(facts))) {

@@ -6,6 +6,6 @@
 #define CA_NAME "cache_alloc"
 #define CA_CACHE "lab5_objs"
 
-static int ca_thread(void *arg);
+static int ca_thread(void* arg);
 
 #endif

@@ -5,6 +5,6 @@
 
 #define KA_NAME "kmem_alloc"
 
-static int ka_thread(void *arg);
+static int ka_thread(void* arg);
 
 #endif

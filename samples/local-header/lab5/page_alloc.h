@@ -5,7 +5,7 @@
 
 #define PA_NAME "page_alloc"
 
-static int pa_thread(void *arg);
+static int pa_thread(void* arg);
 static unsigned int pa_order_for(unsigned int objects);
 
 #endif

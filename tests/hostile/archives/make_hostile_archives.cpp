@@ -26,9 +26,8 @@ namespace {
 struct Entry
 {
   Entry(std::string n, std::string d, mode_t t = AE_IFREG, std::string s = {}, std::string h = {})
-    : name(std::move(n)), data(std::move(d)), type(t), symlink(std::move(s)), hardlink(std::move(h))
-  {
-  }
+      : name(std::move(n)), data(std::move(d)), type(t), symlink(std::move(s)), hardlink(std::move(h))
+  {}
   std::string name;
   std::string data;
   mode_t type;
@@ -130,8 +129,9 @@ void bombs(const fs::path& sample_dir, const fs::path& out)
   entries.push_back({"nested/broken.zip", "PK\x03\x04 the start of a zip and nothing more"});
   const std::string deepest = write_archive(work / "deepest.zip", {{"cache_alloc.c", "three archives deep\n"}});
   entries.push_back({"nested/deep.zip", write_archive(work / "deep.zip", {{"deepest.zip", deepest}})});
-  entries.push_back({"nested/secret.zip", write_archive(work / "secret.zip", {{"kmem_alloc.c", "inside an encrypted entry\n"}},
-                                                        Format::encrypted_zip)});
+  entries.push_back(
+    {"nested/secret.zip",
+     write_archive(work / "secret.zip", {{"kmem_alloc.c", "inside an encrypted entry\n"}}, Format::encrypted_zip)});
   std::vector<Entry> many;
   for (int i = 0; i <= 10000; ++i) {
     many.push_back({fmt::format("f{}.txt", i), "x"});
