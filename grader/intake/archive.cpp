@@ -1,6 +1,7 @@
 #include "intake/archive.h"
 
 #include "util/error.h"
+#include "util/text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -37,12 +38,6 @@ class Unpackable : public std::runtime_error
 public:
   using std::runtime_error::runtime_error;
 };
-
-std::string lower(std::string s)
-{
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // Length of the well-formed UTF-8 sequence at s[i], or 0 (overlong forms, surrogates and
 // code points past U+10FFFF are not well-formed).
@@ -343,7 +338,7 @@ private:
 
 bool is_archive(const fs::path& path)
 {
-  const std::string name = lower(path.filename().string());
+  const std::string name = util::to_lower(path.filename().string());
   for (const char* ext : {".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz"}) {
     const std::string e = ext;
     if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {

@@ -1,6 +1,7 @@
 #include "intake/file_names.h"
 
 #include "intake/archive.h"
+#include "util/text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,9 +17,7 @@ namespace {
 
 std::string lower_name(const fs::path& path)
 {
-  std::string name = path.filename().string();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
+  return util::to_lower(path.filename().string());
 }
 
 void add_archive_names(const fs::path& path, std::set<std::string>& names)

@@ -28,12 +28,6 @@ std::string file_names(const std::vector<WantedFile>& wanted)
   return out;
 }
 
-std::string lower(std::string s)
-{
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // macOS metadata, hidden files and folders, editor backups.
 bool ignored(const fs::path& rel)
 {
@@ -227,9 +221,9 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
     if (ignored(rel)) {
       continue;
     }
-    if (lower(rel.extension().string()) == ".c") {
+    if (util::to_lower(rel.extension().string()) == ".c") {
       sources.push_back(rel);
-    } else if (lower(rel.extension().string()) == ".pdf") {
+    } else if (util::to_lower(rel.extension().string()) == ".pdf") {
       reports.push_back(rel.string());
     }
   }
@@ -251,7 +245,7 @@ Submission locate_files(const fs::path& root, const std::vector<WantedFile>& wan
   for (const auto& w : wanted) {
     std::vector<fs::path> fits;
     for (const auto& rel : sources) {
-      if (lower(rel.filename().string()) == lower(w.name)) {
+      if (util::to_lower(rel.filename().string()) == util::to_lower(w.name)) {
         fits.push_back(rel);
       }
     }

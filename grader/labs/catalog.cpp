@@ -2,6 +2,7 @@
 
 #include "intake/file_names.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <algorithm>
 
@@ -89,9 +90,7 @@ fs::path lab_for(const fs::path& submission, const fs::path& dir)
   for (const auto& lab : labs) {
     std::size_t held = 0;
     for (const auto& m : lab.modules) {
-      std::string file = m.file;
-      std::transform(file.begin(), file.end(), file.begin(), [](unsigned char c) { return std::tolower(c); });
-      held += names.count(file);
+      held += names.count(util::to_lower(m.file));
     }
     if (held > best) {
       best = held;

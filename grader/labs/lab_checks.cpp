@@ -22,6 +22,13 @@ const evaluate::CheckTable* lab_checks(const std::string& name)
   return found == known().end() ? nullptr : &found->second();
 }
 
+const evaluate::CheckTable& own_checks(const std::string& name)
+{
+  static const evaluate::CheckTable k_none;
+  const auto* found = lab_checks(name);
+  return found ? *found : k_none;
+}
+
 std::vector<std::string> lab_check_names()
 {
   std::vector<std::string> names;

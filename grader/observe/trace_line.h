@@ -16,7 +16,7 @@ struct TraceEvent
   int pid = 0;
   int cpu = 0;
   std::uint64_t ts_ns = 0;
-  std::string name; // "mm_page_alloc", "kmalloc", "console", "function", ...
+  std::string name; // the tracepoint's name ("kmalloc", "console", "function", ...)
   std::map<std::string, std::string> fields;
   std::string text; // everything after "name: ", as the kernel printed it
 

@@ -317,13 +317,11 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
 evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleEvidence& evidence, long page_size,
                             const std::string& check_id)
 {
-  static const evaluate::CheckTable k_none;
-  const auto* own = labs::lab_checks(rubric.lab_checks);
   const auto dot = check_id.find('.');
   const std::string module = check_id.substr(0, dot);
   const std::string check = check_id.substr(dot + 1);
   return evaluate::evaluate(evidence, lab_facts(rubric, *rubric.module(module), page_size),
-                            evaluate::find_check(own ? *own : k_none, module, check), check);
+                            evaluate::find_check(labs::own_checks(rubric.lab_checks), module, check), check);
 }
 
 namespace {

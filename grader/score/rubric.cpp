@@ -135,9 +135,7 @@ void validate_check(const Rubric& r, const std::string& id, const std::string& m
                     const std::string& origin)
 {
   const std::string invalid = "invalid rubric " + origin + ": check " + id + " ";
-  static const evaluate::CheckTable k_none;
-  const auto* own = r.lab_checks.empty() ? &k_none : labs::lab_checks(r.lab_checks);
-  if (!evaluate::find_check(*own, module, check)) {
+  if (!evaluate::find_check(labs::own_checks(r.lab_checks), module, check)) {
     throw Error(invalid + "is not a check kmgrade has for module " + module +
                 " (README, \"Writing a lab\", lists the checks)");
   }

@@ -7,6 +7,7 @@
 #include "util/error.h"
 #include "util/files.h"
 #include "util/sha256.h"
+#include "util/text.h"
 
 #include <fmt/format.h>
 
@@ -35,8 +36,7 @@ std::string safe_file_name(std::string_view id)
 // Which corpus files a module compares: those whose name names it, and those naming no module.
 bool corpus_file_fits(const fs::path& rel, const std::string& module, const std::vector<std::string>& modules)
 {
-  std::string name = rel.filename().string();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string name = util::to_lower(rel.filename().string());
   bool names_any = false;
   for (const auto& m : modules) {
     if (name.find(m) != std::string::npos) {

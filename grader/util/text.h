@@ -1,7 +1,9 @@
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -9,6 +11,13 @@
 // is not used on such text: libstdc++'s matcher recurses once per character, and a line of
 // 100k characters overflows the stack.
 namespace kmgrade::util {
+
+// `s` in lower case, ASCII letters only: how file names are compared case-insensitively.
+inline std::string to_lower(std::string s)
+{
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
 
 // A character of a C identifier or of a \w word.
 inline bool is_word_char(char c)
