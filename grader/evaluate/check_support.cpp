@@ -224,34 +224,61 @@ std::string ungraded_note(const std::vector<std::string>& ignored, const LabFact
                (facts.param_check.empty() ? "" : " (see " + facts.param_check + ")");
 }
 
-// slub_debug records who allocated each object in its stack depot, which grows by order-2
-// pages taken with __GFP_NOWARN alone, in whatever task called kmalloc: the kernel's page,
-// not the module's.
-bool stack_depot_page(const TraceEvent& ev)
+bool foreign_event(const TraceEvent& ev, const LabFacts& facts)
 {
-  const auto& gfp = ev.field("gfp_flags");
-  return ev.name == "mm_page_alloc" && ev.field("order") == "2" &&
-         (gfp == "__GFP_NOWARN" || gfp == "GFP_NOWAIT|__GFP_NOWARN");
+  return std::any_of(facts.foreign_events.begin(), facts.foreign_events.end(), [&ev](const score::ForeignEvent& f) {
+    return f.event == ev.name && std::all_of(f.fields.begin(), f.fields.end(), [&ev](const auto& field) {
+             const auto& values = field.second;
+             return std::find(values.begin(), values.end(), ev.field(field.first)) != values.end();
+           });
+  });
 }
 
-bool thread_allocates_pages(const RunView& view, const TraceEvent& ev)
+const observe::AllocationEvents* allocation_kind(const TraceEvent& ev, const LabFacts& facts)
 {
-  return ev.name == "mm_page_alloc" && view.is_module_thread(ev.pid) && !stack_depot_page(ev);
+  for (const auto& kind : facts.allocations) {
+    if (kind.alloc == ev.name) {
+      return &kind;
+    }
+  }
+  return nullptr;
 }
 
-// The event at index i is the work of the module's thread. A page free counts only when it
-// returns pages the thread allocated: RCU callbacks that run in the thread's context on an
-// interrupt, at any moment of its life, free the kernel's slab pages under its name.
+bool module_allocation(const RunView& view, const TraceEvent& ev, const LabFacts& facts)
+{
+  const auto* kind = allocation_kind(ev, facts);
+  if (!kind) {
+    return false;
+  }
+  return kind->by_thread ? view.is_module_thread(ev.pid) && !foreign_event(ev, facts) : view.from_module(ev);
+}
+
+std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, const observe::AllocationEvents& kind)
+{
+  for (std::size_t i = alloc + 1; i < view.events().size(); ++i) {
+    if (view.events()[i].event.name == kind.free && view.referenced(i, kind.key) == &view.events()[alloc]) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+// The event at index i is the work of the module's thread. A free of a kind that names no
+// caller counts only when it returns what the thread allocated: RCU callbacks that run in the
+// thread's context on an interrupt, at any moment of its life, free the kernel's slab pages
+// under its name.
 bool is_work_event(const RunView& view, std::size_t i, const LabFacts& facts)
 {
   const auto& ev = view.events()[i].event;
-  if (!view.is_module_thread(ev.pid) || stack_depot_page(ev) ||
+  if (!view.is_module_thread(ev.pid) || foreign_event(ev, facts) ||
       std::find(facts.work_events.begin(), facts.work_events.end(), ev.name) == facts.work_events.end()) {
     return false;
   }
-  if (ev.name == "mm_page_free") {
-    const auto* alloc = view.referenced(i, "pfn");
-    return alloc && thread_allocates_pages(view, alloc->event);
+  for (const auto& kind : facts.allocations) {
+    if (kind.by_thread && kind.free == ev.name) {
+      const auto* alloc = view.referenced(i, kind.key);
+      return alloc && module_allocation(view, alloc->event, facts);
+    }
   }
   return ev.field("call_site").empty() || view.from_module(ev);
 }

@@ -60,14 +60,24 @@ const observe::LogRecord* ignored_param(const RunView& view);
 // when there are none.
 std::string ungraded_note(const std::vector<std::string>& ignored, const LabFacts& facts);
 
-// A page of slub_debug's stack depot, allocated in whatever task called kmalloc.
-bool stack_depot_page(const observe::TraceEvent& ev);
+// An event the kernel makes in the module's thread that is not the module's work (the lab's
+// trace.not_the_module: slub_debug's stack depot takes pages in whatever task calls kmalloc).
+bool foreign_event(const observe::TraceEvent& ev, const LabFacts& facts);
 
-// A page the module's thread allocated for the module.
-bool thread_allocates_pages(const RunView& view, const observe::TraceEvent& ev);
+// The lab's allocation kind `ev` allocates, or nullptr when it is not one.
+const observe::AllocationEvents* allocation_kind(const observe::TraceEvent& ev, const LabFacts& facts);
+
+// Whether `ev` allocates for the module: from its code, or, for a kind that names no
+// caller, in its thread (and not a foreign event).
+bool module_allocation(const RunView& view, const observe::TraceEvent& ev, const LabFacts& facts);
+
+// Index of the event that freed the allocation at index `alloc` (a `kind.free` event whose
+// `kind.key` refers back to it), if any.
+std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, const observe::AllocationEvents& kind);
 
 // Whether the event at index i of the view is the work of the module's thread: one of the
-// lab's work events, from the module's code (a page free only of pages the thread allocated).
+// lab's work events, from the module's code (a free of a kind that names no caller only of
+// what the thread allocated).
 bool is_work_event(const RunView& view, std::size_t i, const LabFacts& facts);
 
 // The first message of the module that mentions `number`: one of its thread's, else one its

@@ -382,6 +382,34 @@ Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
   return v;
 }
 
+// Every allocation of the module, as the lab's trace.allocations name them, freed before it
+// was unloaded, in every load.
+Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
+{
+  auto loaded = loaded_views(e, facts);
+  if (auto* v = std::get_if<Verdict>(&loaded)) {
+    return *v;
+  }
+  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
+    std::size_t leaked = 0;
+    Verdict v;
+    for (std::size_t i = 0; i < view.events().size(); ++i) {
+      const auto& ev = view.events()[i].event;
+      if (module_allocation(view, ev, facts) && !freed_by(view, i, *allocation_kind(ev, facts))) {
+        ++leaked;
+        add_evidence(v, describe(ev));
+      }
+    }
+    if (leaked) {
+      v.status = Status::fail;
+      v.message = "loaded with " + view.label() + ", " + std::to_string(leaked) +
+                  " allocation(s) by the module were never freed: free everything in the exit function at the latest";
+      return v;
+    }
+  }
+  return pass("everything the module allocated was freed before it was unloaded");
+}
+
 Verdict check_timing(const ModuleEvidence& e, const LabFacts& facts)
 {
   auto loaded = thread_views(e, facts);
@@ -464,6 +492,7 @@ const CheckTable& common_checks()
     {"", "thread", check_thread},
     {"", "pinned", check_pinned},
     {"", "clean-unload", check_clean_unload},
+    {"", "no-leak", check_no_leak},
     {"", "timing", check_timing},
   };
   return k_checks;

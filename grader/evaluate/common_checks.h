@@ -9,8 +9,9 @@ namespace kmgrade::evaluate {
 
 // The checks every lab may use, configured by its file: build, license, param (its first
 // parameter is declared with its type), default (loaded without parameters, the module
-// prints that parameter's default), thread, pinned, clean-unload, timing (against the
-// trace, at the lab's timing values).
+// prints that parameter's default), thread, pinned, clean-unload, no-leak (every allocation
+// of trace.allocations freed by unload), timing (against the trace, at the lab's timing
+// values).
 const CheckTable& common_checks();
 
 // "param-N": loaded with the lab's first parameter set to N, the module prints N. nullptr

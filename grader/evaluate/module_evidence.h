@@ -49,6 +49,8 @@ struct LabFacts
   std::uint64_t timing_resolution_ns = 0;
   std::uint64_t tick_ns = 4000000;
   std::vector<std::string> work_events;
+  std::vector<observe::AllocationEvents> allocations; // what the module allocates and frees
+  std::vector<score::ForeignEvent> foreign_events;    // events in its threads that are not its work
 
   // The lab's fact `name`; 0 when the lab has none of that name (its file is validated
   // against the checks that read them when it is loaded).

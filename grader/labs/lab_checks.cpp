@@ -1,25 +1,13 @@
 #include "labs/lab_checks.h"
 
-#include "labs/lab5/checks.h"
-
-#include <map>
+#include "labs/known_labs.h"
 
 namespace kmgrade::labs {
 
-namespace {
-
-const std::map<std::string, const evaluate::CheckTable& (*)()>& known()
-{
-  static const std::map<std::string, const evaluate::CheckTable& (*)()> k_labs = {{"lab5", lab5::checks}};
-  return k_labs;
-}
-
-} // namespace
-
 const evaluate::CheckTable* lab_checks(const std::string& name)
 {
-  const auto found = known().find(name);
-  return found == known().end() ? nullptr : &found->second();
+  const auto found = known_lab_checks().find(name);
+  return found == known_lab_checks().end() ? nullptr : &found->second();
 }
 
 const evaluate::CheckTable& own_checks(const std::string& name)
@@ -32,7 +20,7 @@ const evaluate::CheckTable& own_checks(const std::string& name)
 std::vector<std::string> lab_check_names()
 {
   std::vector<std::string> names;
-  for (const auto& [name, table] : known()) {
+  for (const auto& [name, table] : known_lab_checks()) {
     names.push_back(name);
   }
   return names;

@@ -5,8 +5,10 @@ namespace kmgrade::observe {
 // The wire format between agent and grader: field names are the members' names.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadRequest, id, module_path, module_name, params, settle_timeout_ms,
                                                 call_timeout_ms)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, loads, max_segments, max_log_lines,
-                                                trace_buffer_kb, hung_task_timeout_s, stop_when_dirty)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationEvents, alloc, free, key, by_thread)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, activity_events, allocations, loads,
+                                                max_segments, max_log_lines, trace_buffer_kb, hung_task_timeout_s,
+                                                stop_when_dirty)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, attempted, ok, error_code, error, duration_ns, hung)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskInfo, pid, comm, cpus_allowed, exited)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlabCache, name, object_size, objects)

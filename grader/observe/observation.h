@@ -26,12 +26,29 @@ struct LoadRequest
 // line and its JSON. A line without it is not the agent's.
 std::string channel_prefix(const std::string& secret);
 
+// An allocation event a lab watches and the event that frees it, matched by a field both
+// carry ("ptr", "pfn"). Names are the tracepoints' own, without their subsystem.
+struct AllocationEvents
+{
+  std::string alloc; // "kmalloc"
+  std::string free;  // "kfree"
+  std::string key;   // "ptr"
+  // Whose allocation it is: one from the module's code (its call_site points there), or, for
+  // events that name no caller, one made in a thread of the module.
+  bool by_thread = false;
+};
+
 // What the agent does in one boot: every load in order, with the same tracing set-up.
 struct Plan
 {
   std::string secret;                 // prefixes every line of the agent's results channel
   std::vector<std::string> events;    // tracefs events, "kmem:kmalloc"
   std::vector<std::string> functions; // function-tracer filter
+  // Events with a call_site field that show the module at work ("kmem:kmalloc"): a thread of
+  // the module that makes none of them, and prints nothing, for a while has settled.
+  std::vector<std::string> activity_events;
+  // The frees of what a module's thread allocated name no caller: the agent keeps them.
+  std::vector<AllocationEvents> allocations;
   std::vector<LoadRequest> loads;
   std::size_t max_segments = 2000;
   std::size_t max_log_lines = 400;

@@ -311,6 +311,8 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
   facts.timing_resolution_ns = rubric.timing.resolution_ns;
   facts.tick_ns = rubric.timing.tick_ns;
   facts.work_events = module.work_events;
+  facts.allocations = rubric.allocations;
+  facts.foreign_events = rubric.foreign_events;
   return facts;
 }
 
@@ -451,6 +453,8 @@ report::Report grade(const GradeOptions& options)
   observe::Plan plan;
   plan.events = rubric.trace_events;
   plan.functions = rubric.trace_functions;
+  plan.activity_events = rubric.activity_events;
+  plan.allocations = rubric.allocations;
   std::vector<run::GuestFile> files;
   std::map<std::string, evaluate::ModuleEvidence> reference;
   if (measured_here) {

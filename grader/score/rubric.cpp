@@ -154,6 +154,57 @@ void validate_check(const Rubric& r, const std::string& id, const std::string& m
   if (check == "timing" && r.timing.values.empty()) {
     throw Error(invalid + "needs timing.param and timing.values");
   }
+  if (check == "no-leak" && r.allocations.empty()) {
+    throw Error(invalid + "needs trace.allocations: the events that allocate and free");
+  }
+}
+
+// "kmem:kmalloc", the form tracefs events are named in the lab file: its event's name, or
+// an error naming `field`.
+std::string event_name(const nlohmann::json& value, const std::string& field, const std::string& invalid)
+{
+  const auto event = value.get<std::string>();
+  const auto colon = event.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == event.size()) {
+    throw Error(invalid + field + ": \"" + event + "\" is not an event as subsystem:name (kmem:kmalloc)");
+  }
+  return event.substr(colon + 1);
+}
+
+// The trace section: what to trace, what the module allocates and frees, what shows it at
+// work, and what the kernel does in its threads that is not its work.
+void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& invalid)
+{
+  r.trace_events = trace.at("events").get<std::vector<std::string>>();
+  r.trace_functions = trace.at("functions").get<std::vector<std::string>>();
+  for (const auto& event : trace.value("activity", nlohmann::json::array())) {
+    event_name(event, "trace.activity", invalid);
+    r.activity_events.push_back(event.get<std::string>());
+  }
+  const auto traced = [&](const nlohmann::json& event, const std::string& field) {
+    const auto name = event_name(event, field, invalid);
+    if (std::find(r.trace_events.begin(), r.trace_events.end(), event.get<std::string>()) == r.trace_events.end()) {
+      throw Error(invalid + field + ": " + event.get<std::string>() + " is not in trace.events, so it is never seen");
+    }
+    return name;
+  };
+  for (const auto& a : trace.value("allocations", nlohmann::json::array())) {
+    const auto owner = a.at("owner").get<std::string>();
+    if (owner != "call_site" && owner != "thread") {
+      throw Error(invalid + "trace.allocations: owner is " + owner +
+                  "; it must be call_site (the event names the module's code) or thread (made in the module's thread)");
+    }
+    r.allocations.push_back({traced(a.at("alloc"), "trace.allocations.alloc"),
+                             traced(a.at("free"), "trace.allocations.free"), a.at("key").get<std::string>(),
+                             owner == "thread"});
+  }
+  for (const auto& f : trace.value("not_the_module", nlohmann::json::array())) {
+    ForeignEvent foreign{traced(f.at("event"), "trace.not_the_module.event"), {}};
+    for (const auto& [field, values] : f.at("fields").items()) {
+      foreign.fields[field] = values.get<std::vector<std::string>>();
+    }
+    r.foreign_events.push_back(std::move(foreign));
+  }
 }
 
 } // namespace
@@ -298,8 +349,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       r.modules.push_back(std::move(spec));
     }
     r.identify_order = j.value("identify_order", std::vector<std::string>{});
-    r.trace_events = j.at("trace").at("events").get<std::vector<std::string>>();
-    r.trace_functions = j.at("trace").at("functions").get<std::vector<std::string>>();
+    parse_trace(j.at("trace"), r, invalid);
     for (const auto& e : j.at("exercises")) {
       Exercise ex;
       ex.id = e.at("id").get<std::string>();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "observe/observation.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -44,6 +46,14 @@ struct ModuleSpec
   std::vector<LoadParams> loads;        // each load of the checks; {}: with no parameter
   std::vector<std::string> work_events; // the events the timed work produces
   std::vector<std::string> identify_by; // calls that recognise a renamed file
+};
+
+// Events the kernel makes in a module's thread that are not the module's work: the event,
+// and for each field the values that mark it (every field must have one of its values).
+struct ForeignEvent
+{
+  std::string event; // "mm_page_alloc"
+  std::map<std::string, std::vector<std::string>> fields;
 };
 
 struct RubricCheck
@@ -92,6 +102,9 @@ struct Rubric
   std::vector<std::string> identify_order; // module ids: who takes a file that fits several
   std::vector<std::string> trace_events;
   std::vector<std::string> trace_functions;
+  std::vector<std::string> activity_events;           // "kmem:kmalloc": events that show the module at work
+  std::vector<observe::AllocationEvents> allocations; // what no-leak matches, and what a thread holds
+  std::vector<ForeignEvent> foreign_events;
   std::vector<Exercise> exercises;
 
   const ModuleSpec* module(const std::string& id) const;

@@ -21,22 +21,33 @@ void cap_console_events(std::vector<TraceEvent>& events, std::size_t max_lines)
 }
 
 std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std::map<int, observe::TaskInfo>& threads,
-                                      const std::string& module_name, const ModuleRange& range)
+                                      const std::string& module_name, const ModuleRange& range,
+                                      const std::vector<observe::AllocationEvents>& allocations)
 {
   std::vector<TraceEvent> kept;
-  // Pages the module's threads hold: an exit function may free them, run by rmmod, and a
-  // page free names no call site.
-  std::set<std::string> held_pfns;
+  // What the module's threads hold, by allocation kind: an exit function may free it, run by
+  // rmmod, and such a free names no call site.
+  std::vector<std::set<std::string>> held(allocations.size());
+  const auto frees_held = [&](const TraceEvent& ev) {
+    for (std::size_t k = 0; k < allocations.size(); ++k) {
+      if (allocations[k].by_thread && ev.name == allocations[k].free &&
+          held[k].erase(ev.field(allocations[k].key)) > 0) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (auto& ev : events) {
     // A wake-up of a module thread is recorded in the waker's context: it marks when the
     // thread was started, which is when a binding made before then takes effect.
     const bool thread_woken =
       ev.name == "sched_waking" && threads.count(observe::parse_number<int>(ev.field("pid")).value_or(0));
-    const bool frees_held = ev.name == "mm_page_free" && held_pfns.erase(ev.field("pfn")) > 0;
-    if (threads.count(ev.pid) || thread_woken || frees_held || ev.name == "console" || ev.name == "function" ||
+    if (threads.count(ev.pid) || thread_woken || frees_held(ev) || ev.name == "console" || ev.name == "function" ||
         refers_to_module(ev, module_name, range)) {
-      if (ev.name == "mm_page_alloc" && threads.count(ev.pid)) {
-        held_pfns.insert(ev.field("pfn"));
+      for (std::size_t k = 0; k < allocations.size(); ++k) {
+        if (allocations[k].by_thread && ev.name == allocations[k].alloc && threads.count(ev.pid)) {
+          held[k].insert(ev.field(allocations[k].key));
+        }
       }
       kept.push_back(std::move(ev));
     }

@@ -17,10 +17,12 @@ namespace kmgrade::agent {
 void cap_console_events(std::vector<observe::TraceEvent>& events, std::size_t max_lines);
 
 // The events of a load that concern the module: its threads' own, wake-ups of its threads,
-// console lines, function-tracer hits, events that refer to its code, and frees of pages its
-// threads allocated, by whichever task (the exit function's, run by rmmod). In trace order.
+// console lines, function-tracer hits, events that refer to its code, and frees of what its
+// threads allocated (`allocations` made by a thread), by whichever task (the exit function's,
+// run by rmmod). In trace order.
 std::vector<observe::TraceEvent> module_events(std::vector<observe::TraceEvent> events,
                                                const std::map<int, observe::TaskInfo>& threads,
-                                               const std::string& module_name, const ModuleRange& range);
+                                               const std::string& module_name, const ModuleRange& range,
+                                               const std::vector<observe::AllocationEvents>& allocations);
 
 } // namespace kmgrade::agent

@@ -23,7 +23,8 @@ using observe::TaskInfo;
 using observe::TraceEvent;
 
 LoadRunner::LoadRunner(kmod_ctx* ctx, const observe::Plan& plan, KmsgFollower& kmsg, KernelPaths paths)
-    : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_thread_life(paths), m_kmsg(kmsg)
+    : m_ctx(ctx), m_plan(plan), m_paths(paths), m_tracer(plan, paths), m_thread_life(paths),
+      m_activity(plan.activity_events, paths), m_kmsg(kmsg)
 {}
 
 ModuleRun LoadRunner::run(const LoadRequest& req)
@@ -124,7 +125,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     }
     run.threads.push_back(info);
   }
-  auto kept = module_events(std::move(events), threads, req.module_name, range);
+  auto kept = module_events(std::move(events), threads, req.module_name, range, m_plan.allocations);
   cap_console_events(kept, m_plan.max_log_lines);
   run.events = reduce_events(kept, m_plan.max_segments);
   run.log = m_kmsg.end_load(run.log_dropped);

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -213,13 +214,18 @@ const std::vector<observe::TraceEvent>& ThreadLifeTracer::events()
 
 namespace {
 
-// The allocation and free events that name their caller.
-constexpr const char* k_call_site_events[] = {"kmalloc",          "kmalloc_node",          "kfree",
-                                              "kmem_cache_alloc", "kmem_cache_alloc_node", "kmem_cache_free"};
+// "kmem:kmalloc" as the subsystem's folder and the event's.
+std::pair<std::string, std::string> event_path(const std::string& event)
+{
+  const auto colon = event.find(':');
+  return {event.substr(0, colon), colon == std::string::npos ? "" : event.substr(colon + 1)};
+}
 
 } // namespace
 
-ModuleActivityTracer::ModuleActivityTracer(KernelPaths paths) : m_dir(paths.tracing() / "instances/kmgrade-activity") {}
+ModuleActivityTracer::ModuleActivityTracer(std::vector<std::string> events, KernelPaths paths)
+    : m_events(std::move(events)), m_dir(paths.tracing() / "instances/kmgrade-activity")
+{}
 
 void ModuleActivityTracer::setup()
 {
@@ -237,11 +243,16 @@ std::uint64_t ModuleActivityTracer::count(const observe::ModuleRange& range)
 {
   if (!m_armed) {
     m_armed = true;
-    // One write filters every event of the subsystem, with one grace period.
-    write_kernel_file(m_dir / "events/kmem/filter", "call_site >= " + std::to_string(range.base) + " && call_site < " +
-                                                      std::to_string(range.base + range.size));
-    for (const char* ev : k_call_site_events) {
-      write_kernel_file(m_dir / "events/kmem" / ev / "enable", "1");
+    // One write filters every event of a subsystem, with one grace period.
+    std::set<std::string> filtered;
+    for (const auto& event : m_events) {
+      const auto [subsystem, name] = event_path(event);
+      if (filtered.insert(subsystem).second) {
+        write_kernel_file(m_dir / "events" / subsystem / "filter", "call_site >= " + std::to_string(range.base) +
+                                                                     " && call_site < " +
+                                                                     std::to_string(range.base + range.size));
+      }
+      write_kernel_file(m_dir / "events" / subsystem / name / "enable", "1");
     }
   }
   // Every event written to the buffer, those in it and those it overwrote: it is never read.
@@ -266,8 +277,9 @@ void ModuleActivityTracer::disarm()
     return;
   }
   m_armed = false;
-  for (const char* ev : k_call_site_events) {
-    write_kernel_file(m_dir / "events/kmem" / ev / "enable", "0");
+  for (const auto& event : m_events) {
+    const auto [subsystem, name] = event_path(event);
+    write_kernel_file(m_dir / "events" / subsystem / name / "enable", "0");
   }
 }
 

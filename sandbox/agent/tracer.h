@@ -62,7 +62,8 @@ private:
 class ModuleActivityTracer
 {
 public:
-  explicit ModuleActivityTracer(KernelPaths paths = {});
+  // Counts `events` ("kmem:kmalloc"), which must have a call_site field.
+  explicit ModuleActivityTracer(std::vector<std::string> events, KernelPaths paths = {});
 
   // Makes the instance, its events off; a kernel without instances counts nothing.
   void setup();
@@ -75,6 +76,7 @@ public:
   void disarm();
 
 private:
+  std::vector<std::string> m_events;
   std::filesystem::path m_dir;
   bool m_armed = false;
 };

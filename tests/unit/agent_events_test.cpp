@@ -11,6 +11,10 @@ using kmgrade::observe::TraceEvent;
 
 namespace {
 
+// Pages a thread allocates name no caller; kmalloc's do.
+const std::vector<kmgrade::observe::AllocationEvents> k_allocations = {{"mm_page_alloc", "mm_page_free", "pfn", true},
+                                                                       {"kmalloc", "kfree", "ptr", false}};
+
 std::vector<std::string> texts(const std::vector<TraceEvent>& events)
 {
   return each(events, [](const TraceEvent& ev) { return ev.name + ":" + ev.text; });
@@ -54,7 +58,8 @@ TEST(EventFilter, KeepsTheModulesThreadsWakeUpsConsoleFunctionsAndItsCallSites)
   for (std::size_t i = 0; i < events.size(); ++i) {
     events[i].text = std::to_string(i);
   }
-  const auto kept = module_events(events, threads, "lab5_kmem_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100});
+  const auto kept =
+    module_events(events, threads, "lab5_kmem_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100}, k_allocations);
   EXPECT_EQ(texts(kept), (std::vector<std::string>{"mm_page_alloc:0", "sched_waking:2", "console:5", "function:6",
                                                    "kmalloc:7", "kfree:8"}));
 }
@@ -74,7 +79,8 @@ TEST(EventFilter, PagesTheThreadAllocatedAreKeptWhenTheExitFunctionFreesThem)
   for (std::size_t i = 0; i < events.size(); ++i) {
     events[i].text = std::to_string(i);
   }
-  const auto kept = module_events(events, threads, "lab5_page_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100});
+  const auto kept =
+    module_events(events, threads, "lab5_page_alloc", ModuleRange{0xffffffffc0a00000ULL, 0x100}, k_allocations);
   EXPECT_EQ(texts(kept), (std::vector<std::string>{"mm_page_alloc:1", "mm_page_free:4"}))
     << "a free before the allocation, of another task's page, or a second free of the same page is not the module's";
 }

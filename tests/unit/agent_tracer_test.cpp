@@ -198,7 +198,7 @@ TEST_F(AgentTracer, ActivityTracerCountsTheModulesCallsOnlyOnceArmed)
   }
   write(dir + "per_cpu/cpu0/stats", "entries: 12\noverrun: 30\ncommit overrun: 7\nbytes: 900\n");
   write(dir + "per_cpu/cpu1/stats", "entries: 5\noverrun: 0\n");
-  ModuleActivityTracer tracer(m_paths);
+  ModuleActivityTracer tracer({"kmem:kmalloc", "kmem:kfree"}, m_paths);
   tracer.setup();
   EXPECT_EQ(tracefs("instances/kmgrade-activity/events/kmem/kmalloc/enable"), "untouched");
   EXPECT_EQ(tracer.count({0xffffffffc0a00000ULL, 0x1000}), 47u) << "entries and overruns, not commit overruns";

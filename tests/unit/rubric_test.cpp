@@ -133,6 +133,30 @@ TEST(Rubric, TheParameterChecksNeedWhatTheyRead)
             "printed: \"the struct size\" names fact \"size\", which is not a non-negative number in facts");
 }
 
+TEST(Rubric, WhatTheLabAllocatesIsTracedAndNamedAsEvents)
+{
+  const auto lab = parse_edited([](auto&) {}, "lab5.json");
+  ASSERT_EQ(lab.allocations.size(), 3u);
+  EXPECT_EQ(lab.allocations[0].alloc, "mm_page_alloc");
+  EXPECT_EQ(lab.allocations[0].free, "mm_page_free");
+  EXPECT_EQ(lab.allocations[0].key, "pfn");
+  EXPECT_TRUE(lab.allocations[0].by_thread);
+  EXPECT_FALSE(lab.allocations[1].by_thread);
+  EXPECT_EQ(lab.activity_events.front(), "kmem:kmalloc");
+  ASSERT_EQ(lab.foreign_events.size(), 1u);
+  EXPECT_EQ(lab.foreign_events[0].fields.at("order"), std::vector<std::string>{"2"});
+
+  EXPECT_EQ(refusal([](auto& j) { j["trace"]["events"].erase(0); }),
+            "trace.allocations.alloc: kmem:kmalloc is not in trace.events, so it is never seen");
+  EXPECT_EQ(
+    refusal([](auto& j) { j["trace"]["allocations"][0]["owner"] = "module"; }),
+    "trace.allocations: owner is module; it must be call_site (the event names the module's code) or thread (made in the module's thread)");
+  EXPECT_EQ(refusal([](auto& j) { j["trace"]["activity"][0] = "kmalloc"; }),
+            "trace.activity: \"kmalloc\" is not an event as subsystem:name (kmem:kmalloc)");
+  EXPECT_EQ(refusal([](auto& j) { j["trace"].erase("allocations"); }),
+            "check page_alloc.no-leak needs trace.allocations: the events that allocate and free");
+}
+
 TEST(Rubric, ALabsOwnChecksAreNamedAndOnlyThenAvailable)
 {
   EXPECT_EQ(refusal([](auto& j) { j["lab_checks"] = "lab6"; }),

@@ -43,28 +43,17 @@ unsigned max_order(const LabFacts& facts)
   return static_cast<unsigned>(facts.number("max_order"));
 }
 
-std::vector<std::size_t> thread_page_allocs(const RunView& view)
+// The pages the module's thread allocated, by index.
+std::vector<std::size_t> thread_page_allocs(const RunView& view, const LabFacts& facts)
 {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < view.events().size(); ++i) {
     const auto& ev = view.events()[i].event;
-    if (evaluate::thread_allocates_pages(view, ev)) {
+    if (ev.name == "mm_page_alloc" && evaluate::module_allocation(view, ev, facts)) {
       out.push_back(i);
     }
   }
   return out;
-}
-
-// Index of the event that freed the allocation at index `alloc`, if any.
-std::optional<std::size_t> freed_by(const RunView& view, std::size_t alloc, const std::string& free_event,
-                                    const std::string& field)
-{
-  for (std::size_t i = alloc + 1; i < view.events().size(); ++i) {
-    if (view.events()[i].event.name == free_event && view.referenced(i, field) == &view.events()[alloc]) {
-      return i;
-    }
-  }
-  return std::nullopt;
 }
 
 Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
@@ -83,7 +72,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
     }
     const auto& run = view.run();
     unsigned want = expected_order(objnum_of(view), facts.page_size, struct_size(facts));
-    auto allocs = thread_page_allocs(view);
+    auto allocs = thread_page_allocs(view, facts);
     std::string objnum = "objnum " + std::to_string(objnum_of(view));
     if (allocs.size() != 1) {
       if (bad.message.empty()) {
@@ -130,7 +119,7 @@ Verdict check_order(const ModuleEvidence& e, const LabFacts& facts)
     if (ignored_param(view)) {
       continue;
     }
-    for (auto i : thread_page_allocs(view)) {
+    for (auto i : thread_page_allocs(view, facts)) {
       add_evidence(v, describe(view.events()[i].event));
     }
   }
@@ -144,13 +133,13 @@ Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
-    auto allocs = thread_page_allocs(view);
+    auto allocs = thread_page_allocs(view, facts);
     if (allocs.empty()) {
       return fail("objnum " + std::to_string(objnum_of(view)) + ": the thread allocated no pages, so none were freed");
     }
     for (auto i : allocs) {
       const auto& alloc = view.events()[i].event;
-      auto f = freed_by(view, i, "mm_page_free", "pfn");
+      auto f = evaluate::freed_by(view, i, *evaluate::allocation_kind(alloc, facts));
       if (!f) {
         Verdict v =
           fail("objnum " + std::to_string(objnum_of(view)) +
@@ -172,41 +161,6 @@ Verdict check_page_free(const ModuleEvidence& e, const LabFacts& facts)
 }
 
 // Allocations by the module that no free matched within the load.
-Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
-{
-  auto loaded = loaded_views(e, facts);
-  if (auto* v = std::get_if<Verdict>(&loaded)) {
-    return *v;
-  }
-  static const std::map<std::string, std::pair<std::string, std::string>> k_pairs = {
-    {"mm_page_alloc", {"mm_page_free", "pfn"}},
-    {"kmalloc", {"kfree", "ptr"}},
-    {"kmem_cache_alloc", {"kmem_cache_free", "ptr"}}};
-  for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
-    std::size_t leaked = 0;
-    Verdict v;
-    for (std::size_t i = 0; i < view.events().size(); ++i) {
-      const auto& ev = view.events()[i].event;
-      auto pair = k_pairs.find(ev.name);
-      if (pair == k_pairs.end()) {
-        continue;
-      }
-      const bool mine = ev.name == "mm_page_alloc" ? evaluate::thread_allocates_pages(view, ev) : view.from_module(ev);
-      if (mine && !freed_by(view, i, pair->second.first, pair->second.second)) {
-        ++leaked;
-        add_evidence(v, describe(ev));
-      }
-    }
-    if (leaked) {
-      v.status = Status::fail;
-      v.message = "objnum " + std::to_string(objnum_of(view)) + ": " + std::to_string(leaked) +
-                  " allocation(s) by the module were never freed";
-      return v;
-    }
-  }
-  return pass("everything the module allocated was freed before it was unloaded");
-}
-
 // ---- object loops (kmem_alloc, cache_alloc) -------------------------------------------
 
 Verdict check_loop(const ModuleEvidence& e, const LabFacts& facts, const std::string& alloc_name,
@@ -312,7 +266,7 @@ Verdict check_approach(const ModuleEvidence& e, const LabFacts& facts)
     return *v;
   }
   for (const auto& view : std::get<std::vector<RunView>>(loaded)) {
-    for (auto i : thread_page_allocs(view)) {
+    for (auto i : thread_page_allocs(view, facts)) {
       const auto& ev = view.events()[i].event;
       // Compound pages are the slab allocator refilling kmalloc's caches, not the module.
       if (ev.field("gfp_flags").find("__GFP_COMP") != std::string::npos) {
@@ -451,7 +405,6 @@ const evaluate::CheckTable& checks()
     {"", "struct-size", check_struct_size},
     {"page_alloc", "order", check_order},
     {"page_alloc", "free", check_page_free},
-    {"page_alloc", "no-leak", check_no_leak},
     {"kmem_alloc", "loop", check_kmalloc_loop},
     {"kmem_alloc", "approach", check_approach},
     {"cache_alloc", "cache-create", check_cache_create},
