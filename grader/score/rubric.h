@@ -52,7 +52,7 @@ struct ModuleSpec
 // and for each field the values that mark it (every field must have one of its values).
 struct ForeignEvent
 {
-  std::string event; // "mm_page_alloc"
+  std::string event; // the tracepoint's name, without its subsystem
   std::map<std::string, std::vector<std::string>> fields;
 };
 
