@@ -130,6 +130,45 @@ std::string type_words(const std::string& type)
   return (type[0] == 'u' ? "a non-negative whole number (" : "a whole number (") + type + ")";
 }
 
+// j's member `key`, or `absent` when it has none. A reference, not a copy, so that an error
+// inside it names the member's whole path in the file.
+const nlohmann::json& member_or(const nlohmann::json& j, const char* key, const nlohmann::json& absent)
+{
+  const auto it = j.find(key);
+  return it == j.end() ? absent : *it;
+}
+
+const nlohmann::json k_no_array = nlohmann::json::array();
+const nlohmann::json k_no_object = nlohmann::json::object();
+
+// "[json.exception.type_error.302] (/exercises/0/checks/1/points) type must be number, but is
+// string" in a lab writer's words: "exercises[0].checks[1].points: type must be number, but
+// is string"; "key 'file' not found" at modules[0] is "modules[0].file is missing".
+std::string json_problem(const nlohmann::json::exception& e)
+{
+  std::string text = e.what();
+  if (text.rfind("[json.exception.", 0) == 0 && text.find("] ") != std::string::npos) {
+    text.erase(0, text.find("] ") + 2);
+  }
+  std::string field;
+  if (text.rfind("(/", 0) == 0 && text.find(") ") != std::string::npos) {
+    std::istringstream pointer(text.substr(2, text.find(") ") - 2));
+    text.erase(0, text.find(") ") + 2);
+    for (std::string part; std::getline(pointer, part, '/');) {
+      const bool index = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+      field += index ? "[" + part + "]" : (field.empty() ? "" : ".") + part;
+    }
+  }
+  const std::string key_prefix = "key '";
+  const std::string key_suffix = "' not found";
+  if (text.rfind(key_prefix, 0) == 0 && text.size() > key_prefix.size() + key_suffix.size() &&
+      text.compare(text.size() - key_suffix.size(), key_suffix.size(), key_suffix) == 0) {
+    const auto key = text.substr(key_prefix.size(), text.size() - key_prefix.size() - key_suffix.size());
+    return (field.empty() ? "" : field + ".") + key + " is missing";
+  }
+  return field.empty() ? text : field + ": " + text;
+}
+
 // A check the lab names exists for its module, and the lab declares what it reads.
 void validate_check(const Rubric& r, const std::string& id, const std::string& module, const std::string& check,
                     const std::string& origin)
@@ -177,7 +216,7 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
 {
   r.trace_events = trace.at("events").get<std::vector<std::string>>();
   r.trace_functions = trace.at("functions").get<std::vector<std::string>>();
-  for (const auto& event : trace.value("activity", nlohmann::json::array())) {
+  for (const auto& event : member_or(trace, "activity", k_no_array)) {
     event_name(event, "trace.activity", invalid);
     r.activity_events.push_back(event.get<std::string>());
   }
@@ -188,7 +227,7 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
     }
     return name;
   };
-  for (const auto& a : trace.value("allocations", nlohmann::json::array())) {
+  for (const auto& a : member_or(trace, "allocations", k_no_array)) {
     const auto owner = a.at("owner").get<std::string>();
     if (owner != "call_site" && owner != "thread") {
       throw Error(invalid + "trace.allocations: owner is " + owner +
@@ -198,7 +237,7 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
                              traced(a.at("free"), "trace.allocations.free"), a.at("key").get<std::string>(),
                              owner == "thread"});
   }
-  for (const auto& f : trace.value("not_the_module", nlohmann::json::array())) {
+  for (const auto& f : member_or(trace, "not_the_module", k_no_array)) {
     ForeignEvent foreign{traced(f.at("event"), "trace.not_the_module.event"), {}};
     for (const auto& [field, values] : f.at("fields").items()) {
       foreign.fields[field] = values.get<std::vector<std::string>>();
@@ -224,7 +263,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     }
     r.reference_dir = (std::filesystem::path(origin).parent_path() / reference).lexically_normal();
     const std::string invalid = "invalid rubric " + origin + ": ";
-    const auto params = j.value("params", nlohmann::json::array());
+    const auto& params = member_or(j, "params", k_no_array);
     for (const auto& p : params) {
       ParamSpec spec;
       spec.name = p.at("name").get<std::string>();
@@ -248,14 +287,14 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       spec.default_value = *value;
       r.params.push_back(std::move(spec));
     }
-    const auto facts = j.value("facts", nlohmann::json::object());
+    const auto& facts = member_or(j, "facts", k_no_object);
     for (const auto& [name, value] : facts.items()) {
       if (!value.is_number_integer()) {
         throw Error(invalid + "facts." + name + " must be a whole number");
       }
       r.facts[name] = value.get<long long>();
     }
-    const auto printed = j.value("printed", nlohmann::json::array());
+    const auto& printed = member_or(j, "printed", k_no_array);
     for (const auto& p : printed) {
       const auto what = p.at("what").get<std::string>();
       if (p.contains("param")) {
@@ -275,7 +314,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         r.printed.emplace_back(what, static_cast<unsigned long long>(fact->second));
       }
     }
-    const auto sandbox = j.value("sandbox", nlohmann::json::object());
+    const auto& sandbox = member_or(j, "sandbox", k_no_object);
     r.compat_header = sandbox.value("compat_header", false);
     r.slub_debug = sandbox.value("slub_debug", false);
     r.lab_checks = j.value("lab_checks", "");
@@ -288,7 +327,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
                   ", and kmgrade has checks of their own for these labs only: " + known);
     }
     r.points_on_shimmed_build = j.value("points_on_shimmed_build", r.points_on_shimmed_build);
-    const auto t = j.value("timing", nlohmann::json::object());
+    const auto& t = member_or(j, "timing", k_no_object);
     r.timing.param = t.value("param", "");
     r.timing.values = t.value("values", std::vector<unsigned>{});
     r.timing.report_values = t.value("report_values", r.timing.values);
@@ -361,7 +400,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       r.exercises.push_back(std::move(ex));
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error("invalid rubric " + origin + ": " + e.what());
+    throw Error("invalid rubric " + origin + ": " + json_problem(e));
   }
 
   for (unsigned value : r.timing.report_values) {

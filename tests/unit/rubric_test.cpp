@@ -157,6 +157,16 @@ TEST(Rubric, WhatTheLabAllocatesIsTracedAndNamedAsEvents)
             "check page_alloc.no-leak needs trace.allocations: the events that allocate and free");
 }
 
+TEST(Rubric, AFieldOfTheWrongTypeOrMissingIsNamedByItsPath)
+{
+  EXPECT_EQ(refusal([](auto& j) { j["exercises"][1]["checks"][0]["points"] = "0.25"; }),
+            "exercises[1].checks[0].points: type must be number, but is string");
+  EXPECT_EQ(refusal([](auto& j) { j["modules"][2].erase("file"); }), "modules[2].file is missing");
+  EXPECT_EQ(refusal([](auto& j) { j["timing"]["max_ratio"] = "twenty"; }),
+            "timing.max_ratio: type must be number, but is string");
+  EXPECT_EQ(refusal([](auto& j) { j["trace"]["allocations"][1].erase("key"); }), "trace.allocations[1].key is missing");
+}
+
 TEST(Rubric, ALabsOwnChecksAreNamedAndOnlyThenAvailable)
 {
   EXPECT_EQ(refusal([](auto& j) { j["lab_checks"] = "lab6"; }),
