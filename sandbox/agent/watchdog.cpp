@@ -46,6 +46,10 @@ CallOutcome call_with_watchdog(const char* thread_name, std::function<int()> cal
       shared->done = true;
       shared->done_cv.notify_all();
     }).detach();
+    // The limit starts once the thread has named itself and given its tid: on a busy machine a
+    // thread can start later than a short limit, and a call that did not return must still name
+    // the thread that hangs in it (and thread_name must not be read after we return).
+    shared->done_cv.wait(lock, [&] { return shared->outcome.tid != 0; });
     shared->done_cv.wait_for(lock, limit, [&] { return shared->done; });
   }
   std::lock_guard lock(shared->mutex);
