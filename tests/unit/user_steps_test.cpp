@@ -353,3 +353,51 @@ TEST(QuotedBytes, ShowsPrintableAsciiAndEscapesTheRest)
   EXPECT_EQ(evaluate::quoted_bytes(std::string("\0\x7f", 2)), "\"\\x00\\x7f\"");
   EXPECT_EQ(evaluate::quoted_bytes("abcdef", 3), "\"abc\" and 3 more byte(s)");
 }
+
+// A real boot of the hello lab (tests/data/hello-steps: `kmgrade grade --work-dir` of
+// samples/write-returns-0 with --fresh-reference): the reference's load echo, then the
+// student's three loads.
+TEST(TranscriptRecorded, InTheSandbox)
+{
+  const std::string dir = KMGRADE_TEST_DATA "/hello-steps/boot-1/";
+  const auto plan = observe::plan_from_json(nlohmann::json::parse(util::read_file(dir + "plan.json")));
+  bool completed = false;
+  const auto report = run::parse_channel(util::read_file(dir + "channel.log"), plan.secret, completed);
+  ASSERT_TRUE(completed);
+  ASSERT_EQ(report.runs.size(), 4u);
+  const auto lab = score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json");
+  evaluate::ModuleEvidence student;
+  student.module_id = "hello";
+  student.file = "hello.c";
+  student.module_name = "kmlab_hello";
+  student.found_at = "hello.c";
+  student.build = build::ModuleBuild{};
+  student.build->ok = true;
+  evaluate::ModuleEvidence reference = student;
+  for (const auto& r : report.runs) {
+    (r.request.id.rfind("reference/", 0) == 0 ? reference : student).runs.push_back(r);
+  }
+  const auto* echo = reference.named_run("echo");
+  ASSERT_NE(echo, nullptr);
+  ASSERT_EQ(echo->steps.size(), 5u);
+  EXPECT_EQ(echo->steps[2].data, "hello\n");
+  EXPECT_EQ(echo->steps[3].errno_name, "EINVAL");
+  EXPECT_EQ(echo->steps[4].data, "hell");
+  EXPECT_TRUE(echo->steps[4].truncated);
+  student.reference_steps["echo"] = echo->steps;
+  reference.reference_steps["echo"] = echo->steps;
+
+  const auto fails = pipeline::run_check(lab, student, 4096, "hello.transcript-echo");
+  EXPECT_EQ(fails.status, evaluate::Status::fail);
+  EXPECT_EQ(fails.message,
+            "load echo, step 2 (write \"/proc/hello_msg\"): the reference's wrote 6 byte(s), yours wrote "
+            "0 byte(s) (the byte count differs)");
+  ASSERT_EQ(fails.evidence.size(), 5u);
+  EXPECT_EQ(fails.evidence[3], "step 5 (read \"/proc/hello_msg\"): the reference's read \"hell\" (4 byte(s), and more "
+                               "past the step's max_bytes), yours read \"\" (0 byte(s)) (line 1 differs)");
+  EXPECT_EQ(fails.evidence[4], "step 1 (stat \"/proc/hello_msg\"): found a file, as the reference's");
+
+  const auto passes = pipeline::run_check(lab, reference, 4096, "hello.transcript-echo");
+  EXPECT_EQ(passes.status, evaluate::Status::pass);
+  EXPECT_EQ(passes.message, "the 5 step(s) of load echo gave what the reference's gave (compared lines)");
+}
