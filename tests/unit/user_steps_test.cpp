@@ -66,6 +66,19 @@ UserStepResult stat_file()
   return r;
 }
 
+// The hello lab's module, found and built, with no load yet.
+evaluate::ModuleEvidence hello_built()
+{
+  evaluate::ModuleEvidence e;
+  e.module_id = "hello";
+  e.file = "hello.c";
+  e.module_name = "kmlab_hello";
+  e.found_at = "hello.c";
+  e.build = build::ModuleBuild{};
+  e.build->ok = true;
+  return e;
+}
+
 } // namespace
 
 TEST(UserSteps, EveryByteRoundTripsThroughJsonText)
@@ -211,15 +224,8 @@ TEST_F(StepRunner, AStepThatBlocksIsKilledAtItsLimitAndTheNextOneRuns)
 class Transcript : public ::testing::Test
 {
 protected:
-  Transcript() : m_lab(score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json"))
+  Transcript() : m_lab(score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json")), m_e(hello_built())
   {
-    m_e.module_id = "hello";
-    m_e.file = "hello.c";
-    m_e.module_name = "kmlab_hello";
-    m_e.found_at = "hello.c";
-    build::ModuleBuild b;
-    b.ok = true;
-    m_e.build = b;
     m_reference = {stat_file(), write_result(6), read_result("hello\n"), write_result(-1, EINVAL, "EINVAL"),
                    read_result("hell")};
     m_reference.back().truncated = true;
@@ -366,14 +372,8 @@ TEST(TranscriptRecorded, InTheSandbox)
   ASSERT_TRUE(completed);
   ASSERT_EQ(report.runs.size(), 4u);
   const auto lab = score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json");
-  evaluate::ModuleEvidence student;
-  student.module_id = "hello";
-  student.file = "hello.c";
-  student.module_name = "kmlab_hello";
-  student.found_at = "hello.c";
-  student.build = build::ModuleBuild{};
-  student.build->ok = true;
-  evaluate::ModuleEvidence reference = student;
+  evaluate::ModuleEvidence student = hello_built();
+  evaluate::ModuleEvidence reference = hello_built();
   for (const auto& r : report.runs) {
     (r.request.id.rfind("reference/", 0) == 0 ? reference : student).runs.push_back(r);
   }
