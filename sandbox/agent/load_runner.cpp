@@ -93,6 +93,8 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
       run.steps.push_back(run_step(step));
       if (run.steps.back().stuck) {
         m_wedged = true;
+        run.rmmod.error = std::string("not attempted: the ") + observe::to_string(step.kind) + " of " + step.path +
+                          " never returned, and still holds the module";
         break;
       }
     }
