@@ -6,6 +6,7 @@
 #include "observe/observation.h"
 #include "pipeline/grade.h"
 #include "run/agent_channel.h"
+#include "run/sandbox_vm.h"
 #include "score/rubric.h"
 #include "temp_folder.h"
 #include "util/files.h"
@@ -400,4 +401,14 @@ TEST(TranscriptRecorded, InTheSandbox)
   const auto passes = pipeline::run_check(lab, reference, 4096, "hello.transcript-echo");
   EXPECT_EQ(passes.status, evaluate::Status::pass);
   EXPECT_EQ(passes.message, "the 5 step(s) of load echo gave what the reference's gave (compared lines)");
+}
+
+TEST(UserSteps, ALoadMayTakeEveryStepToItsLimitBeforeTheHostGivesUpOnIt)
+{
+  observe::Plan plan;
+  plan.loads.push_back({"a", "/a.ko", "a", "", 30000, 20000, "", {}});
+  const auto without = run::load_limit(plan);
+  EXPECT_EQ(without.count(), 30 + 40 + 30);
+  plan.loads[0].steps = {{StepKind::read, "/proc/x", "", 4096, 5000}, {StepKind::stat, "/proc/x", "", 4096, 2000}};
+  EXPECT_EQ(run::load_limit(plan).count(), without.count() + 9);
 }
