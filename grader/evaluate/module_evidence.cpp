@@ -28,6 +28,16 @@ const char* to_string(Status status)
   return "error";
 }
 
+const observe::ModuleRun* ModuleEvidence::named_run(const std::string& name) const
+{
+  for (const auto& r : runs) {
+    if (!name.empty() && r.request.name == name) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
 long long LabFacts::number(const std::string& name) const
 {
   const auto found = numbers.find(name);

@@ -29,6 +29,13 @@ struct ModuleEvidence
   std::vector<observe::ModuleRun> timing_repeats;
   std::vector<std::string> planned_params;             // every load the plan asked for ("" = default)
   std::map<std::string, std::string> sandbox_failures; // params of a load without result -> why
+  // What the reference module's steps gave in each load the lab named: the loads' name ->
+  // one result per step. What the transcript checks compare the student's steps with.
+  std::map<std::string, std::vector<observe::UserStepResult>> reference_steps;
+  std::map<std::string, std::string> named_failures; // name of a named load without result -> why
+
+  // The load the lab named `name`, or nullptr when it did not come back.
+  const observe::ModuleRun* named_run(const std::string& name) const;
 };
 
 // The facts of the lab a check compares against (from the lab's file and the sandbox).
@@ -51,6 +58,8 @@ struct LabFacts
   std::vector<std::string> work_events;
   std::vector<observe::AllocationEvents> allocations; // what the module allocates and frees
   std::vector<score::ForeignEvent> foreign_events;    // events in its threads that are not its work
+  // How each transcript check compares the steps' reads: the load's name -> mode.
+  std::map<std::string, score::CompareMode> transcript_compare;
 
   // The lab's fact `name`; 0 when the lab has none of that name (its file is validated
   // against the checks that read them when it is loaded).

@@ -2,6 +2,7 @@
 
 #include "evaluate/check_support.h"
 #include "evaluate/common_checks.h"
+#include "evaluate/transcript_check.h"
 
 namespace kmgrade::evaluate {
 
@@ -14,7 +15,10 @@ Check find_check(const CheckTable& lab_checks, const std::string& module_id, con
       }
     }
   }
-  return parameter_value_check(check_id);
+  if (auto check = parameter_value_check(check_id)) {
+    return check;
+  }
+  return transcript_check(check_id);
 }
 
 Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Check& check, const std::string& check_id)

@@ -4,7 +4,7 @@ namespace kmgrade::observe {
 
 // The wire format between agent and grader: field names are the members' names.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadRequest, id, module_path, module_name, params, settle_timeout_ms,
-                                                call_timeout_ms)
+                                                call_timeout_ms, name, steps)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationEvents, alloc, free, key, by_thread)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, activity_events, allocations, loads,
                                                 max_segments, max_log_lines, trace_buffer_kb, hung_task_timeout_s,
@@ -13,8 +13,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, attempted, ok, error
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskInfo, pid, comm, cpus_allowed, exited)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlabCache, name, object_size, objects)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LogRecord, level, seq, ts_us, text)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadTiming, prepare_ns, snapshot_ns, trace_read_ns, after_rmmod_ns,
-                                                reduce_ns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadTiming, prepare_ns, steps_ns, snapshot_ns, trace_read_ns,
+                                                after_rmmod_ns, reduce_ns)
 
 void to_json(nlohmann::json& j, const EventStream& stream)
 {
@@ -28,7 +28,7 @@ void from_json(const nlohmann::json& j, EventStream& stream)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModuleRun, request, insmod, rmmod, loader_pid, unloader_pid, settled,
                                                 settle_ns, core_base, core_size, threads, log, log_dropped, events,
-                                                slab_created, slab_left, timing)
+                                                slab_created, slab_left, steps, timing)
 
 std::string dirty_reason(const ModuleRun& run)
 {
@@ -37,6 +37,11 @@ std::string dirty_reason(const ModuleRun& run)
   }
   if (run.rmmod.hung) {
     return "rmmod never returned";
+  }
+  for (const auto& step : run.steps) {
+    if (step.timed_out) {
+      return std::string("the ") + to_string(step.kind) + " of " + step.path + " never returned";
+    }
   }
   for (const auto& rec : run.log) {
     if (classify_log_line(rec.text) != KernelTrouble::none) {
@@ -152,7 +157,12 @@ nlohmann::json to_json(const ModuleRun& run)
 
 ModuleRun module_run_from_json(const nlohmann::json& j)
 {
-  return j.get<ModuleRun>();
+  auto run = j.get<ModuleRun>();
+  if (run.steps.size() > k_max_steps || run.request.steps.size() > k_max_steps) {
+    throw nlohmann::json::other_error::create(501, "a load with more than " + std::to_string(k_max_steps) + " steps",
+                                              static_cast<const nlohmann::json*>(nullptr));
+  }
+  return run;
 }
 
 } // namespace kmgrade::observe

@@ -2,6 +2,7 @@
 
 #include "observe/event_stream.h"
 #include "observe/kernel_log.h"
+#include "observe/user_steps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@ struct LoadRequest
   std::string params;      // "count=5", or "" for the default
   int settle_timeout_ms = 30000;
   int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
+  std::string name{};          // the lab's name for this load ("echo"); "" for a load it did not name
+  // What user space does, in order, once the module settled and before rmmod.
+  std::vector<UserStep> steps{};
 };
 
 // What starts every line of the agent's results channel: "KMG <secret> ", then the kind of
@@ -95,6 +99,7 @@ struct SlabCache
 struct LoadTiming
 {
   std::uint64_t prepare_ns = 0;     // the slab caches and tasks before the load, the module opened
+  std::uint64_t steps_ns = 0;       // user space's steps
   std::uint64_t snapshot_ns = 0;    // the slab caches once the module settled
   std::uint64_t trace_read_ns = 0;  // reading the trace, while loaded and after rmmod
   std::uint64_t after_rmmod_ns = 0; // the wait for the exit path, and the slab caches then
@@ -119,6 +124,7 @@ struct ModuleRun
   EventStream events;                  // events of the module's threads, its call sites, console and function hits
   std::vector<SlabCache> slab_created; // present after load, absent before
   std::vector<SlabCache> slab_left;    // of those, still present after unload
+  std::vector<UserStepResult> steps;   // one per step of the request that ran, in order
   LoadTiming timing;
 };
 

@@ -4,6 +4,7 @@
 #include "evaluate/common_checks.h"
 #include "evaluate/registry.h"
 #include "evaluate/timing.h"
+#include "evaluate/transcript_check.h"
 #include "labs/lab_checks.h"
 #include "intake/submission.h"
 #include "pipeline/reference_baseline.h"
@@ -61,6 +62,15 @@ std::string load_id(const std::string& side, const std::string& module_id, const
 {
   const std::string id = side + "/" + module_id + "/" + params;
   return round > 1 ? id + "#" + std::to_string(round) : id;
+}
+
+// The plan's load of `load` of a module; a named load's id ends in "@<name>".
+observe::LoadRequest load_request(const std::string& side, const std::string& module_id, const std::string& guest_path,
+                                  const std::string& module_name, const score::LoadSpec& load, unsigned round)
+{
+  const std::string params = score::params_text(load.params);
+  const std::string id = load_id(side, module_id, params, round) + (load.name.empty() ? "" : "@" + load.name);
+  return {id, guest_path, module_name, params, 30000, 20000, load.name, load.steps};
 }
 
 struct LoadId
@@ -246,11 +256,11 @@ void add_student_loads(const score::Rubric& rubric, unsigned runs, Evidence& stu
         files.push_back({guest, e.build->ko, "", 0644});
       }
       for (const auto& load : m.loads) {
-        const std::string params = score::params_text(load);
-        if (round > 1 && !timing_load(rubric, load)) {
+        const std::string params = score::params_text(load.params);
+        if (round > 1 && (!load.steps.empty() || !timing_load(rubric, load.params))) {
           continue;
         }
-        plan.loads.push_back({load_id("student", m.id, params, round), guest, m.module_name, params, 30000});
+        plan.loads.push_back(load_request("student", m.id, guest, m.module_name, load, round));
         if (round == 1) {
           e.planned_params.push_back(params);
         }
@@ -261,8 +271,8 @@ void add_student_loads(const score::Rubric& rubric, unsigned runs, Evidence& stu
 
 // Each load's result to the evidence of its module, the student's or the reference's; a load
 // without one to why, and to the report's notes.
-void file_results(run::PlanOutcome& outcome, std::size_t max_log_lines, Evidence& student, Evidence& reference,
-                  std::vector<std::string>& notes)
+void file_results(const observe::Plan& plan, run::PlanOutcome& outcome, std::size_t max_log_lines, Evidence& student,
+                  Evidence& reference, std::vector<std::string>& notes)
 {
   auto owner = [&](const LoadId& id) -> evaluate::ModuleEvidence& {
     return (id.reference ? reference : student)[id.module_id];
@@ -279,7 +289,11 @@ void file_results(run::PlanOutcome& outcome, std::size_t max_log_lines, Evidence
   }
   for (const auto& [load, why] : outcome.failures) {
     const LoadId id = parse_load_id(load);
-    if (!id.timing_repeat) {
+    const auto request = std::find_if(plan.loads.begin(), plan.loads.end(),
+                                      [&load = load](const observe::LoadRequest& r) { return r.id == load; });
+    if (request != plan.loads.end() && !request->name.empty()) {
+      owner(id).named_failures[request->name] = why;
+    } else if (!id.timing_repeat) {
       owner(id).sandbox_failures[id.params] = why;
     }
     notes.push_back("load " + load + ": " + why);
@@ -313,6 +327,15 @@ evaluate::LabFacts lab_facts(const score::Rubric& rubric, const score::ModuleSpe
   facts.work_events = module.work_events;
   facts.allocations = rubric.allocations;
   facts.foreign_events = rubric.foreign_events;
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      const auto dot = c.id.find('.');
+      const auto load = evaluate::transcript_check_load(c.id.substr(dot + 1));
+      if (load && c.id.substr(0, dot) == module.id) {
+        facts.transcript_compare[*load] = c.compare;
+      }
+    }
+  }
   return facts;
 }
 
@@ -474,9 +497,15 @@ report::Report grade(const GradeOptions& options)
     for (unsigned round = 1; round <= runs; ++round) {
       for (const auto& m : rubric.modules) {
         const auto& e = reference.at(m.id);
+        const std::string guest = "/modules/reference/" + e.module_name + ".ko";
         for (const auto& params : e.planned_params) {
-          plan.loads.push_back({load_id("reference", m.id, params, round),
-                                "/modules/reference/" + e.module_name + ".ko", e.module_name, params, 30000});
+          plan.loads.push_back({load_id("reference", m.id, params, round), guest, e.module_name, params, 30000});
+        }
+        // The loads with steps, once: what the student's same loads are compared with.
+        for (const auto& load : m.loads) {
+          if (round == 1 && !load.steps.empty()) {
+            plan.loads.push_back(load_request("reference", m.id, guest, e.module_name, load, round));
+          }
         }
       }
     }
@@ -503,15 +532,22 @@ report::Report grade(const GradeOptions& options)
     rep.notes.push_back("the kernel the checks ran on: " + note);
   }
   rep.loads = outcome.report.runs.size();
-  file_results(outcome, plan.max_log_lines, student, reference, rep.notes);
-
-  at("checking");
-  rep.score = score::apply_rubric(rubric, evaluate_checks(rubric, student, rep.page_size));
+  file_results(plan, outcome, plan.max_log_lines, student, reference, rep.notes);
 
   if (measured_here) {
-    // Kept for later grades only when every reference load gave its time.
-    ReferenceBaseline measured{utc_now(), machine, accel, kernel.version, runs, {}};
+    // Kept for later grades only when every reference load gave its time and ran its steps.
+    ReferenceBaseline measured{utc_now(), machine, accel, kernel.version, runs, {}, {}};
     bool complete = true;
+    for (const auto& m : rubric.modules) {
+      for (const auto& load : m.loads) {
+        const auto* run = load.steps.empty() ? nullptr : reference.at(m.id).named_run(load.name);
+        if (run && run->steps.size() == load.steps.size()) {
+          measured.steps[m.id][load.name] = run->steps;
+        } else {
+          complete = complete && load.steps.empty();
+        }
+      }
+    }
     for (const auto& m : rubric.modules) {
       const auto times = evaluate::reported_times(reference.at(m.id), lab_facts(rubric, m, rep.page_size));
       complete = complete && times.size() == rubric.timing.values.size();
@@ -525,6 +561,14 @@ report::Report grade(const GradeOptions& options)
     }
     baseline = std::move(measured);
   }
+  for (const auto& [module_id, loads] : baseline->steps) {
+    if (student.count(module_id)) {
+      student.at(module_id).reference_steps = loads;
+    }
+  }
+
+  at("checking");
+  rep.score = score::apply_rubric(rubric, evaluate_checks(rubric, student, rep.page_size));
   rep.reference_times = {measured_here, baseline->measured_at, baseline->machine, baseline->accel, baseline->runs};
   rep.timing_runs = runs;
   for (const auto& m : rubric.modules) {

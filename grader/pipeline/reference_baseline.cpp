@@ -97,6 +97,12 @@ std::optional<ReferenceBaseline> load_baseline(const fs::path& cache_dir, const 
         out[static_cast<unsigned>(std::stoul(value))] = ns.get<std::uint64_t>();
       }
     }
+    const nlohmann::json steps = j.contains("steps") ? j.at("steps") : nlohmann::json::object();
+    for (const auto& [module, loads] : steps.items()) {
+      for (const auto& [name, results] : loads.items()) {
+        b.steps[module][name] = results.get<std::vector<observe::UserStepResult>>();
+      }
+    }
     return b;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -113,8 +119,9 @@ void save_baseline(const fs::path& cache_dir, const std::string& key, const Refe
     }
     times[module] = std::move(t);
   }
-  const nlohmann::json j = {{"measured_at", b.measured_at}, {"machine", b.machine}, {"accel", b.accel},
-                            {"kernel", b.kernel},           {"runs", b.runs},       {"times", std::move(times)}};
+  const nlohmann::json j = {
+    {"measured_at", b.measured_at}, {"machine", b.machine}, {"accel", b.accel}, {"kernel", b.kernel}, {"runs", b.runs},
+    {"times", std::move(times)},    {"steps", b.steps}};
   util::write_file_atomically(baseline_dir(cache_dir) / (key + ".json"), j.dump(2) + "\n");
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "observe/user_steps.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -9,7 +11,7 @@
 namespace kmgrade::pipeline {
 
 // The times the reference modules reported at the lab's timing values: what a student's
-// times sit beside in the report. No verdict rests on them, so one measurement serves every
+// times sit beside in the report, and what the reference's steps gave. No verdict rests on the times, so one measurement serves every
 // grade made by the same kmgrade build, reference, rubric, sandbox kernel and accelerator on
 // the same machine, and the report says when and where it was taken.
 struct ReferenceBaseline
@@ -21,6 +23,9 @@ struct ReferenceBaseline
   unsigned runs = 1;       // loads at each timing value whose median time `times` holds
   // module id -> timing value -> reported ns; a value whose time was unreadable is absent.
   std::map<std::string, std::map<unsigned, std::uint64_t>> times;
+  // module id -> name of a load with steps -> what each step gave: what the transcript checks
+  // compare a student's steps with. The key's rubric hash covers the steps themselves.
+  std::map<std::string, std::map<std::string, std::vector<observe::UserStepResult>>> steps;
 };
 
 // The host name, processor model and CPU count of this machine: "lab-server (Intel(R) Xeon(R)

@@ -51,6 +51,8 @@ claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::Mo
     auto it = std::find_if(pending.begin(), pending.end(),
                            [&](const observe::LoadRequest& load) { return load.id == run.request.id; });
     if (it != pending.end()) {
+      // The plan's request, not the guest's copy of it: a module could rewrite what it asked.
+      run.request = *it;
       out.emplace_back(std::move(*it), std::move(run));
       pending.erase(it);
     }

@@ -35,7 +35,8 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
 
 // One boot's runs paired with the pending loads they answer, by load id, in the order the
 // runs came; each answered load leaves `pending`. A run that answers no pending load (an id
-// the plan does not have, or one answered already) is dropped. Cannot fail.
+// the plan does not have, or one answered already) is dropped. Each run gets its load as its
+// request: what the guest says it was asked is never trusted. Cannot fail.
 std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>>
 claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::ModuleRun> runs);
 

@@ -108,7 +108,12 @@ std::chrono::seconds load_limit(const observe::Plan& plan)
 {
   int worst_ms = 0;
   for (const auto& load : plan.loads) {
-    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms);
+    // A step at its limit is killed, and waited for a second more.
+    int steps_ms = 0;
+    for (const auto& step : load.steps) {
+      steps_ms += step.timeout_ms + 1000;
+    }
+    worst_ms = std::max(worst_ms, load.settle_timeout_ms + 2 * load.call_timeout_ms + steps_ms);
   }
   return std::chrono::seconds(worst_ms / 1000 + 30);
 }

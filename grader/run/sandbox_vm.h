@@ -95,7 +95,8 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
 Accel resolve_accel(const VmOptions& options);
 
 // The most one load of `plan` may take before the agent itself gives up on it (settling, then
-// insmod and rmmod each hanging until their watchdog), with room for reading its trace.
+// insmod and rmmod each hanging until their watchdog, and every step running to its limit),
+// with room for reading its trace.
 // Cannot fail.
 std::chrono::seconds load_limit(const observe::Plan& plan);
 

@@ -1,6 +1,7 @@
 #include "score/rubric.h"
 
 #include "evaluate/common_checks.h"
+#include "evaluate/transcript_check.h"
 #include "labs/lab_checks.h"
 #include "observe/numbers.h"
 #include "util/error.h"
@@ -24,6 +25,29 @@ const ModuleSpec* Rubric::module(const std::string& module_id) const
     }
   }
   return nullptr;
+}
+
+const LoadSpec* ModuleSpec::load(const std::string& load_name) const
+{
+  for (const auto& l : loads) {
+    if (!l.name.empty() && l.name == load_name) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+const char* to_string(CompareMode mode)
+{
+  switch (mode) {
+    case CompareMode::exact:
+      return "exact";
+    case CompareMode::lines:
+      return "lines";
+    case CompareMode::substring:
+      return "substring";
+  }
+  return "?";
 }
 
 std::vector<const ModuleSpec*> Rubric::modules_by_identify_order() const
@@ -186,9 +210,13 @@ void validate_check(const Rubric& r, const std::string& id, const std::string& m
   if (const auto value = evaluate::parameter_check_value(check)) {
     const LoadParams want = {{r.params.front().name, std::to_string(*value)}};
     const auto& loads = r.module(module)->loads;
-    if (std::find(loads.begin(), loads.end(), want) == loads.end()) {
+    if (std::none_of(loads.begin(), loads.end(), [&](const LoadSpec& l) { return l.params == want; })) {
       throw Error(invalid + "needs a load with " + params_text(want) + " alone in modules." + module + ".loads");
     }
+  }
+  if (const auto load = evaluate::transcript_check_load(check); load && !r.module(module)->load(*load)) {
+    throw Error(invalid + "compares the steps of a load named " + *load + ", and modules." + module +
+                ".loads has no load with that name and steps");
   }
   if (check == "timing" && r.timing.values.empty()) {
     throw Error(invalid + "needs timing.param and timing.values");
@@ -246,6 +274,150 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
   }
 }
 
+// The steps of a load: each {"write": PATH, "data": TEXT}, {"read": PATH} or {"stat": PATH},
+// with "timeout_ms" and, for a read, "max_bytes".
+std::vector<observe::UserStep> parse_steps(const nlohmann::json& steps, const std::string& where)
+{
+  if (!steps.is_array() || steps.empty() || steps.size() > observe::k_max_steps) {
+    throw Error(where + ".steps must be a list of 1 to " + std::to_string(observe::k_max_steps) + " steps");
+  }
+  std::vector<observe::UserStep> out;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto& j = steps[i];
+    const std::string at = where + ".steps[" + std::to_string(i) + "]";
+    if (!j.is_object()) {
+      throw Error(at + " must be an object: {\"write\": PATH, \"data\": TEXT}, {\"read\": PATH} or {\"stat\": PATH}");
+    }
+    observe::UserStep step;
+    int kinds = 0;
+    for (auto kind : {observe::StepKind::write, observe::StepKind::read, observe::StepKind::stat}) {
+      if (j.contains(observe::to_string(kind))) {
+        step.kind = kind;
+        ++kinds;
+      }
+    }
+    if (kinds != 1) {
+      throw Error(at + " must hold exactly one of write, read and stat, the path it acts on");
+    }
+    const auto& path = j.at(observe::to_string(step.kind));
+    if (!path.is_string() || path.get<std::string>().empty() || path.get<std::string>()[0] != '/' ||
+        path.get<std::string>().find('\0') != std::string::npos || path.get<std::string>().size() > 4096) {
+      throw Error(at + "." + observe::to_string(step.kind) + " must be an absolute path in the sandbox");
+    }
+    step.path = path.get<std::string>();
+    for (const auto& [key, value] : j.items()) {
+      const bool known = key == observe::to_string(step.kind) || key == "timeout_ms" ||
+                         (key == "data" && step.kind == observe::StepKind::write) ||
+                         (key == "max_bytes" && step.kind == observe::StepKind::read);
+      if (!known) {
+        throw Error(at + ": " + key + " is not a field of a " + observe::to_string(step.kind) + " step");
+      }
+    }
+    if (step.kind == observe::StepKind::write) {
+      if (!j.contains("data") || !j.at("data").is_string() ||
+          j.at("data").get<std::string>().size() > observe::k_max_step_bytes) {
+        throw Error(at + ".data must be the text to write, at most " + std::to_string(observe::k_max_step_bytes) +
+                    " bytes (\"addf lorem\\n\")");
+      }
+      step.data = j.at("data").get<std::string>();
+    }
+    if (j.contains("max_bytes")) {
+      const auto& m = j.at("max_bytes");
+      if (!m.is_number_unsigned() || m.get<std::size_t>() < 1 || m.get<std::size_t>() > observe::k_max_step_bytes) {
+        throw Error(at + ".max_bytes must be a number of bytes from 1 to " + std::to_string(observe::k_max_step_bytes));
+      }
+      step.max_bytes = m.get<std::size_t>();
+    }
+    if (j.contains("timeout_ms")) {
+      const auto& t = j.at("timeout_ms");
+      if (!t.is_number_unsigned() || t.get<long long>() < 1 || t.get<long long>() > 60000) {
+        throw Error(at + ".timeout_ms must be a number of milliseconds from 1 to 60000");
+      }
+      step.timeout_ms = t.get<int>();
+    }
+    out.push_back(std::move(step));
+  }
+  return out;
+}
+
+LoadParams parse_load_params(const Rubric& r, const nlohmann::json& load, const std::string& where)
+{
+  LoadParams params;
+  for (const auto& p : r.params) {
+    if (load.contains(p.name)) {
+      const auto value = param_value(p, load.at(p.name));
+      if (!value) {
+        throw Error(where + ": " + p.name + " must be " + type_words(p.type));
+      }
+      params.emplace_back(p.name, *value);
+    }
+  }
+  for (const auto& [name, value] : load.items()) {
+    if (!r.param(name)) {
+      throw Error(where + ": " + name + " is not a parameter the lab declares in params");
+    }
+  }
+  return params;
+}
+
+// A load: an object of parameter values, or {"name": ..., "params": {...}, "steps": [...]}
+// (an object that holds "steps"; a lab may therefore declare no parameter named steps).
+LoadSpec parse_load(const Rubric& r, const ModuleSpec& m, const nlohmann::json& load, const std::string& invalid)
+{
+  const std::string where = invalid + "modules." + m.id + ".loads";
+  if (!load.is_object()) {
+    throw Error(
+      where +
+      ": each load is an object of parameter values ({} for none), or {\"name\": ..., \"params\": {...}, \"steps\": [...]}");
+  }
+  LoadSpec spec;
+  if (!load.contains("steps")) {
+    spec.params = parse_load_params(r, load, where);
+    return spec;
+  }
+  for (const auto& [key, value] : load.items()) {
+    if (key != "name" && key != "params" && key != "steps") {
+      throw Error(where + ": " + key + " is not a field of a load with steps (name, params, steps)");
+    }
+  }
+  const auto name = load.value("name", nlohmann::json());
+  if (!name.is_string() || name.get<std::string>().empty() ||
+      name.get<std::string>().find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+    throw Error(
+      where +
+      ": a load with steps needs a name of lower-case letters, digits, _ and - (its check is <module>.transcript-<name>)");
+  }
+  spec.name = name.get<std::string>();
+  if (m.load(spec.name)) {
+    throw Error(where + ": two loads are named " + spec.name);
+  }
+  const auto params = load.value("params", nlohmann::json::object());
+  if (!params.is_object()) {
+    throw Error(where + "." + spec.name + ".params must be an object of parameter values");
+  }
+  spec.params = parse_load_params(r, params, where + "." + spec.name + ".params");
+  spec.steps = parse_steps(load.at("steps"), where + "." + spec.name);
+  return spec;
+}
+
+CompareMode parse_compare(const nlohmann::json& c, const std::string& id, const std::string& invalid)
+{
+  if (!c.contains("compare")) {
+    return CompareMode::exact;
+  }
+  const auto check = id.substr(id.find('.') + 1);
+  if (!evaluate::transcript_check_load(check)) {
+    throw Error(invalid + "check " + id + ": compare is only for transcript checks");
+  }
+  for (auto mode : {CompareMode::exact, CompareMode::lines, CompareMode::substring}) {
+    if (c.at("compare") == to_string(mode)) {
+      return mode;
+    }
+  }
+  throw Error(invalid + "check " + id + ": compare is " + c.at("compare").dump() +
+              "; it must be exact, lines or substring");
+}
+
 } // namespace
 
 Rubric parse_rubric(const std::string& text, const std::string& origin)
@@ -279,6 +451,10 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       }
       if (r.param(spec.name)) {
         throw Error(invalid + "params: " + spec.name + " is declared twice");
+      }
+      if (spec.name == "steps") {
+        throw Error(invalid +
+                    "params: steps cannot be a parameter's name: a load that holds steps is a load with steps");
       }
       const auto value = param_value(spec, p.at("default"));
       if (!value) {
@@ -361,27 +537,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       spec.file = m.at("file").get<std::string>();
       spec.module_name = m.at("module_name").get<std::string>();
       for (const auto& load : m.at("loads")) {
-        if (!load.is_object()) {
-          throw Error(invalid + "modules." + spec.id +
-                      ".loads: each load is an object of parameter values ({} for none)");
-        }
-        LoadParams params;
-        for (const auto& p : r.params) {
-          if (load.contains(p.name)) {
-            const auto value = param_value(p, load.at(p.name));
-            if (!value) {
-              throw Error(invalid + "modules." + spec.id + ".loads: " + p.name + " must be " + type_words(p.type));
-            }
-            params.emplace_back(p.name, *value);
-          }
-        }
-        for (const auto& [name, value] : load.items()) {
-          if (!r.param(name)) {
-            throw Error(invalid + "modules." + spec.id + ".loads: " + name +
-                        " is not a parameter the lab declares in params");
-          }
-        }
-        spec.loads.push_back(std::move(params));
+        spec.loads.push_back(parse_load(r, spec, load, invalid));
       }
       spec.work_events = m.at("work_events").get<std::vector<std::string>>();
       spec.identify_by = m.value("identify_by", std::vector<std::string>{});
@@ -394,8 +550,9 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       ex.id = e.at("id").get<std::string>();
       ex.title = e.at("title").get<std::string>();
       for (const auto& c : e.at("checks")) {
-        ex.checks.push_back({c.at("id").get<std::string>(), c.at("points").get<double>(), c.value("manual", false),
-                             c.value("message", "")});
+        const auto id = c.at("id").get<std::string>();
+        ex.checks.push_back({id, c.at("points").get<double>(), c.value("manual", false), c.value("message", ""),
+                             parse_compare(c, id, invalid)});
       }
       r.exercises.push_back(std::move(ex));
     }

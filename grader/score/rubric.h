@@ -1,6 +1,7 @@
 #pragma once
 
 #include "observe/observation.h"
+#include "observe/user_steps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,13 +38,34 @@ struct TimingRule
   std::string chart_x_axis;            // the parameter's name by default
 };
 
+// One load of a module: its parameters and, for a load the lab names, what user space does
+// while the module is loaded. The reference's load with the same name runs the same steps.
+struct LoadSpec
+{
+  std::string name;                     // "" for a load of parameters only; else unique in the module ("echo")
+  LoadParams params;                    // as insmod gets them
+  std::vector<observe::UserStep> steps; // empty for an unnamed load
+};
+
+// How a transcript check compares the student's read steps with the reference's.
+enum class CompareMode {
+  exact,     // byte for byte
+  lines,     // the same lines in the same order; a missing or extra newline at the very end aside
+  substring, // every line the reference read appears somewhere in what the student read
+};
+
+const char* to_string(CompareMode mode);
+
 // One module of the lab: the file a student hands in and how it is exercised.
 struct ModuleSpec
 {
-  std::string id;                       // "hello"
-  std::string file;                     // "hello.c"
-  std::string module_name;              // "kmlab_hello": never the name of built-in kernel code
-  std::vector<LoadParams> loads;        // each load of the checks; {}: with no parameter
+  std::string id;              // "hello"
+  std::string file;            // "hello.c"
+  std::string module_name;     // "kmlab_hello": never the name of built-in kernel code
+  std::vector<LoadSpec> loads; // each load of the checks, in order
+
+  // The load named `name`, or nullptr.
+  const LoadSpec* load(const std::string& name) const;
   std::vector<std::string> work_events; // the events the timed work produces
   std::vector<std::string> identify_by; // calls that recognise a renamed file
 };
@@ -61,7 +83,8 @@ struct RubricCheck
   std::string id; // "<module>.<check>" or "manual.<item>"
   double points = 0;
   bool manual = false;
-  std::string message; // for manual items: what the person looks for
+  std::string message;                      // for manual items: what the person looks for
+  CompareMode compare = CompareMode::exact; // transcript checks: how steps' reads are compared
 };
 
 struct Exercise

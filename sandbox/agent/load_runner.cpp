@@ -4,6 +4,7 @@
 #include "kernel_threads.h"
 #include "procfs.h"
 #include "slab.h"
+#include "step_runner.h"
 #include "waits.h"
 #include "watchdog.h"
 
@@ -86,6 +87,19 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     run.settled = settling.settled;
     run.settle_ns = settling.ns;
     lap();
+    // User space's steps, once the module is quiet. A step killed at its time limit is
+    // recorded and the load goes on; one that cannot be killed holds the module's file open
+    // in the kernel, so rmmod would wait for ever: the load ends there, as after a hung insmod.
+    for (const auto& step : req.steps) {
+      run.steps.push_back(run_step(step));
+      if (run.steps.back().stuck) {
+        m_wedged = true;
+        run.rmmod.error = std::string("not attempted: the ") + observe::to_string(step.kind) + " of " + step.path +
+                          " never returned, and still holds the module";
+        break;
+      }
+    }
+    run.timing.steps_ns = lap();
     run.slab_created = caches_created(m_paths, slab_before);
     run.timing.snapshot_ns = lap();
     // Read what happened so far while the module is loaded, so call sites print as symbols;
@@ -96,7 +110,8 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
       m_tracer.start();
     }
     run.timing.trace_read_ns = lap();
-
+  }
+  if (run.insmod.ok && !m_wedged) {
     auto rmmod = call_with_watchdog(
       observe::k_rmmod_thread, [mod] { return kmod_module_remove_module(mod, 0); }, call_limit);
     record_call(run.rmmod, rmmod);

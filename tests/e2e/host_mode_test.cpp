@@ -90,7 +90,7 @@ TEST_F(HostMode, TheAgentRunsAsAnOrdinaryProgramOnTheMachinesKernel)
     const std::string guest = "/modules/" + m.module_name + ".ko";
     m_files.push_back({guest, e.build->ko, "", 0644});
     for (const auto& load : m.loads) {
-      const std::string params = score::params_text(load);
+      const std::string params = score::params_text(load.params);
       m_plan.loads.push_back({m.id + "/" + params, guest, m.module_name, params, 30000});
       e.planned_params.push_back(params);
     }

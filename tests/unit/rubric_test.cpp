@@ -79,8 +79,8 @@ TEST(Rubric, ParametersAreTypedAndEachLoadGivesThemAsInsmodTakesThem)
   EXPECT_EQ(r.params[0].default_value, "2000");
   const auto& loads = r.module("page_alloc")->loads;
   ASSERT_EQ(loads.size(), 9u);
-  EXPECT_EQ(score::params_text(loads[0]), "");
-  EXPECT_EQ(score::params_text(loads[1]), "objnum=100");
+  EXPECT_EQ(score::params_text(loads[0].params), "");
+  EXPECT_EQ(score::params_text(loads[1].params), "objnum=100");
   EXPECT_EQ(score::params_text({{"a", "1"}, {"b", "x"}}), "a=1 b=x");
   EXPECT_EQ(r.facts.at("struct_size"), 32);
   EXPECT_EQ(r.printed,
@@ -292,4 +292,129 @@ TEST(Score, AMissingVerdictIsAnError)
 {
   auto r = score::load_rubric(KMGRADE_RUBRIC);
   EXPECT_THROW(score::apply_rubric(r, {}), Error);
+}
+
+namespace {
+
+// The hello lab's file changed by `edit`: what parse_rubric says of it, without the
+// "invalid rubric <path>: " it starts with; "" when it accepts it.
+std::string hello_refusal(const std::function<void(nlohmann::json&)>& edit)
+{
+  const std::string origin = KMGRADE_TEST_DATA "/labs/hello/edited.json";
+  auto j = nlohmann::json::parse(util::read_file(KMGRADE_TEST_DATA "/labs/hello/hello.json"));
+  edit(j);
+  try {
+    score::parse_rubric(j.dump(2), origin);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string prefix = "invalid rubric " + origin + ": ";
+    EXPECT_EQ(what.rfind(prefix, 0), 0u) << what;
+    return what.substr(std::min(prefix.size(), what.size()));
+  }
+  return "";
+}
+
+nlohmann::json& echo_load(nlohmann::json& j)
+{
+  return j["modules"][0]["loads"][2];
+}
+
+} // namespace
+
+TEST(Rubric, ALoadMayCarryStepsUnderAName)
+{
+  const auto r = score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json");
+  const auto& loads = r.module("hello")->loads;
+  ASSERT_EQ(loads.size(), 3u);
+  EXPECT_TRUE(loads[0].name.empty() && loads[0].steps.empty());
+  EXPECT_EQ(score::params_text(loads[1].params), "count=5");
+  const auto* echo = r.module("hello")->load("echo");
+  ASSERT_NE(echo, nullptr);
+  EXPECT_TRUE(echo->params.empty());
+  ASSERT_EQ(echo->steps.size(), 5u);
+  EXPECT_EQ(echo->steps[0].kind, observe::StepKind::stat);
+  EXPECT_EQ(echo->steps[1].kind, observe::StepKind::write);
+  EXPECT_EQ(echo->steps[1].path, "/proc/hello_msg");
+  EXPECT_EQ(echo->steps[1].data, "hello\n");
+  EXPECT_EQ(echo->steps[1].timeout_ms, 2000);
+  EXPECT_EQ(echo->steps[2].max_bytes, 4096u);
+  EXPECT_EQ(echo->steps[4].max_bytes, 4u);
+  EXPECT_EQ(r.exercises[1].checks[0].compare, score::CompareMode::lines);
+  EXPECT_EQ(r.exercises[0].checks[0].compare, score::CompareMode::exact);
+
+  EXPECT_EQ(hello_refusal([](auto& j) {
+              echo_load(j)["params"] = {{"count", 7}};
+              echo_load(j)["steps"][0]["timeout_ms"] = 500;
+            }),
+            "");
+  EXPECT_EQ(hello_refusal([](auto& j) {
+              echo_load(j)["params"] = {{"count", -7}};
+            }),
+            "modules.hello.loads.echo.params: count must be a non-negative whole number (uint)");
+  EXPECT_EQ(hello_refusal([](auto& j) { echo_load(j)["params"] = 5; }),
+            "modules.hello.loads.echo.params must be an object of parameter values");
+  EXPECT_EQ(hello_refusal([](auto& j) { echo_load(j)["count"] = 5; }),
+            "modules.hello.loads: count is not a field of a load with steps (name, params, steps)");
+  EXPECT_EQ(hello_refusal([](auto& j) { echo_load(j).erase("name"); }),
+            "modules.hello.loads: a load with steps needs a name of lower-case letters, digits, _ and - (its check is "
+            "<module>.transcript-<name>)");
+  EXPECT_EQ(hello_refusal([](auto& j) { echo_load(j)["name"] = "Echo 1"; }),
+            "modules.hello.loads: a load with steps needs a name of lower-case letters, digits, _ and - (its check is "
+            "<module>.transcript-<name>)");
+  EXPECT_EQ(hello_refusal([](auto& j) { j["modules"][0]["loads"].push_back(echo_load(j)); }),
+            "modules.hello.loads: two loads are named echo");
+  EXPECT_EQ(hello_refusal([](auto& j) {
+              j["params"].push_back({{"name", "steps"}, {"type", "uint"}, {"default", 1}});
+            }),
+            "params: steps cannot be a parameter's name: a load that holds steps is a load with steps");
+}
+
+TEST(Rubric, EachStepIsCheckedWhenTheLabIsLoaded)
+{
+  auto step = [](nlohmann::json value) { return [value](nlohmann::json& j) { echo_load(j)["steps"][1] = value; }; };
+  EXPECT_EQ(hello_refusal([](auto& j) { echo_load(j)["steps"] = nlohmann::json::array(); }),
+            "modules.hello.loads.echo.steps must be a list of 1 to 256 steps");
+  EXPECT_EQ(hello_refusal(step("write")),
+            "modules.hello.loads.echo.steps[1] must be an object: {\"write\": PATH, \"data\": TEXT}, {\"read\": PATH} "
+            "or {\"stat\": PATH}");
+  EXPECT_EQ(hello_refusal(step({{"write", "/proc/hello_msg"}, {"read", "/proc/hello_msg"}, {"data", "x"}})),
+            "modules.hello.loads.echo.steps[1] must hold exactly one of write, read and stat, the path it acts on");
+  EXPECT_EQ(hello_refusal(step({{"cat", "/proc/hello_msg"}})),
+            "modules.hello.loads.echo.steps[1] must hold exactly one of write, read and stat, the path it acts on");
+  EXPECT_EQ(hello_refusal(step({{"read", "proc/hello_msg"}})),
+            "modules.hello.loads.echo.steps[1].read must be an absolute path in the sandbox");
+  EXPECT_EQ(
+    hello_refusal(step({{"write", "/proc/hello_msg"}})),
+    "modules.hello.loads.echo.steps[1].data must be the text to write, at most 1048576 bytes (\"addf lorem\\n\")");
+  EXPECT_EQ(
+    hello_refusal(step({{"write", "/proc/hello_msg"}, {"data", 5}})),
+    "modules.hello.loads.echo.steps[1].data must be the text to write, at most 1048576 bytes (\"addf lorem\\n\")");
+  EXPECT_EQ(hello_refusal(step({{"read", "/proc/hello_msg"}, {"data", "x"}})),
+            "modules.hello.loads.echo.steps[1]: data is not a field of a read step");
+  EXPECT_EQ(hello_refusal(step({{"stat", "/proc/hello_msg"}, {"max_bytes", 5}})),
+            "modules.hello.loads.echo.steps[1]: max_bytes is not a field of a stat step");
+  EXPECT_EQ(hello_refusal(step({{"read", "/proc/hello_msg"}, {"max_bytes", 0}})),
+            "modules.hello.loads.echo.steps[1].max_bytes must be a number of bytes from 1 to 1048576");
+  EXPECT_EQ(hello_refusal(step({{"read", "/proc/hello_msg"}, {"timeout_ms", 600000}})),
+            "modules.hello.loads.echo.steps[1].timeout_ms must be a number of milliseconds from 1 to 60000");
+  EXPECT_EQ(hello_refusal(step({{"read", "/proc/hello_msg"}, {"timeout_ms", "2s"}})),
+            "modules.hello.loads.echo.steps[1].timeout_ms must be a number of milliseconds from 1 to 60000");
+}
+
+TEST(Rubric, ATranscriptCheckNamesALoadWithStepsAndHowToCompare)
+{
+  auto transcript = [](nlohmann::json& j) -> nlohmann::json& { return j["exercises"][1]["checks"][0]; };
+  EXPECT_EQ(
+    hello_refusal([&](auto& j) { transcript(j)["id"] = "hello.transcript-cat"; }),
+    "check hello.transcript-cat compares the steps of a load named cat, and modules.hello.loads has no load with "
+    "that name and steps");
+  EXPECT_EQ(hello_refusal([&](auto& j) { transcript(j)["compare"] = "fuzzy"; }),
+            "check hello.transcript-echo: compare is \"fuzzy\"; it must be exact, lines or substring");
+  EXPECT_EQ(hello_refusal([&](auto& j) {
+              transcript(j)["compare"] = "lines";
+              j["exercises"][0]["checks"][0]["compare"] = "lines";
+            }),
+            "check hello.build: compare is only for transcript checks");
+  EXPECT_EQ(hello_refusal([&](auto& j) { transcript(j)["compare"] = "substring"; }), "");
+  EXPECT_EQ(hello_refusal([&](auto& j) { transcript(j).erase("compare"); }), "");
 }

@@ -5,11 +5,49 @@
  */
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/uaccess.h>
 
 static unsigned int count = 3;
 
 static struct task_struct *task;
+static struct proc_dir_entry *msg_entry;
+
+static DEFINE_MUTEX(msg_lock);
+static char msg[64];
+static size_t msg_len;
+
+static ssize_t msg_read(struct file *file, char __user *buf, size_t size, loff_t *pos)
+{
+	ssize_t ret;
+
+	mutex_lock(&msg_lock);
+	ret = simple_read_from_buffer(buf, size, pos, msg, msg_len);
+	mutex_unlock(&msg_lock);
+	return ret;
+}
+
+static ssize_t msg_write(struct file *file, const char __user *buf, size_t size, loff_t *pos)
+{
+	if (size > sizeof(msg))
+		return -EINVAL;
+	mutex_lock(&msg_lock);
+	if (copy_from_user(msg, buf, size)) {
+		mutex_unlock(&msg_lock);
+		return -EFAULT;
+	}
+	msg_len = size;
+	mutex_unlock(&msg_lock);
+	return size;
+}
+
+static const struct proc_ops msg_ops = {
+	.proc_read = msg_read,
+	.proc_write = msg_write,
+	.proc_lseek = default_llseek,
+};
 
 static int hello_thread(void *data)
 {
@@ -25,12 +63,20 @@ static int hello_thread(void *data)
 
 static int __init hello_init(void)
 {
+	msg_entry = proc_create("hello_msg", 0644, NULL, &msg_ops);
+	if (!msg_entry)
+		return -ENOMEM;
 	task = kthread_run(hello_thread, NULL, "hello_thread");
-	return PTR_ERR_OR_ZERO(task);
+	if (IS_ERR(task)) {
+		proc_remove(msg_entry);
+		return PTR_ERR(task);
+	}
+	return 0;
 }
 
 static void __exit hello_exit(void)
 {
+	proc_remove(msg_entry);
 	kthread_stop(task);
 }
 
