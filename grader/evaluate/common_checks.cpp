@@ -402,7 +402,7 @@ Verdict check_no_leak(const ModuleEvidence& e, const LabFacts& facts)
     }
     if (leaked) {
       v.status = Status::fail;
-      v.message = "loaded with " + view.label() + ", " + std::to_string(leaked) +
+      v.message = view.label() + ": " + std::to_string(leaked) +
                   " allocation(s) by the module were never freed: free everything in the exit function at the latest";
       return v;
     }

@@ -78,7 +78,11 @@ unsigned long long RunView::number(const std::string& name) const
 
 std::string RunView::label() const
 {
-  return m_run.request.params.empty() ? "no parameter" : m_run.request.params;
+  const auto& params = m_run.request.params;
+  if (!m_run.request.name.empty()) {
+    return "load " + m_run.request.name + (params.empty() ? "" : " (" + params + ")");
+  }
+  return params.empty() ? "no parameter" : params;
 }
 
 const StreamEvent* RunView::referenced(std::size_t i, const std::string& field) const

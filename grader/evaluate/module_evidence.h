@@ -79,7 +79,7 @@ public:
   // The value of parameter `name` in this load: given, else the lab's default; 0 when it is
   // not a number.
   unsigned long long number(const std::string& name) const;
-  std::string label() const; // "count=5" or "no parameter"
+  std::string label() const; // "count=5", "no parameter", or "load echo" for a named load
   const std::vector<observe::StreamEvent>& events() const { return m_events; }
   bool is_module_thread(int pid) const { return m_threads.count(pid) > 0; }
   bool has_threads() const { return !m_threads.empty(); }

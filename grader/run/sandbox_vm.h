@@ -34,9 +34,12 @@ inline constexpr int k_wall_time_factor = 5;
 // /sys/kernel/slab, the lockup watchdog at 4 s: a thread that spins on its CPU is reported as
 // a soft lockup 8 to 10 s after it starts, well before the hung-task reports of the tasks it
 // holds up (observe::Plan's hung_task_timeout_s), so the first report of the stall names the
-// module's own thread. A lab that asks for it adds slub_debug (k_slub_debug).
-inline constexpr const char* k_kernel_command_line =
-  "console=ttyS0 panic=-1 slub_nomerge loglevel=4 tsc=reliable watchdog_thresh=4 rcupdate.rcu_expedited=1";
+// module's own thread. no_hash_pointers: trace events print the pointers they carry as they
+// are, so an allocation and its free are matched by address (hashed, they read
+// "(____ptrval____)" until the kernel's random pool is ready, then a hash). A lab that asks for
+// it adds slub_debug (k_slub_debug), which implies no_hash_pointers.
+inline constexpr const char* k_kernel_command_line = "console=ttyS0 panic=-1 slub_nomerge loglevel=4 tsc=reliable "
+                                                     "watchdog_thresh=4 rcupdate.rcu_expedited=1 no_hash_pointers";
 // slub_debug: sanity checks, red zones, poisoning and owner tracking catch double frees and
 // corruption in the slab allocator, and report them naming the cache.
 inline constexpr const char* k_slub_debug = "slub_debug=FZPU";

@@ -25,13 +25,14 @@ std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std:
                                       const std::vector<observe::AllocationEvents>& allocations)
 {
   std::vector<TraceEvent> kept;
-  // What the module's threads hold, by allocation kind: an exit function may free it, run by
-  // rmmod, and such a free names no call site.
+  // What the module holds, by allocation kind: its threads' allocations and those from its
+  // code. Whoever frees it, the free is kept: a page free names no call site, and the call
+  // site of an exit function's free, run by rmmod, no longer reads as the module's once it
+  // is unloaded.
   std::vector<std::set<std::string>> held(allocations.size());
   const auto frees_held = [&](const TraceEvent& ev) {
     for (std::size_t k = 0; k < allocations.size(); ++k) {
-      if (allocations[k].by_thread && ev.name == allocations[k].free &&
-          held[k].erase(ev.field(allocations[k].key)) > 0) {
+      if (ev.name == allocations[k].free && held[k].erase(ev.field(allocations[k].key)) > 0) {
         return true;
       }
     }
@@ -45,7 +46,8 @@ std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std:
     if (threads.count(ev.pid) || thread_woken || frees_held(ev) || ev.name == "console" || ev.name == "function" ||
         refers_to_module(ev, module_name, range)) {
       for (std::size_t k = 0; k < allocations.size(); ++k) {
-        if (allocations[k].by_thread && ev.name == allocations[k].alloc && threads.count(ev.pid)) {
+        if (ev.name == allocations[k].alloc && !ev.field(allocations[k].key).empty() &&
+            (allocations[k].by_thread ? threads.count(ev.pid) > 0 : refers_to_module(ev, module_name, range))) {
           held[k].insert(ev.field(allocations[k].key));
         }
       }

@@ -85,6 +85,24 @@ TEST(EventFilter, PagesTheThreadAllocatedAreKeptWhenTheExitFunctionFreesThem)
     << "a free before the allocation, of another task's page, or a second free of the same page is not the module's";
 }
 
+TEST(EventFilter, AFreeOfWhatTheModulesCodeAllocatedIsKeptWhateverItsCallSite)
+{
+  std::map<int, TaskInfo> threads;
+  std::vector<TraceEvent> events = {
+    trace_event(9, "kmalloc", {{"call_site", "msg_write+0x2f/0xc0 [kmlab_hello]"}, {"ptr", "ffff888004af7388"}}),
+    trace_event(9, "kmalloc", {{"call_site", "other_fn+0x1/0x2"}, {"ptr", "ffff888004af7400"}}),
+    trace_event(11, "kfree", {{"call_site", "__do_sys_delete_module+0x1b9/0x330"}, {"ptr", "ffff888004af7400"}}),
+    trace_event(11, "kfree", {{"call_site", "__do_sys_delete_module+0x1b9/0x330"}, {"ptr", "ffff888004af7388"}}),
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].text = std::to_string(i);
+  }
+  const auto kept =
+    module_events(events, threads, "kmlab_hello", ModuleRange{0xffffffffc0a00000ULL, 0x100}, k_allocations);
+  EXPECT_EQ(texts(kept), (std::vector<std::string>{"kmalloc:0", "kfree:3"}))
+    << "an exit function's kfree as a tail call names the caller of the exit function";
+}
+
 TEST(EventFilter, ConsoleEventsAreCappedToTheirHeadAndTailOthersAreKept)
 {
   std::vector<TraceEvent> events;

@@ -3,14 +3,18 @@
  * hello.c - the reference of the example lab in kmgrade's README ("Writing a lab").
  *
  * Starts one kernel thread that prints count and sleeps until module exit stops it, and keeps
- * /proc/hello_msg: what was last written to it, read back as it was written.
+ * /proc/hello_msg: what was last written to it (in a buffer of its own, freed when the next
+ * write replaces it or the module exits), read back as it was written.
  */
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#define MSG_MAX 64
 
 static unsigned int count = 3;
 module_param(count, uint, 0444);
@@ -19,7 +23,7 @@ static struct task_struct *task;
 static struct proc_dir_entry *msg_entry;
 
 static DEFINE_MUTEX(msg_lock);
-static char msg[64];
+static char *msg;
 static size_t msg_len;
 
 static ssize_t msg_read(struct file *file, char __user *buf, size_t size, loff_t *pos)
@@ -34,13 +38,20 @@ static ssize_t msg_read(struct file *file, char __user *buf, size_t size, loff_t
 
 static ssize_t msg_write(struct file *file, const char __user *buf, size_t size, loff_t *pos)
 {
-	if (size > sizeof(msg))
+	char *copy;
+
+	if (size > MSG_MAX)
 		return -EINVAL;
-	mutex_lock(&msg_lock);
-	if (copy_from_user(msg, buf, size)) {
-		mutex_unlock(&msg_lock);
+	copy = kmalloc(size ? size : 1, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	if (copy_from_user(copy, buf, size)) {
+		kfree(copy);
 		return -EFAULT;
 	}
+	mutex_lock(&msg_lock);
+	kfree(msg);
+	msg = copy;
 	msg_len = size;
 	mutex_unlock(&msg_lock);
 	return size;
@@ -81,6 +92,7 @@ static void __exit hello_exit(void)
 {
 	proc_remove(msg_entry);
 	kthread_stop(task);
+	kfree(msg);
 }
 
 module_init(hello_init);
