@@ -32,6 +32,20 @@ std::string control_value(const std::filesystem::path& file)
   return first;
 }
 
+// "kmem:kmalloc" as the subsystem's folder and the event's.
+std::pair<std::string, std::string> event_path(const std::string& event)
+{
+  const auto colon = event.find(':');
+  return {event.substr(0, colon), colon == std::string::npos ? "" : event.substr(colon + 1)};
+}
+
+// The file that turns `event` ("kmem:kmalloc") on and off, under a tracing folder.
+std::string enable_file(const std::string& event)
+{
+  const auto [subsystem, name] = event_path(event);
+  return "events/" + subsystem + "/" + name + "/enable";
+}
+
 // The functions set_ftrace_filter holds, one per line: empty when it filters nothing ("####
 // all functions enabled ####").
 std::string filtered_functions(const std::filesystem::path& file)
@@ -57,9 +71,7 @@ std::vector<std::string> Tracer::setup()
     m_before.emplace_back(file, control_value(m_tracing / file));
   }
   for (const auto& ev : m_plan.events) {
-    auto colon = ev.find(':');
-    const std::string file = "events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
-    m_before.emplace_back(file, control_value(m_tracing / file));
+    m_before.emplace_back(enable_file(ev), control_value(m_tracing / enable_file(ev)));
   }
   m_before.emplace_back("set_ftrace_filter", filtered_functions(m_tracing / "set_ftrace_filter"));
   std::vector<std::string> problems;
@@ -72,10 +84,7 @@ std::vector<std::string> Tracer::setup()
   write_kernel_file(m_tracing / "trace_clock", "mono");
   write_kernel_file(m_tracing / "trace", "");
   for (const auto& ev : m_plan.events) {
-    auto colon = ev.find(':');
-    const std::string path =
-      m_tracing.string() + "/events/" + ev.substr(0, colon) + "/" + ev.substr(colon + 1) + "/enable";
-    if (!write_kernel_file(path, "1")) {
+    if (!write_kernel_file(m_tracing / enable_file(ev), "1")) {
       problems.push_back("cannot enable the trace event " + ev);
     }
   }
@@ -212,17 +221,6 @@ const std::vector<observe::TraceEvent>& ThreadLifeTracer::events()
   return m_seen;
 }
 
-namespace {
-
-// "kmem:kmalloc" as the subsystem's folder and the event's.
-std::pair<std::string, std::string> event_path(const std::string& event)
-{
-  const auto colon = event.find(':');
-  return {event.substr(0, colon), colon == std::string::npos ? "" : event.substr(colon + 1)};
-}
-
-} // namespace
-
 ModuleActivityTracer::ModuleActivityTracer(std::vector<std::string> events, KernelPaths paths)
     : m_events(std::move(events)), m_dir(paths.tracing() / "instances/kmgrade-activity")
 {}
@@ -246,13 +244,13 @@ std::uint64_t ModuleActivityTracer::count(const observe::ModuleRange& range)
     // One write filters every event of a subsystem, with one grace period.
     std::set<std::string> filtered;
     for (const auto& event : m_events) {
-      const auto [subsystem, name] = event_path(event);
+      const auto subsystem = event_path(event).first;
       if (filtered.insert(subsystem).second) {
         write_kernel_file(m_dir / "events" / subsystem / "filter", "call_site >= " + std::to_string(range.base) +
                                                                      " && call_site < " +
                                                                      std::to_string(range.base + range.size));
       }
-      write_kernel_file(m_dir / "events" / subsystem / name / "enable", "1");
+      write_kernel_file(m_dir / enable_file(event), "1");
     }
   }
   // Every event written to the buffer, those in it and those it overwrote: it is never read.
@@ -278,8 +276,7 @@ void ModuleActivityTracer::disarm()
   }
   m_armed = false;
   for (const auto& event : m_events) {
-    const auto [subsystem, name] = event_path(event);
-    write_kernel_file(m_dir / "events" / subsystem / name / "enable", "0");
+    write_kernel_file(m_dir / enable_file(event), "0");
   }
 }
 
