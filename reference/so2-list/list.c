@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * list.c - SO2 Assignment 0, "Kernel API" (reference solution, Linux 6.1).
+ * list.c - SO2 Assignment 0, "Kernel API", for Linux 6.1.
  *
  * Keeps a list of names. Commands written to /proc/list/management, one per
  * write, change it: "addf NAME" adds at the head, "adde NAME" at the tail,
@@ -140,7 +140,7 @@ static int preview_open(struct inode *inode, struct file *file)
 	return single_open(file, preview_show, NULL);
 }
 
-/* No proc_write: procfs then fails writes with EIO, which makes the file read-only. */
+/* No write handler: procfs then fails writes with EIO, so the file is read-only. */
 static const struct proc_ops preview_ops = {
 	.proc_open = preview_open,
 	.proc_read = seq_read,
@@ -148,7 +148,7 @@ static const struct proc_ops preview_ops = {
 	.proc_release = single_release,
 };
 
-/* No proc_read: reads fail with EIO, which makes the file write-only. */
+/* No read handler: procfs then fails reads with EIO, so the file is write-only. */
 static const struct proc_ops management_ops = {
 	.proc_write = management_write,
 };
