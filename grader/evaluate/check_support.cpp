@@ -125,15 +125,15 @@ void add_evidence(Verdict& v, const std::string& line)
 
 Verdict pass(std::string message)
 {
-  return {Status::pass, std::move(message), {}, false};
+  return {Status::pass, std::move(message), {}, false, {}};
 }
 Verdict fail(std::string message)
 {
-  return {Status::fail, std::move(message), {}, false};
+  return {Status::fail, std::move(message), {}, false, {}};
 }
 Verdict error(std::string message)
 {
-  return {Status::error, std::move(message), {}, false};
+  return {Status::error, std::move(message), {}, false, {}};
 }
 
 const observe::ModuleRun* find_run(const ModuleEvidence& e, const std::string& params)
@@ -193,7 +193,8 @@ std::variant<std::vector<RunView>, Verdict> thread_views(const ModuleEvidence& e
                        "not run: with " + view.label() +
                          " the module started no kernel thread, whose work this check watches (see thread)",
                        {},
-                       false};
+                       false,
+                       {}};
       }
     }
   }

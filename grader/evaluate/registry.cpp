@@ -25,7 +25,7 @@ Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Ch
 {
   if (!evidence.found_at || !evidence.build) {
     return check_id == "build" ? fail(evidence.file + " was not found in the submission")
-                               : Verdict{Status::not_run, "not run: " + evidence.file + " is missing", {}, false};
+                               : Verdict{Status::not_run, "not run: " + evidence.file + " is missing", {}, false, {}};
   }
   const auto& b = *evidence.build;
   if (!b.ok && !b.shimmed) {
@@ -36,7 +36,7 @@ Verdict evaluate(const ModuleEvidence& evidence, const LabFacts& facts, const Ch
       return fail("no MODULE_LICENSE in " + evidence.file +
                   ": the kernel build refuses the module; add MODULE_LICENSE(\"GPL\")");
     }
-    return {Status::not_run, "not run: " + evidence.file + " did not compile", {}, false};
+    return {Status::not_run, "not run: " + evidence.file + " did not compile", {}, false, {}};
   }
   Verdict v = check(evidence, facts);
   v.on_shimmed_build = b.shimmed && check_id != "build";

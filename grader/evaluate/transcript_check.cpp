@@ -16,8 +16,9 @@ namespace {
 
 constexpr const char* k_prefix = "transcript-";
 
-// What a step gave, in a few words: "read \"a\\n\" (2 bytes)", "failed with EIO (...)".
-std::string describe(const UserStepResult& r, int timeout_ms)
+} // namespace
+
+std::string describe_step(const UserStepResult& r, int timeout_ms)
 {
   if (r.timed_out) {
     return fmt::format("did not return within {} ms", timeout_ms);
@@ -36,6 +37,8 @@ std::string describe(const UserStepResult& r, int timeout_ms)
   }
   return "";
 }
+
+namespace {
 
 // Without one newline at the very end.
 std::string_view without_last_newline(std::string_view text)
@@ -75,7 +78,8 @@ std::string read_difference(const std::string& want, const std::string& got, Com
   return fmt::format("line {} differs", line);
 }
 
-// Why the student's step differs from the reference's, or "" when it gave the same.
+} // namespace
+
 std::string step_difference(const UserStepResult& want, const UserStepResult& got, CompareMode mode)
 {
   if (want.timed_out || got.timed_out) {
@@ -97,6 +101,8 @@ std::string step_difference(const UserStepResult& want, const UserStepResult& go
   }
   return "";
 }
+
+namespace {
 
 Verdict check_transcript(const ModuleEvidence& e, const LabFacts& facts, const std::string& load)
 {
@@ -126,17 +132,17 @@ Verdict check_transcript(const ModuleEvidence& e, const LabFacts& facts, const s
     const std::string step =
       fmt::format("step {} ({} {})", i + 1, observe::to_string(want.kind), quoted_bytes(want.path, 200));
     if (i >= run->steps.size()) {
-      differences.push_back(step + ": the reference's " + describe(want, timeout_ms) +
+      differences.push_back(step + ": the reference's " + describe_step(want, timeout_ms) +
                             ", yours never ran (a step before it never returned)");
       continue;
     }
     const auto& got = run->steps[i];
     const auto why = step_difference(want, got, mode);
     if (why.empty()) {
-      same.push_back(step + ": " + describe(got, timeout_ms) + ", as the reference's");
+      same.push_back(step + ": " + describe_step(got, timeout_ms) + ", as the reference's");
     } else {
-      differences.push_back(step + ": the reference's " + describe(want, timeout_ms) + ", yours " +
-                            describe(got, timeout_ms) + " (" + why + ")");
+      differences.push_back(step + ": the reference's " + describe_step(want, timeout_ms) + ", yours " +
+                            describe_step(got, timeout_ms) + " (" + why + ")");
     }
   }
   Verdict v = differences.empty()

@@ -3,6 +3,7 @@
 #include "build/module_build.h"
 #include "evaluate/common_checks.h"
 #include "evaluate/registry.h"
+#include "evaluate/scenario_check.h"
 #include "evaluate/timing.h"
 #include "evaluate/transcript_check.h"
 #include "labs/lab_checks.h"
@@ -345,8 +346,12 @@ evaluate::Verdict run_check(const score::Rubric& rubric, const evaluate::ModuleE
   const auto dot = check_id.find('.');
   const std::string module = check_id.substr(0, dot);
   const std::string check = check_id.substr(dot + 1);
+  const auto* listed = rubric.check(check_id);
   return evaluate::evaluate(evidence, lab_facts(rubric, *rubric.module(module), page_size),
-                            evaluate::find_check(labs::own_checks(rubric.lab_checks), module, check), check);
+                            listed && !listed->tests.empty()
+                              ? evaluate::scenario_check(listed->tests)
+                              : evaluate::find_check(labs::own_checks(rubric.lab_checks), module, check),
+                            check);
 }
 
 namespace {

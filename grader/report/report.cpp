@@ -11,6 +11,34 @@ nlohmann::json optional_ns(const std::optional<std::uint64_t>& v)
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+nlohmann::json official_json(const std::optional<score::OfficialScore>& o)
+{
+  if (!o) {
+    return nullptr;
+  }
+  return {{"checker", o->checker}, {"score", o->score}, {"max_score", o->max_score}, {"failed", o->failed}};
+}
+
+// A scenario check's tests, each with the name the course's checker gives it.
+nlohmann::json tests_json(const std::vector<evaluate::TestOutcome>& tests)
+{
+  auto out = nlohmann::json::array();
+  for (const auto& t : tests) {
+    nlohmann::json jt = {{"name", t.name}, {"status", evaluate::to_string(t.status)}, {"weight", t.points}};
+    if (!t.printed_as.empty()) {
+      jt["printed_as"] = t.printed_as;
+    }
+    if (t.official) {
+      jt["official_pass"] = t.official_passed;
+    }
+    if (!t.message.empty()) {
+      jt["message"] = t.message;
+    }
+    out.push_back(std::move(jt));
+  }
+  return out;
+}
+
 } // namespace
 
 std::string format_ns(const std::optional<std::uint64_t>& v)
@@ -59,6 +87,9 @@ nlohmann::json to_json(const Report& r)
       if (c.verdict.on_shimmed_build) {
         jc["shimmed_build"] = true;
       }
+      if (!c.verdict.tests.empty()) {
+        jc["tests"] = tests_json(c.verdict.tests);
+      }
       checks.push_back(std::move(jc));
     }
     exercises.push_back({{"id", ex.id},
@@ -106,6 +137,7 @@ nlohmann::json to_json(const Report& r)
             {"measured_at", r.reference_times.measured_at},
             {"machine", r.reference_times.machine},
             {"accel", r.reference_times.accel}}},
+          {"official_equivalent", official_json(r.score.official)},
           {"notes", r.notes},
           {"duration_s", r.duration_s}};
 }
@@ -154,6 +186,14 @@ std::string to_text(const Report& r, bool color)
   out += fmt::format("\nautomatic score {} / {}   ({} more points are graded by a person; lab total {})\n",
                      format_points(r.score.score), format_points(r.score.auto_max),
                      format_points(r.score.manual_pending), format_points(r.score.max_score));
+  if (const auto& o = r.score.official) {
+    out += fmt::format("{} would give {} / {}", o->checker, format_points(o->score), format_points(o->max_score));
+    std::string failed;
+    for (const auto& name : o->failed) {
+      failed += (failed.empty() ? "" : ", ") + name;
+    }
+    out += failed.empty() ? "\n" : "; it fails " + failed + "\n";
+  }
   if (!r.measurements.empty()) {
     out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", r.measurements.front().param, "reported",
                        "traced", "reference");

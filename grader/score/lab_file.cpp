@@ -4,6 +4,7 @@
 #include "evaluate/transcript_check.h"
 #include "labs/lab_checks.h"
 #include "observe/numbers.h"
+#include "score/scenario_tests.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -99,6 +100,9 @@ void validate_check(const Rubric& r, const std::string& id, const std::string& m
                     const std::string& origin)
 {
   const std::string invalid = "invalid rubric " + origin + ": check " + id + " ";
+  if (!r.check(id)->tests.empty()) {
+    return;
+  }
   if (!evaluate::find_check(labs::own_checks(r.lab_checks), module, check)) {
     throw Error(invalid + "is not a check kmgrade has for module " + module +
                 " (README, \"Writing a lab\", lists the checks)");
@@ -446,14 +450,26 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     }
     r.identify_order = j.value("identify_order", std::vector<std::string>{});
     parse_trace(j.at("trace"), r, invalid);
+    if (j.contains("official")) {
+      const auto& o = j.at("official");
+      r.official = OfficialChecker{o.at("name").get<std::string>(), o.at("max_score").get<double>()};
+    }
     for (const auto& e : j.at("exercises")) {
       Exercise ex;
       ex.id = e.at("id").get<std::string>();
       ex.title = e.at("title").get<std::string>();
       for (const auto& c : e.at("checks")) {
         const auto id = c.at("id").get<std::string>();
-        ex.checks.push_back({id, c.at("points").get<double>(), c.value("manual", false), c.value("message", ""),
-                             parse_compare(c, id, invalid)});
+        RubricCheck check{id, c.at("points").get<double>(), c.value("manual", false), c.value("message", ""),
+                          parse_compare(c, id, invalid), {}};
+        if (c.contains("tests")) {
+          const auto* m = r.module(id.substr(0, id.find('.')));
+          if (!m || check.manual) {
+            throw Error(invalid + "check " + id + " has tests, and names no module of the rubric");
+          }
+          check.tests = parse_scenario_tests(c.at("tests"), *m, r.official.has_value(), invalid + "check " + id);
+        }
+        ex.checks.push_back(std::move(check));
       }
       r.exercises.push_back(std::move(ex));
     }
@@ -493,6 +509,20 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
         validate_check(r, c.id, owner, c.id.substr(dot + 1), origin);
       }
       total += c.points;
+    }
+  }
+  if (r.official) {
+    double official = 0;
+    for (const auto& e : r.exercises) {
+      for (const auto& c : e.checks) {
+        for (const auto& t : c.tests) {
+          official += t.official ? t.points : 0;
+        }
+      }
+    }
+    if (std::fabs(official - r.official->max_score) > 1e-9) {
+      throw Error(fmt::format("invalid rubric {}: the official tests' points add up to {}, official.max_score is {}",
+                              origin, official, r.official->max_score));
     }
   }
   if (std::fabs(total - r.max_score) > 1e-9) {

@@ -14,6 +14,18 @@ const ModuleSpec* Rubric::module(const std::string& module_id) const
   return nullptr;
 }
 
+const RubricCheck* Rubric::check(const std::string& check_id) const
+{
+  for (const auto& ex : exercises) {
+    for (const auto& c : ex.checks) {
+      if (c.id == check_id) {
+        return &c;
+      }
+    }
+  }
+  return nullptr;
+}
+
 const LoadSpec* ModuleSpec::load(const std::string& load_name) const
 {
   for (const auto& l : loads) {

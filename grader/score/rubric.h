@@ -78,6 +78,52 @@ struct ForeignEvent
   std::map<std::string, std::vector<std::string>> fields;
 };
 
+// What a scenario test expects of one step's result, in the terms of the shell tests a
+// course's checker runs: `echo x > f` succeeded, `cat f | grep x` found it, `wc -l` counted.
+struct StepExpectation
+{
+  enum class Kind {
+    succeeds,            // write: all the bytes written (echo exits 0); read: no error (cat exits 0); stat: found
+    fails,               // the call failed, with any errno
+    fails_with,          // ... with the errno named in `text` ("EIO")
+    not_fails_with,      // anything but a failure with that errno
+    is_type,             // stat: the file is of type `text` ("dir", "file")
+    contains,            // read: `text` (or each of `lines`) is in what was read (grep finds it)
+    lacks,               // read: it is not (none of them is)
+    newlines,            // read: exactly `count` newline characters (what `wc -l` counts)
+    lines_with,          // read: exactly `count` lines hold `text` (`grep text | wc -l`)
+    first_line_contains, // read: the first line holds `text` (`head -n 1 | grep text`)
+    last_line_contains,  // read: the last line holds `text` (`tail -n 1 | grep text`)
+    lines,               // read: the lines, each without spaces around it, are `lines`
+    same_as_reference,   // the reference module's same step gave the same, compared by `compare`
+  };
+  Kind kind = Kind::succeeds;
+  std::string text;
+  long long count = 0;
+  std::vector<std::string> lines;
+  CompareMode compare = CompareMode::exact;
+};
+
+// One test of a scenario check: a fresh load of the module (a named load with steps), and what
+// one of its steps must give. A course's own checker names its tests: the test keeps the name,
+// so a student can set the two reports side by side.
+struct ScenarioTest
+{
+  std::string name;       // "addf_print_once"
+  std::string printed_as; // what the course's checker prints for it, when that is not `name`
+  double points = 0;      // its share of the check's points, and of the course checker's score
+  std::string load;       // the named load it reads
+  std::size_t step = 0;   // 1-based, in that load's steps
+  // Instead of one load's step: every read of this path in every named load of the module,
+  // each against the reference's same read.
+  std::string every_read_of;
+  StepExpectation expect;
+  // How the course's checker decides the test when it decides it otherwise than `expect` (a
+  // test that re-reads a stale variable); empty when the same.
+  std::optional<StepExpectation> official_expect;
+  bool official = false; // part of the course checker's score
+};
+
 struct RubricCheck
 {
   std::string id; // "<module>.<check>" or "manual.<item>"
@@ -85,6 +131,15 @@ struct RubricCheck
   bool manual = false;
   std::string message;                      // for manual items: what the person looks for
   CompareMode compare = CompareMode::exact; // transcript checks: how steps' reads are compared
+  // A scenario check: its points are shared among these tests by their points.
+  std::vector<ScenarioTest> tests;
+};
+
+// The course's own checker, whose score a lab's scenario tests reproduce beside kmgrade's.
+struct OfficialChecker
+{
+  std::string name;      // "the course's checker (checker/_checker)"
+  double max_score = 0;  // its total, which the official tests' points add up to
 };
 
 struct Exercise
@@ -129,8 +184,10 @@ struct Rubric
   std::vector<observe::AllocationEvents> allocations; // what no-leak matches, and what a thread holds
   std::vector<ForeignEvent> foreign_events;
   std::vector<Exercise> exercises;
+  std::optional<OfficialChecker> official;
 
   const ModuleSpec* module(const std::string& id) const;
+  const RubricCheck* check(const std::string& id) const;
   const ParamSpec* param(const std::string& name) const;
   // The modules in identify_order, then any it leaves out, in file order.
   std::vector<const ModuleSpec*> modules_by_identify_order() const;

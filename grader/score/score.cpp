@@ -4,6 +4,51 @@
 
 namespace kmgrade::score {
 
+namespace {
+
+double passed_share(const std::vector<evaluate::TestOutcome>& tests)
+{
+  double passed = 0;
+  double all = 0;
+  for (const auto& t : tests) {
+    all += t.points;
+    passed += t.status == evaluate::Status::pass ? t.points : 0;
+  }
+  return all > 0 ? passed / all : 0;
+}
+
+// The course checker's score: a test passes by its own rule, in a load that ran; a check
+// that did not run (the file did not compile) passes none of its tests.
+OfficialScore official_score(const Rubric& rubric, const OfficialChecker& checker,
+                             const std::map<std::string, evaluate::Verdict>& verdicts)
+{
+  OfficialScore o{checker.name, 0, checker.max_score, {}};
+  for (const auto& ex : rubric.exercises) {
+    for (const auto& c : ex.checks) {
+      const auto verdict = verdicts.find(c.id);
+      for (const auto& t : c.tests) {
+        if (!t.official) {
+          continue;
+        }
+        bool passed = false;
+        if (verdict != verdicts.end()) {
+          for (const auto& outcome : verdict->second.tests) {
+            passed = passed || (outcome.name == t.name && outcome.official_passed);
+          }
+        }
+        if (passed) {
+          o.score += t.points;
+        } else {
+          o.failed.push_back(t.printed_as.empty() ? t.name : t.printed_as);
+        }
+      }
+    }
+  }
+  return o;
+}
+
+} // namespace
+
 Score apply_rubric(const Rubric& rubric, const std::map<std::string, evaluate::Verdict>& verdicts)
 {
   Score s;
@@ -18,15 +63,18 @@ Score apply_rubric(const Rubric& rubric, const std::map<std::string, evaluate::V
       cs.max_points = c.points;
       es.max_score += c.points;
       if (c.manual) {
-        cs.verdict = {evaluate::Status::manual, "graded by a person: " + c.message, {}, false};
+        cs.verdict = {evaluate::Status::manual, "graded by a person: " + c.message, {}, false, {}};
       } else {
         auto it = verdicts.find(c.id);
         if (it == verdicts.end()) {
           throw Error("internal: no verdict for rubric check " + c.id);
         }
         cs.verdict = it->second;
-        if (cs.verdict.status == evaluate::Status::pass) {
-          cs.points = c.points * (cs.verdict.on_shimmed_build ? rubric.points_on_shimmed_build : 1.0);
+        const double build_share = cs.verdict.on_shimmed_build ? rubric.points_on_shimmed_build : 1.0;
+        if (!cs.verdict.tests.empty()) {
+          cs.points = c.points * build_share * passed_share(cs.verdict.tests);
+        } else if (cs.verdict.status == evaluate::Status::pass) {
+          cs.points = c.points * build_share;
         }
       }
       es.score += cs.points;
@@ -34,6 +82,9 @@ Score apply_rubric(const Rubric& rubric, const std::map<std::string, evaluate::V
     }
     s.score += es.score;
     s.exercises.push_back(std::move(es));
+  }
+  if (rubric.official) {
+    s.official = official_score(rubric, *rubric.official, verdicts);
   }
   return s;
 }

@@ -47,7 +47,7 @@ nlohmann::json report_with(const batch::ResumeKey& key, const score::Rubric& rub
   std::map<std::string, evaluate::Verdict> verdicts;
   for (const auto& ex : rubric.exercises) {
     for (const auto& c : ex.checks) {
-      verdicts[c.id] = {evaluate::Status::fail, "not graded in this test", {}, false};
+      verdicts[c.id] = {evaluate::Status::fail, "not graded in this test", {}, false, {}};
     }
   }
   rep.score = score::apply_rubric(rubric, verdicts);

@@ -262,7 +262,7 @@ TEST(Score, PointsFollowVerdictsAndSumUp)
   for (const auto& ex : r.exercises) {
     for (const auto& c : ex.checks) {
       if (!c.manual) {
-        verdicts[c.id] = {evaluate::Status::pass, "ok", {}, false};
+        verdicts[c.id] = {evaluate::Status::pass, "ok", {}, false, {}};
       }
     }
   }

@@ -334,7 +334,7 @@ Verdict check_cache_destroy(const ModuleEvidence& e, const LabFacts& facts)
     }
   }
   if (!any_created) {
-    return {Status::not_run, "not run: the module created no cache (see cache_alloc.cache-create)", {}, false};
+    return {Status::not_run, "not run: the module created no cache (see cache_alloc.cache-create)", {}, false, {}};
   }
   return pass("the cache was gone from /sys/kernel/slab after every rmmod");
 }
