@@ -37,6 +37,19 @@ std::string trimmed(const std::string& line)
   return first == std::string::npos ? "" : line.substr(first, line.find_last_not_of(" \t") - first + 1);
 }
 
+// The lines that hold something, each without spaces around it: what a read says, whatever
+// its layout.
+std::vector<std::string> names_in(const std::string& data)
+{
+  std::vector<std::string> names;
+  for (const auto& line : lines_of(data)) {
+    if (!trimmed(line).empty()) {
+      names.push_back(trimmed(line));
+    }
+  }
+  return names;
+}
+
 // "step 2 (read \"/proc/list/preview\")" of load `load`.
 std::string step_name(const std::string& load, std::size_t step, const UserStep& s)
 {
@@ -66,7 +79,26 @@ struct Decision
   Status status = Status::pass;
   std::string message; // why it did not pass
   bool official_passed = false;
+  std::string halts_checker; // TestOutcome::halts_checker
 };
+
+// Why a shell running the steps up to `step` of `run` one after another would never get past
+// them: a write that returns 0 (echo writes again for ever) or a call that never returned.
+std::string shell_stuck(const observe::ModuleRun& run, std::size_t step)
+{
+  for (std::size_t i = 0; i < step && i < run.steps.size(); ++i) {
+    const auto& s = run.steps[i];
+    const std::string what = fmt::format("step {} ({} {})", i + 1, observe::to_string(s.kind), quoted_bytes(s.path, 200));
+    if (s.timed_out) {
+      return what + " never returned";
+    }
+    if (s.kind == StepKind::write && s.result == 0 && i < run.request.steps.size() &&
+        !run.request.steps[i].data.empty()) {
+      return what + " returned 0, so echo writes again for ever";
+    }
+  }
+  return "";
+}
 
 // One step of one load against a test's expectation and the course checker's.
 Decision decide_step(const ModuleEvidence& e, const LabFacts& facts, const ScenarioTest& t, const std::string& load,
@@ -75,29 +107,34 @@ Decision decide_step(const ModuleEvidence& e, const LabFacts& facts, const Scena
   std::string why;
   const auto* run = usable_run(e, facts, load, why);
   if (!run) {
-    return {Status::error, why, false};
+    return {Status::error, why, false, why};
   }
   const auto& spec = run->request.steps.at(step - 1);
   const auto where = step_name(load, step, spec);
   if (step > run->steps.size()) {
-    return {Status::error, where + " never ran: a step before it never returned", false};
+    const auto stuck = where + " never ran: a step before it never returned";
+    return {Status::error, stuck, false, stuck};
   }
   const auto& got = run->steps[step - 1];
   const UserStepResult* reference = nullptr;
   if (const auto found = e.reference_steps.find(load); found != e.reference_steps.end() && step <= found->second.size()) {
     reference = &found->second[step - 1];
   }
-  const bool needs_reference = t.expect.kind == Kind::same_as_reference ||
-                               (t.official_expect && t.official_expect->kind == Kind::same_as_reference);
+  const auto compares = [](const StepExpectation& ex) {
+    return ex.kind == Kind::same_as_reference || ex.kind == Kind::format_as_reference;
+  };
+  const bool needs_reference = compares(t.expect) || (t.official_expect && compares(*t.official_expect));
   if (needs_reference && !reference) {
     return {Status::error,
             "the reference solution's " + where +
               " gave nothing to compare with: kmgrade could not grade this; grade again, with --fresh-reference",
-            false};
+            false, ""};
   }
   const auto ours = unmet(t.expect, spec, got, reference);
   const auto official = t.official_expect ? unmet(*t.official_expect, spec, got, reference) : ours;
-  Decision d{ours.empty() ? Status::pass : Status::fail, "", t.official && official.empty()};
+  const auto stuck = shell_stuck(*run, step);
+  Decision d{ours.empty() ? Status::pass : Status::fail, "", t.official && official.empty() && stuck.empty(),
+             stuck.empty() ? "" : "load " + load + ", " + stuck};
   if (!ours.empty()) {
     d.message = where + " " + describe_step(got, spec.timeout_ms) + "; the test wants one that " +
                 score::describe(t.expect) + " (" + ours + ")";
@@ -129,9 +166,10 @@ Decision decide_every_read(const ModuleEvidence& e, const LabFacts& facts, const
   }
   if (compared == 0) {
     return {Status::error,
-            broken.empty() ? "no load read " + t.every_read_of + " in the reference's run" : broken.front(), false};
+            broken.empty() ? "no load read " + t.every_read_of + " in the reference's run" : broken.front(), false,
+            ""};
   }
-  return {Status::pass, "", t.official};
+  return {Status::pass, "", t.official, ""};
 }
 
 } // namespace
@@ -198,6 +236,17 @@ std::string unmet(const StepExpectation& ex, const UserStep& step, const UserSte
     }
     case Kind::same_as_reference:
       return reference ? step_difference(*reference, got, ex.compare) : "the reference gave nothing";
+    case Kind::format_as_reference: {
+      if (!reference) {
+        return "the reference gave nothing";
+      }
+      const std::string want = reference->result < 0 ? "" : reference->data;
+      // Other names than the reference's are the other tests' to judge; the layout is this one's.
+      if (names_in(data) != names_in(want) || data == want) {
+        return "";
+      }
+      return "the same names as the reference's, laid out otherwise: " + quoted_bytes(want) + " is the reference's";
+    }
   }
   return "";
 }
@@ -208,7 +257,8 @@ Check scenario_check(std::vector<ScenarioTest> tests)
     std::vector<TestOutcome> outcomes;
     for (const auto& t : tests) {
       const auto d = t.every_read_of.empty() ? decide_step(e, facts, t, t.load, t.step) : decide_every_read(e, facts, t);
-      outcomes.push_back({t.name, t.printed_as, t.points, d.status, d.message, t.official, d.official_passed});
+      outcomes.push_back(
+        {t.name, t.printed_as, t.points, d.status, d.message, t.official, d.official_passed, d.halts_checker});
     }
     std::vector<const TestOutcome*> failed;
     bool broken = false;

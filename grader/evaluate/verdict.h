@@ -19,6 +19,9 @@ struct TestOutcome
   std::string message;    // what the step gave, when it did not pass
   bool official = false;  // counts toward the course checker's score ...
   bool official_passed = false; // ... and passes by that checker's own rule
+  // Why the course's checker, which runs its tests one after another in one machine, would
+  // not get past this test (its shell waits for ever, or dies with the kernel's Oops); "".
+  std::string halts_checker;
 };
 
 // The outcome of one check: what was seen, and what a student should do about it.

@@ -4,7 +4,7 @@ namespace kmgrade::observe {
 
 // The wire format between agent and grader: field names are the members' names.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadRequest, id, module_path, module_name, params, settle_timeout_ms,
-                                                call_timeout_ms, name, steps)
+                                                call_timeout_ms, threadless_settle_ms, name, steps)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationEvents, alloc, free, key, by_thread)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, activity_events, allocations, loads,
                                                 max_segments, max_log_lines, trace_buffer_kb, hung_task_timeout_s,

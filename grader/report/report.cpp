@@ -16,7 +16,11 @@ nlohmann::json official_json(const std::optional<score::OfficialScore>& o)
   if (!o) {
     return nullptr;
   }
-  return {{"checker", o->checker}, {"score", o->score}, {"max_score", o->max_score}, {"failed", o->failed}};
+  return {{"checker", o->checker},
+          {"score", o->score},
+          {"max_score", o->max_score},
+          {"failed", o->failed},
+          {"halted_at", o->halted_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(o->halted_at)}};
 }
 
 // A scenario check's tests, each with the name the course's checker gives it.
@@ -193,6 +197,9 @@ std::string to_text(const Report& r, bool color)
       failed += (failed.empty() ? "" : ", ") + name;
     }
     out += failed.empty() ? "\n" : "; it fails " + failed + "\n";
+    if (!o->halted_at.empty()) {
+      out += "  (it would never get past " + o->halted_at + "; the tests after it get nothing)\n";
+    }
   }
   if (!r.measurements.empty()) {
     out += fmt::format("\n{:<12} {:>7} {:>12} {:>12} {:>12}\n", "module", r.measurements.front().param, "reported",

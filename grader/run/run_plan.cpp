@@ -67,8 +67,18 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
   // Modules not loaded again, and why: one whose load hung or took the VM down would do it
   // again on every load, at a whole boot each.
   std::map<std::string, std::string> given_up;
+  // A load with steps that hung rmmod or the kernel may have done so in its own scenario
+  // alone (an Oops in one command's handler): the module's other scenarios still run, each in
+  // a fresh VM, until it has done so this many times.
+  constexpr int k_scenario_hangs = 3;
+  std::map<std::string, int> scenario_hangs;
   auto give_up = [&](const observe::LoadRequest& load, const std::string& what) {
-    const std::string with = load.params.empty() ? "with no parameter" : "with " + load.params;
+    if (!load.steps.empty() && ++scenario_hangs[load.module_name] < k_scenario_hangs) {
+      return;
+    }
+    const std::string with = !load.name.empty()     ? load.name
+                             : load.params.empty() ? "with no parameter"
+                                                   : "with " + load.params;
     given_up.emplace(load.module_name,
                      "not run: the load " + with + " " + what + ", so " + load.module_name + " was not loaded again");
   };
@@ -143,8 +153,12 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     }
     auto claimed = claim_results(pending, std::move(o.report.runs));
     for (auto& [load, r] : claimed) {
-      if (r.insmod.hung || r.rmmod.hung) {
-        give_up(load, std::string(r.insmod.hung ? "never returned from insmod" : "never returned from rmmod"));
+      if (r.insmod.hung) {
+        given_up.emplace(load.module_name, "not run: the load " + (load.name.empty() ? std::string() : load.name + " ") +
+                                             "never returned from insmod, so " + load.module_name +
+                                             " was not loaded again");
+      } else if (r.rmmod.hung) {
+        give_up(load, "never returned from rmmod");
       } else if (const auto stall = observe::module_stall(r); !stall.empty()) {
         give_up(load, "stalled the kernel (" + stall + ")");
       }

@@ -398,6 +398,10 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
     const auto& sandbox = member_or(j, "sandbox", k_no_object);
     r.compat_header = sandbox.value("compat_header", false);
     r.slub_debug = sandbox.value("slub_debug", false);
+    r.threadless_settle_ms = sandbox.value("threadless_settle_ms", r.threadless_settle_ms);
+    if (r.threadless_settle_ms < 0 || r.threadless_settle_ms > 5000) {
+      throw Error(invalid + "sandbox.threadless_settle_ms must be a number of milliseconds from 0 to 5000");
+    }
     r.lab_checks = j.value("lab_checks", "");
     if (!r.lab_checks.empty() && !labs::lab_checks(r.lab_checks)) {
       std::string known;

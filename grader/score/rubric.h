@@ -96,6 +96,7 @@ struct StepExpectation
     last_line_contains,  // read: the last line holds `text` (`tail -n 1 | grep text`)
     lines,               // read: the lines, each without spaces around it, are `lines`
     same_as_reference,   // the reference module's same step gave the same, compared by `compare`
+    format_as_reference, // read: byte for byte the reference's wherever it holds the same names
   };
   Kind kind = Kind::succeeds;
   std::string text;
@@ -171,6 +172,9 @@ struct Rubric
   // compatibility header; boot with slub_debug, which catches double frees and corruption.
   bool compat_header = false;
   bool slub_debug = false;
+  // How long a module that starts no thread is given before its steps: the default waits for
+  // work an init function leaves to a timer; a lab whose modules leave none says 0.
+  int threadless_settle_ms = 150;
   std::string lab_checks;               // the name of the checks of its own kmgrade has for this lab; may be empty
   double points_on_shimmed_build = 1.0; // share of a check's points earned on a compatibility build
   TimingRule timing;

@@ -34,13 +34,15 @@ constexpr KindName k_kinds[] = {
   {Kind::last_line_contains, "last_line_contains"},
   {Kind::lines, "lines"},
   {Kind::same_as_reference, "same_as_reference"},
+  {Kind::format_as_reference, "format_as_reference"},
 };
 
 // Expectations about what a read gave, which only a read step can meet.
 bool reads_data(Kind kind)
 {
   return kind == Kind::contains || kind == Kind::lacks || kind == Kind::newlines || kind == Kind::lines_with ||
-         kind == Kind::first_line_contains || kind == Kind::last_line_contains || kind == Kind::lines;
+         kind == Kind::first_line_contains || kind == Kind::last_line_contains || kind == Kind::lines ||
+         kind == Kind::format_as_reference;
 }
 
 StepExpectation parse_expectation(const nlohmann::json& j, const std::string& at)
@@ -76,6 +78,7 @@ StepExpectation parse_expectation(const nlohmann::json& j, const std::string& at
   switch (e.kind) {
     case Kind::succeeds:
     case Kind::fails:
+    case Kind::format_as_reference:
       if (value != true) {
         throw Error(field + " must be true");
       }
@@ -291,6 +294,8 @@ std::string describe(const StepExpectation& e)
     }
     case Kind::same_as_reference:
       return std::string("is what the reference's gave (compared ") + to_string(e.compare) + ")";
+    case Kind::format_as_reference:
+      return "is laid out byte for byte as the reference's, as it holds the same names";
   }
   return "";
 }

@@ -17,12 +17,13 @@ double passed_share(const std::vector<evaluate::TestOutcome>& tests)
   return all > 0 ? passed / all : 0;
 }
 
-// The course checker's score: a test passes by its own rule, in a load that ran; a check
-// that did not run (the file did not compile) passes none of its tests.
+// The course checker's score: a test passes by its own rule, in a load that ran, unless the
+// checker would have stopped at an earlier one; a check that did not run (the file did not
+// compile) passes none of its tests.
 OfficialScore official_score(const Rubric& rubric, const OfficialChecker& checker,
                              const std::map<std::string, evaluate::Verdict>& verdicts)
 {
-  OfficialScore o{checker.name, 0, checker.max_score, {}};
+  OfficialScore o{checker.name, 0, checker.max_score, {}, ""};
   for (const auto& ex : rubric.exercises) {
     for (const auto& c : ex.checks) {
       const auto verdict = verdicts.find(c.id);
@@ -30,16 +31,22 @@ OfficialScore official_score(const Rubric& rubric, const OfficialChecker& checke
         if (!t.official) {
           continue;
         }
+        const std::string name = t.printed_as.empty() ? t.name : t.printed_as;
         bool passed = false;
-        if (verdict != verdicts.end()) {
+        if (verdict != verdicts.end() && o.halted_at.empty()) {
           for (const auto& outcome : verdict->second.tests) {
-            passed = passed || (outcome.name == t.name && outcome.official_passed);
+            if (outcome.name == t.name) {
+              passed = outcome.official_passed;
+              if (!outcome.halts_checker.empty()) {
+                o.halted_at = name + ": " + outcome.halts_checker;
+              }
+            }
           }
         }
         if (passed) {
           o.score += t.points;
         } else {
-          o.failed.push_back(t.printed_as.empty() ? t.name : t.printed_as);
+          o.failed.push_back(name);
         }
       }
     }

@@ -34,6 +34,9 @@ struct OfficialScore
   double score = 0;
   double max_score = 0;
   std::vector<std::string> failed; // the tests it fails, as the checker prints their names
+  // The test the checker would never get past, and why: it runs its tests one after another,
+  // so every test after that one is failed too; "" when it would run them all.
+  std::string halted_at;
 };
 
 struct Score

@@ -82,7 +82,8 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     // Trouble ends the wait at once: a thread that spins for ever would use up the timeout.
     const auto settling = settle_threads(
       m_paths, pids_before, threads, [this] { return m_thread_life.events(); }, probes,
-      std::chrono::milliseconds(req.settle_timeout_ms), [this] { return m_kmsg.trouble_seen(); }, real_clock());
+      std::chrono::milliseconds(req.settle_timeout_ms), std::chrono::milliseconds(req.threadless_settle_ms),
+      [this] { return m_kmsg.trouble_seen(); }, real_clock());
     m_activity.disarm();
     run.settled = settling.settled;
     run.settle_ns = settling.ns;

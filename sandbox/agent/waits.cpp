@@ -90,7 +90,8 @@ bool CpuGivenProbe::operator()(int cpu)
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                         std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
                         const RunnableProbes& probes, std::chrono::milliseconds timeout,
-                        const std::function<bool()>& give_up, const WaitClock& clock)
+                        std::chrono::milliseconds threadless, const std::function<bool()>& give_up,
+                        const WaitClock& clock)
 {
   // Often enough that a thread's short runs between sleeps are seen.
   constexpr std::chrono::milliseconds period{5};
@@ -126,7 +127,8 @@ Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_befo
     } else {
       busy.on = false;
     }
-    if (every_thread_exited(look, threads, thread_events()) || busy_but_done ||
+    const bool threadless_done = threads.empty() && !look.started && nanoseconds(now - start) >= threadless;
+    if (every_thread_exited(look, threads, thread_events()) || busy_but_done || threadless_done ||
         (nanoseconds(now - last_activity) >= k_settle_quiet && nanoseconds(now - start) >= k_settle_least)) {
       result.settled = true;
       break;

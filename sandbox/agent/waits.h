@@ -68,10 +68,12 @@ using ThreadEvents = std::function<std::vector<observe::TraceEvent>()>;
 // work); once none has run or started for the quiet time; or once those that stay runnable
 // have had k_busy_quiet of CPU time without the module doing anything `probes` see, and
 // every CPU they run on is given to others. Stops early when `give_up` says so, and after
-// `timeout`.
+// `timeout`. A module that started no thread has settled after `threadless`: its init's own
+// work is over when insmod returns, bar what it left to a timer or a work queue.
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                         std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
                         const RunnableProbes& probes, std::chrono::milliseconds timeout,
+                        std::chrono::milliseconds threadless,
                         const std::function<bool()>& give_up, const WaitClock& clock);
 
 // RunnableProbes::cpu_given on the machine itself: a thread of the agent's pinned to the CPU.

@@ -15,6 +15,9 @@
 //   "notes": [text]          each is part of one of the report's notes
 //   "says": {id: [text]}     each is part of that check's message or evidence
 //   "never_says": [text]     appears nowhere in the report (a leaked secret, a forged verdict)
+//   "failed_tests": {id: [name]}  exactly these tests of that scenario check do not pass
+//   "official": {"score": S, "failed": [name]}
+//                            what the lab's course checker would give, and exactly the tests it fails
 
 #include "util/process.h"
 
@@ -166,6 +169,28 @@ void check_expected(const nlohmann::json& report, const nlohmann::json& expected
         << id << " does not say " << text << ": " << said[id];
     }
   }
+  for (const auto& [id, names] : expected.value("failed_tests", nlohmann::json::object()).items()) {
+    std::set<std::string> failed;
+    for (const auto& ex : report.at("exercises")) {
+      for (const auto& c : ex.at("checks")) {
+        if (c.at("id") == id) {
+          for (const auto& t : c.value("tests", nlohmann::json::array())) {
+            if (t.at("status") != "pass") {
+              failed.insert(t.at("name").get<std::string>());
+            }
+          }
+        }
+      }
+    }
+    EXPECT_EQ(failed, names.get<std::set<std::string>>()) << id << ": " << said[id];
+  }
+  if (expected.contains("official")) {
+    const auto& official = report.at("official_equivalent");
+    ASSERT_TRUE(official.is_object()) << "the report has no official_equivalent";
+    EXPECT_DOUBLE_EQ(official.at("score").get<double>(), expected.at("official").at("score").get<double>());
+    EXPECT_EQ(official.at("failed").get<std::multiset<std::string>>(),
+              expected.at("official").at("failed").get<std::multiset<std::string>>());
+  }
   const std::string whole = report.dump();
   for (const auto& text : expected.value("never_says", nlohmann::json::array())) {
     EXPECT_EQ(whole.find(text.get<std::string>()), std::string::npos) << "the report says " << text;
@@ -189,6 +214,9 @@ TEST(EndToEnd, Grade)
       }
     }
     EXPECT_DOUBLE_EQ(report.at("score").get<double>(), report.at("auto_max").get<double>());
+    if (const auto& official = report.at("official_equivalent"); official.is_object()) {
+      EXPECT_DOUBLE_EQ(official.at("score").get<double>(), official.at("max_score").get<double>()) << official.dump();
+    }
     for (const auto& m : report.at("measurements")) {
       EXPECT_FALSE(m.at("reported_ns").is_null()) << m.dump();
       EXPECT_FALSE(m.at("reference_ns").is_null()) << m.dump();

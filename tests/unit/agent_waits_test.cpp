@@ -45,7 +45,7 @@ protected:
                                 },
                                 [this](int cpu) { return m_cpus_given.count(cpu) > 0; }};
     return settle_threads(
-      m_paths, {1, 2}, threads, [this] { return m_events; }, probes, timeout, give_up, clock());
+      m_paths, {1, 2}, threads, [this] { return m_events; }, probes, timeout, k_settle_least, give_up, clock());
   }
 
   void remove_task(int pid) { std::filesystem::remove_all(m_paths.proc() / std::to_string(pid)); }

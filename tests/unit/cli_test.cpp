@@ -31,7 +31,8 @@ TEST(Cli, LabsListsEachLabWithItsPointsAndFiles)
 {
   const auto r = run({"labs"});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "lab5\t8 points\tLab 5: Kernel Memory Management\tpage_alloc.c, kmem_alloc.c, cache_alloc.c\n");
+  EXPECT_EQ(r.out, "lab5\t8 points\tLab 5: Kernel Memory Management\tpage_alloc.c, kmem_alloc.c, cache_alloc.c\n"
+                   "so2-list\t100 points\tSO2 Assignment 0: Kernel API (a list in /proc/list)\tlist.c\n");
 }
 
 TEST(Cli, HelpAnswersAndIsNotAnError)
@@ -56,7 +57,7 @@ TEST(Cli, AnUnknownLabIsAUsageErrorNamingTheLabsThereAre)
   const auto r = run({"grade", KMGRADE_SAMPLES "/correct", "--lab", "lab6"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "kmgrade: error: --lab lab6: kmgrade has no such lab; it has lab5 (page_alloc.c, kmem_alloc.c, "
-                   "cache_alloc.c); give the id of one of them, or the path of a lab file\n");
+                   "cache_alloc.c); so2-list (list.c); give the id of one of them, or the path of a lab file\n");
   EXPECT_EQ(r.out, "");
 }
 

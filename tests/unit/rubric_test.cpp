@@ -170,7 +170,7 @@ TEST(Rubric, AFieldOfTheWrongTypeOrMissingIsNamedByItsPath)
 TEST(Rubric, ALabsOwnChecksAreNamedAndOnlyThenAvailable)
 {
   EXPECT_EQ(refusal([](auto& j) { j["lab_checks"] = "lab6"; }),
-            "lab_checks is lab6, and kmgrade has checks of their own for these labs only: lab5");
+            "lab_checks is lab6, and kmgrade has checks of their own for these labs only: lab5, so2-list");
   EXPECT_EQ(
     refusal([](auto& j) { j.erase("lab_checks"); }),
     "check page_alloc.struct-size is not a check kmgrade has for module page_alloc (README, \"Writing a lab\", lists the checks)");

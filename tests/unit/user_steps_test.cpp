@@ -98,7 +98,7 @@ TEST(UserSteps, EveryByteRoundTripsThroughJsonText)
 TEST(UserSteps, ALoadWithStepsAndItsResultsRoundTrip)
 {
   observe::ModuleRun run;
-  run.request = {"student/hello/@echo", "/m.ko", "kmlab_hello", "", 30000, 20000, "echo", {}};
+  run.request = {"student/hello/@echo", "/m.ko", "kmlab_hello", "", 30000, 20000, 150, "echo", {}};
   run.request.steps.push_back({StepKind::write, "/proc/hello_msg", every_byte(), 4096, 1500});
   run.request.steps.push_back({StepKind::read, "/proc/hello_msg", "", 16, 2000});
   run.request.steps.push_back({StepKind::stat, "/proc/hello_msg", "", 4096, 2000});
@@ -237,7 +237,7 @@ protected:
   {
     observe::ModuleRun run;
     const auto& load = *m_lab.module("hello")->load("echo");
-    run.request = {"student/hello/@echo", "/m.ko", "kmlab_hello", "", 30000, 20000, "echo", load.steps};
+    run.request = {"student/hello/@echo", "/m.ko", "kmlab_hello", "", 30000, 20000, 150, "echo", load.steps};
     run.insmod = {true, true, 0, "", 1000, false};
     run.rmmod = {true, true, 0, "", 1000, false};
     run.steps = std::move(steps);
@@ -406,7 +406,7 @@ TEST(TranscriptRecorded, InTheSandbox)
 TEST(UserSteps, ALoadMayTakeEveryStepToItsLimitBeforeTheHostGivesUpOnIt)
 {
   observe::Plan plan;
-  plan.loads.push_back({"a", "/a.ko", "a", "", 30000, 20000, "", {}});
+  plan.loads.push_back({"a", "/a.ko", "a", "", 30000, 20000, 150, "", {}});
   const auto without = run::load_limit(plan);
   EXPECT_EQ(without.count(), 30 + 40 + 30);
   plan.loads[0].steps = {{StepKind::read, "/proc/x", "", 4096, 5000}, {StepKind::stat, "/proc/x", "", 4096, 2000}};
