@@ -15,6 +15,18 @@ using observe::TraceEvent;
 
 namespace {
 
+// What the compiler's words say of an interface the kernel changed under a skeleton older
+// than it: the change, and what to write now; "" when they say nothing of one.
+std::string changed_interface(const std::string& log)
+{
+  if (log.find("struct proc_ops") != std::string::npos && log.find("struct file_operations") != std::string::npos) {
+    return "it gives proc_create a struct file_operations, which Linux 5.6 replaced for /proc files with struct "
+           "proc_ops: write its handlers as .proc_read, .proc_write, .proc_open, .proc_release and .proc_lseek of a "
+           "const struct proc_ops";
+  }
+  return "";
+}
+
 Verdict check_build(const ModuleEvidence& e, const LabFacts&)
 {
   const auto& b = *e.build;
@@ -39,6 +51,9 @@ Verdict check_build(const ModuleEvidence& e, const LabFacts&)
     std::string why = errors.empty() ? "see the build log" : std::to_string(errors.size()) + " error(s)";
     if (errors.empty() && b.log.find("missing MODULE_LICENSE") != std::string::npos) {
       why = "MODULE_LICENSE is missing (modpost refuses the module)";
+    }
+    if (const auto change = changed_interface(b.log); !change.empty()) {
+      why += "; " + change;
     }
     if (!b.removed_apis.empty()) {
       why += "; it also uses " + join(b.removed_apis, ", ") +

@@ -313,6 +313,28 @@ TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
   EXPECT_EQ(pinned.message, "not run: page_alloc.c did not compile");
 }
 
+TEST(Checks, AProcFileOnTheOldFileOperationsSkeletonFailsBuildNamingProcOps)
+{
+  evaluate::ModuleEvidence e;
+  e.module_id = "list";
+  e.file = "list.c";
+  e.found_at = "list.c";
+  build::ModuleBuild b;
+  b.log = "list.c:161:53: error: passing argument 4 of 'proc_create' from incompatible pointer type "
+          "[-Werror=incompatible-pointer-types]\n"
+          "include/linux/proc_fs.h:114:122: note: expected 'const struct proc_ops *' but argument is of type "
+          "'const struct file_operations *'\n";
+  e.build = b;
+  const auto lab = score::load_rubric(KMGRADE_LABS "/so2-list.json");
+  const auto v = pipeline::run_check(lab, e, 4096, "list.build");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_NE(v.message.find("gives proc_create a struct file_operations, which Linux 5.6 replaced for /proc files "
+                           "with struct proc_ops"),
+            std::string::npos)
+    << v.message;
+  EXPECT_EQ(pipeline::run_check(lab, e, 4096, "list.add-one").status, Status::not_run);
+}
+
 TEST(Checks, AnRmmodThatNeverReturnedIsAnErrorWithTheKernelsLines)
 {
   evaluate::ModuleEvidence e;
