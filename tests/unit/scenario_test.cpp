@@ -3,6 +3,7 @@
 // shared by its passed tests; the course checker's score added up by its own rules.
 
 #include "evaluate/scenario_check.h"
+#include "pipeline/grade.h"
 #include "score/rubric.h"
 #include "score/score.h"
 #include "util/error.h"
@@ -283,4 +284,66 @@ TEST(ScenarioTests, TheCourseCheckerGetsNothingPastATestItWouldNeverGetPast)
   EXPECT_EQ(s.official->failed.size(), 40u);
   EXPECT_EQ(s.official->halted_at, "addf_no_error: " + first.halts_checker);
   EXPECT_DOUBLE_EQ(s.score, 100 - 2);
+}
+
+namespace {
+
+// A load of the list module named `name` whose steps gave `results`.
+observe::ModuleRun list_run(const score::Rubric& r, const std::string& name, std::vector<UserStepResult> results)
+{
+  observe::ModuleRun run;
+  run.request.module_name = "list";
+  run.request.name = name;
+  run.request.steps = r.module("list")->load(name)->steps;
+  run.insmod = {true, true, 0, "", 1000, false};
+  run.rmmod = {true, true, 0, "", 1000, false};
+  run.steps = std::move(results);
+  return run;
+}
+
+UserStepResult wrote(long long bytes)
+{
+  UserStepResult w;
+  w.kind = StepKind::write;
+  w.path = "/proc/list/management";
+  w.result = bytes;
+  return w;
+}
+
+} // namespace
+
+TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
+{
+  const auto r = score::load_rubric(k_lab);
+  evaluate::ModuleEvidence e;
+  e.module_id = "list";
+  e.file = "list.c";
+  e.found_at = "list.c";
+  build::ModuleBuild b;
+  b.ok = true;
+  e.build = b;
+  // addf works and prints the name twice; adde's load never loaded.
+  e.runs.push_back(list_run(r, "addf-lorem", {wrote(11), read_of("lorem\nlorem\n")}));
+  auto broken = list_run(r, "adde-lorem", {});
+  broken.insmod = {true, false, 12, "Cannot allocate memory", 1000, false};
+  e.runs.push_back(broken);
+  const auto v = pipeline::run_check(r, e, 4096, "list.add-one");
+  EXPECT_EQ(v.status, evaluate::Status::error);
+  ASSERT_EQ(v.tests.size(), 6u);
+  EXPECT_EQ(v.tests[0].status, evaluate::Status::pass);
+  EXPECT_EQ(v.tests[1].status, evaluate::Status::pass);
+  EXPECT_EQ(v.tests[2].status, evaluate::Status::fail);
+  EXPECT_EQ(v.tests[2].message,
+            "load addf-lorem, step 2 (read \"/proc/list/preview\") read \"lorem\\nlorem\\n\" (12 byte(s)); the test "
+            "wants one that has 1 line(s) holding \"lorem\" (2 line(s) hold it)");
+  for (std::size_t i = 3; i < 6; ++i) {
+    EXPECT_EQ(v.tests[i].status, evaluate::Status::error) << v.tests[i].name;
+    EXPECT_FALSE(v.tests[i].halts_checker.empty()) << v.tests[i].name;
+  }
+  EXPECT_NE(v.message.find("4 of 6 test(s) could not be decided or fail: addf_print_once, adde_no_error"),
+            std::string::npos)
+    << v.message;
+  auto verdicts = all_passed(r);
+  verdicts["list.add-one"] = v;
+  EXPECT_DOUBLE_EQ(score::apply_rubric(r, verdicts).score, 100 - 8);
 }
