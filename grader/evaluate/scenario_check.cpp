@@ -88,7 +88,8 @@ std::string shell_stuck(const observe::ModuleRun& run, std::size_t step)
 {
   for (std::size_t i = 0; i < step && i < run.steps.size(); ++i) {
     const auto& s = run.steps[i];
-    const std::string what = fmt::format("step {} ({} {})", i + 1, observe::to_string(s.kind), quoted_bytes(s.path, 200));
+    const std::string what =
+      fmt::format("step {} ({} {})", i + 1, observe::to_string(s.kind), quoted_bytes(s.path, 200));
     if (s.timed_out) {
       return what + " never returned";
     }
@@ -117,7 +118,8 @@ Decision decide_step(const ModuleEvidence& e, const LabFacts& facts, const Scena
   }
   const auto& got = run->steps[step - 1];
   const UserStepResult* reference = nullptr;
-  if (const auto found = e.reference_steps.find(load); found != e.reference_steps.end() && step <= found->second.size()) {
+  if (const auto found = e.reference_steps.find(load);
+      found != e.reference_steps.end() && step <= found->second.size()) {
     reference = &found->second[step - 1];
   }
   const auto compares = [](const StepExpectation& ex) {
@@ -166,8 +168,7 @@ Decision decide_every_read(const ModuleEvidence& e, const LabFacts& facts, const
   }
   if (compared == 0) {
     return {Status::error,
-            broken.empty() ? "no load read " + t.every_read_of + " in the reference's run" : broken.front(), false,
-            ""};
+            broken.empty() ? "no load read " + t.every_read_of + " in the reference's run" : broken.front(), false, ""};
   }
   return {Status::pass, "", t.official, ""};
 }
@@ -256,7 +257,8 @@ Check scenario_check(std::vector<ScenarioTest> tests)
   return [tests = std::move(tests)](const ModuleEvidence& e, const LabFacts& facts) {
     std::vector<TestOutcome> outcomes;
     for (const auto& t : tests) {
-      const auto d = t.every_read_of.empty() ? decide_step(e, facts, t, t.load, t.step) : decide_every_read(e, facts, t);
+      const auto d =
+        t.every_read_of.empty() ? decide_step(e, facts, t, t.load, t.step) : decide_every_read(e, facts, t);
       outcomes.push_back(
         {t.name, t.printed_as, t.points, d.status, d.message, t.official, d.official_passed, d.halts_checker});
     }

@@ -20,9 +20,9 @@ struct LoadRequest
   std::string module_name; // name the kernel knows it by (kmlab_hello)
   std::string params;      // "count=5", or "" for the default
   int settle_timeout_ms = 30000;
-  int call_timeout_ms = 20000; // insmod or rmmod not back by then: the call hung
+  int call_timeout_ms = 20000;    // insmod or rmmod not back by then: the call hung
   int threadless_settle_ms = 150; // a module that started no thread has settled after this long
-  std::string name{};          // the lab's name for this load ("echo"); "" for a load it did not name
+  std::string name{};             // the lab's name for this load ("echo"); "" for a load it did not name
   // What user space does, in order, once the module settled and before rmmod.
   std::vector<UserStep> steps{};
 };

@@ -505,8 +505,8 @@ report::Report grade(const GradeOptions& options)
         const auto& e = reference.at(m.id);
         const std::string guest = "/modules/reference/" + e.module_name + ".ko";
         for (const auto& params : e.planned_params) {
-          plan.loads.push_back(
-            {load_id("reference", m.id, params, round), guest, e.module_name, params, 30000, 20000, rubric.threadless_settle_ms});
+          plan.loads.push_back({load_id("reference", m.id, params, round), guest, e.module_name, params, 30000, 20000,
+                                rubric.threadless_settle_ms});
         }
         // The loads with steps, once: what the student's same loads are compared with.
         for (const auto& load : m.loads) {

@@ -72,11 +72,11 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
   // a fresh VM, until it has done so this many times.
   constexpr int k_scenario_hangs = 3;
   std::map<std::string, int> scenario_hangs;
-  auto give_up = [&](const observe::LoadRequest& load, const std::string& what) {
-    if (!load.steps.empty() && ++scenario_hangs[load.module_name] < k_scenario_hangs) {
+  auto give_up = [&](const observe::LoadRequest& load, const std::string& what, bool in_its_scenario) {
+    if (in_its_scenario && !load.steps.empty() && ++scenario_hangs[load.module_name] < k_scenario_hangs) {
       return;
     }
-    const std::string with = !load.name.empty()     ? load.name
+    const std::string with = !load.name.empty()    ? load.name
                              : load.params.empty() ? "with no parameter"
                                                    : "with " + load.params;
     given_up.emplace(load.module_name,
@@ -154,13 +154,11 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     auto claimed = claim_results(pending, std::move(o.report.runs));
     for (auto& [load, r] : claimed) {
       if (r.insmod.hung) {
-        given_up.emplace(load.module_name, "not run: the load " + (load.name.empty() ? std::string() : load.name + " ") +
-                                             "never returned from insmod, so " + load.module_name +
-                                             " was not loaded again");
+        give_up(load, "never returned from insmod", false);
       } else if (r.rmmod.hung) {
-        give_up(load, "never returned from rmmod");
+        give_up(load, "never returned from rmmod", true);
       } else if (const auto stall = observe::module_stall(r); !stall.empty()) {
-        give_up(load, "stalled the kernel (" + stall + ")");
+        give_up(load, "stalled the kernel (" + stall + ")", true);
       }
       out.report.runs.push_back(std::move(r));
     }
@@ -193,7 +191,7 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
       why += "; the kernel said: " + said;
     }
     out.failures[culprit.id] = why;
-    give_up(culprit, !o.stall.empty() || o.timed_out ? "hung the sandbox VM" : "took the sandbox VM down");
+    give_up(culprit, !o.stall.empty() || o.timed_out ? "hung the sandbox VM" : "took the sandbox VM down", true);
     if (progress) {
       progress("load " + culprit.id + ": " + why + "; going on in a fresh VM");
     }

@@ -464,8 +464,12 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       ex.title = e.at("title").get<std::string>();
       for (const auto& c : e.at("checks")) {
         const auto id = c.at("id").get<std::string>();
-        RubricCheck check{id, c.at("points").get<double>(), c.value("manual", false), c.value("message", ""),
-                          parse_compare(c, id, invalid), {}};
+        RubricCheck check{id,
+                          c.at("points").get<double>(),
+                          c.value("manual", false),
+                          c.value("message", ""),
+                          parse_compare(c, id, invalid),
+                          {}};
         if (c.contains("tests")) {
           const auto* m = r.module(id.substr(0, id.find('.')));
           if (!m || check.manual) {

@@ -139,8 +139,8 @@ struct RubricCheck
 // The course's own checker, whose score a lab's scenario tests reproduce beside kmgrade's.
 struct OfficialChecker
 {
-  std::string name;      // "the course's checker (checker/_checker)"
-  double max_score = 0;  // its total, which the official tests' points add up to
+  std::string name;     // "the course's checker (checker/_checker)"
+  double max_score = 0; // its total, which the official tests' points add up to
 };
 
 struct Exercise

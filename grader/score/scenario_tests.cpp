@@ -156,9 +156,8 @@ void check_fits(const StepExpectation& e, observe::StepKind kind, const std::str
 {
   if ((reads_data(e.kind) && kind != observe::StepKind::read) ||
       (e.kind == Kind::is_type && kind != observe::StepKind::stat)) {
-    throw Error(at + " expects what a " +
-                std::string(e.kind == Kind::is_type ? "stat" : "read") + " step gives, of a " +
-                observe::to_string(kind) + " step");
+    throw Error(at + " expects what a " + std::string(e.kind == Kind::is_type ? "stat" : "read") +
+                " step gives, of a " + observe::to_string(kind) + " step");
   }
 }
 
@@ -175,9 +174,8 @@ std::vector<ScenarioTest> parse_scenario_tests(const nlohmann::json& tests, cons
     const auto& j = tests[i];
     const std::string at = where + ".tests[" + std::to_string(i) + "]";
     for (const auto& [key, value] : j.items()) {
-      static const std::vector<std::string> k_fields = {"name",   "printed_as",    "points", "load",
-                                                        "step",   "every_read_of", "expect", "official_expect",
-                                                        "official"};
+      static const std::vector<std::string> k_fields = {
+        "name", "printed_as", "points", "load", "step", "every_read_of", "expect", "official_expect", "official"};
       if (std::find(k_fields.begin(), k_fields.end(), key) == k_fields.end()) {
         throw Error(at + ": " + key + " is not a field of a test");
       }
@@ -228,8 +226,8 @@ std::vector<ScenarioTest> parse_scenario_tests(const nlohmann::json& tests, cons
     }
     const auto& step = j.at("step");
     if (!step.is_number_unsigned() || step.get<std::size_t>() < 1 || step.get<std::size_t>() > load->steps.size()) {
-      throw Error(fmt::format("{}.step must be a step of load {}: a number from 1 to {}", at, t.load,
-                              load->steps.size()));
+      throw Error(
+        fmt::format("{}.step must be a step of load {}: a number from 1 to {}", at, t.load, load->steps.size()));
     }
     t.step = step.get<std::size_t>();
     for (const auto* e : {&t.expect, t.official_expect ? &*t.official_expect : nullptr}) {

@@ -73,8 +73,8 @@ using ThreadEvents = std::function<std::vector<observe::TraceEvent>()>;
 Settling settle_threads(const KernelPaths& paths, const std::set<int>& pids_before,
                         std::map<int, observe::TaskInfo>& threads, const ThreadEvents& thread_events,
                         const RunnableProbes& probes, std::chrono::milliseconds timeout,
-                        std::chrono::milliseconds threadless,
-                        const std::function<bool()>& give_up, const WaitClock& clock);
+                        std::chrono::milliseconds threadless, const std::function<bool()>& give_up,
+                        const WaitClock& clock);
 
 // RunnableProbes::cpu_given on the machine itself: a thread of the agent's pinned to the CPU.
 // One that never gets there is left behind, as a CPU that is never given back is a lockup.

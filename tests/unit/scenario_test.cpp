@@ -125,15 +125,21 @@ TEST(ScenarioTests, EachTestIsCheckedWhenTheLabIsLoaded)
             "check list.add-one.tests[0].step must be a step of load addf-lorem: a number from 1 to 2");
   EXPECT_EQ(refusal([](nlohmann::json& j) { tests_of(j, 1, 0)[0]["load"] = "addf-ipsum"; }),
             "check list.add-one.tests[0].load: modules.list.loads has no load named addf-ipsum with steps");
-  EXPECT_EQ(refusal([](nlohmann::json& j) { tests_of(j, 1, 0)[0]["expect"] = {{"contains", "lorem"}}; }),
+  EXPECT_EQ(refusal([](nlohmann::json& j) {
+              tests_of(j, 1, 0)[0]["expect"] = {{"contains", "lorem"}};
+            }),
             "check list.add-one.tests[0] expects what a read step gives, of a write step");
   EXPECT_EQ(refusal([](nlohmann::json& j) {
               tests_of(j, 1, 0)[1]["expect"] = {{"contains", "lorem"}, {"newlines", 1}};
             }),
             "check list.add-one.tests[1].expect holds both contains and newlines; a test expects one thing");
-  EXPECT_EQ(refusal([](nlohmann::json& j) { tests_of(j, 1, 0)[1]["expect"] = {{"newlines", -1}}; }),
+  EXPECT_EQ(refusal([](nlohmann::json& j) {
+              tests_of(j, 1, 0)[1]["expect"] = {{"newlines", -1}};
+            }),
             "check list.add-one.tests[1].expect.newlines must be a number of newlines, 0 or more");
-  EXPECT_EQ(refusal([](nlohmann::json& j) { tests_of(j, 0, 1)[5]["expect"] = {{"fails_with", "eio"}}; }),
+  EXPECT_EQ(refusal([](nlohmann::json& j) {
+              tests_of(j, 0, 1)[5]["expect"] = {{"fails_with", "eio"}};
+            }),
             "check list.interface.tests[5].expect.fails_with must be an errno name such as EIO");
   EXPECT_EQ(refusal([](nlohmann::json& j) { tests_of(j, 1, 0)[1]["name"] = "addf_no_error"; }),
             "check list.add-one.tests: two tests are named addf_no_error");
@@ -277,7 +283,8 @@ TEST(ScenarioTests, TheCourseCheckerGetsNothingPastATestItWouldNeverGetPast)
   auto& first = verdicts["list.add-one"].tests[0];
   first.status = evaluate::Status::fail;
   first.official_passed = false;
-  first.halts_checker = "load addf-lorem, step 1 (write \"/proc/list/management\") returned 0, so echo writes again for ever";
+  first.halts_checker =
+    "load addf-lorem, step 1 (write \"/proc/list/management\") returned 0, so echo writes again for ever";
   const auto s = score::apply_rubric(r, verdicts);
   ASSERT_TRUE(s.official.has_value());
   EXPECT_DOUBLE_EQ(s.official->score, 8);
