@@ -379,6 +379,16 @@ Verdict check_clean_unload(const ModuleEvidence& e, const LabFacts& facts)
       Verdict v = fail("rmmod after the load with " + view.label() + " failed: " + run.rmmod.error);
       return v;
     }
+    if (!run.left_behind.empty()) {
+      const auto& path = run.left_behind.front();
+      Verdict v = fail(path + " is still there after rmmod (" + view.label() + "): remove it in the exit function" +
+                       (path.rfind("/proc/", 0) == 0 ? " (proc_remove() or remove_proc_subtree())" : "") +
+                       "; the next insmod fails while it is there, and opening it runs code that is gone");
+      for (const auto& left : run.left_behind) {
+        add_evidence(v, left + " was still there after rmmod");
+      }
+      return v;
+    }
     std::set<int> exited;
     for (const auto& se : view.events()) {
       if (se.event.name == "sched_process_exit") {

@@ -4,15 +4,16 @@ namespace kmgrade::observe {
 
 // The wire format between agent and grader: field names are the members' names.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadRequest, id, module_path, module_name, params, settle_timeout_ms,
-                                                call_timeout_ms, threadless_settle_ms, name, steps)
+                                                call_timeout_ms, threadless_settle_ms, name, steps, removes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationEvents, alloc, free, key, by_thread)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, activity_events, allocations, loads,
-                                                max_segments, max_log_lines, trace_buffer_kb, hung_task_timeout_s,
-                                                stop_when_dirty)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, secret, events, functions, module_calls, activity_events,
+                                                allocations, loads, max_segments, max_log_lines, trace_buffer_kb,
+                                                hung_task_timeout_s, stop_when_dirty)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, attempted, ok, error_code, error, duration_ns, hung)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskInfo, pid, comm, cpus_allowed, exited)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlabCache, name, object_size, objects)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LogRecord, level, seq, ts_us, text)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UntraceableFunction, function, why)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadTiming, prepare_ns, steps_ns, snapshot_ns, trace_read_ns,
                                                 after_rmmod_ns, reduce_ns)
 
@@ -28,7 +29,7 @@ void from_json(const nlohmann::json& j, EventStream& stream)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModuleRun, request, insmod, rmmod, loader_pid, unloader_pid, settled,
                                                 settle_ns, core_base, core_size, threads, log, log_dropped, events,
-                                                slab_created, slab_left, steps, timing)
+                                                slab_created, slab_left, steps, left_behind, untraceable, timing)
 
 std::string dirty_reason(const ModuleRun& run)
 {
@@ -53,6 +54,11 @@ std::string dirty_reason(const ModuleRun& run)
   }
   if (!run.slab_left.empty()) {
     return "slab cache " + run.slab_left.front().name + " was left behind";
+  }
+  if (!run.left_behind.empty()) {
+    // A stale /proc entry of an unloaded module makes its next insmod fail, and opening it
+    // runs code that is gone.
+    return run.left_behind.front() + " was still there after rmmod";
   }
   return "";
 }

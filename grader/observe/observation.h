@@ -25,6 +25,8 @@ struct LoadRequest
   std::string name{};             // the lab's name for this load ("echo"); "" for a load it did not name
   // What user space does, in order, once the module settled and before rmmod.
   std::vector<UserStep> steps{};
+  // Paths the module must have removed once rmmod returns ("/proc/list").
+  std::vector<std::string> removes{};
 };
 
 // What starts every line of the agent's results channel: "KMG <secret> ", then the kind of
@@ -49,6 +51,9 @@ struct Plan
   std::string secret;                 // prefixes every line of the agent's results channel
   std::vector<std::string> events;    // tracefs events, "kmem:kmalloc"
   std::vector<std::string> functions; // function-tracer filter
+  // Functions whose calls are kept only when the module's own code makes them: each call
+  // becomes an event "module_call" with fields func and parent, as a function-tracer hit has.
+  std::vector<std::string> module_calls;
   // Events with a call_site field that show the module at work ("kmem:kmalloc"): a thread of
   // the module that makes none of them, and prints nothing, for a while has settled.
   std::vector<std::string> activity_events;
@@ -107,6 +112,13 @@ struct LoadTiming
   std::uint64_t reduce_ns = 0;      // telling the module's events apart and reducing them
 };
 
+// A function the plan watches that this kernel cannot trace, and why.
+struct UntraceableFunction
+{
+  std::string function;
+  std::string why; // "a notrace function: not in available_filter_functions"
+};
+
 // Everything the kernel showed for one load: the raw facts checks are computed from.
 struct ModuleRun
 {
@@ -126,6 +138,11 @@ struct ModuleRun
   std::vector<SlabCache> slab_created; // present after load, absent before
   std::vector<SlabCache> slab_left;    // of those, still present after unload
   std::vector<UserStepResult> steps;   // one per step of the request that ran, in order
+  // Of the request's `removes`, those still there after rmmod returned.
+  std::vector<std::string> left_behind;
+  // The plan's functions and module calls this kernel could not trace: what the trace does
+  // not show of them cannot be told from what the module did not do.
+  std::vector<UntraceableFunction> untraceable;
   LoadTiming timing;
 };
 
@@ -140,8 +157,8 @@ struct GuestReport
   std::vector<std::string> notes; // what the agent could not set up ("cannot enable event kmem:kmalloc")
 };
 
-// Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache or
-// module left behind), or "" when it is clean.
+// Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache,
+// module or path left behind), or "" when it is clean.
 std::string dirty_reason(const ModuleRun& run);
 
 // The agent's threads that run insmod and rmmod: kernel reports name them so.

@@ -114,6 +114,7 @@ void to_json(nlohmann::json& j, const UserStepResult& r)
        {"timed_out", r.timed_out},
        {"stuck", r.stuck},
        {"duration_ns", r.duration_ns},
+       {"pid", r.pid},
        {"type", r.type},
        {"mode", r.mode},
        {"size", r.size}};
@@ -132,11 +133,12 @@ void from_json(const nlohmann::json& j, UserStepResult& r)
   r.timed_out = j.value("timed_out", r.timed_out);
   r.stuck = j.value("stuck", r.stuck);
   r.duration_ns = j.value("duration_ns", r.duration_ns);
+  r.pid = j.value("pid", r.pid);
   r.type = j.value("type", r.type);
   r.mode = j.value("mode", r.mode);
   r.size = j.value("size", r.size);
-  if (r.error_code < 0 || r.result < -1) {
-    refuse("step error_code or result out of range");
+  if (r.error_code < 0 || r.result < -1 || r.pid < 0) {
+    refuse("step error_code, result or pid out of range");
   }
 }
 

@@ -39,6 +39,9 @@ struct UserStepResult
   bool timed_out = false; // the call had not returned after the step's timeout_ms and was killed
   bool stuck = false;     // ... and still had not died a second later: the load was abandoned there
   std::uint64_t duration_ns = 0;
+  // The process that ran the step: trace events of this pid are what the step made the
+  // kernel do. 0 when it was never forked, or in results recorded before pids were.
+  int pid = 0;
   // stat (when result is 0): the file's type ("file", "dir", "link", "char", "block",
   // "fifo", "socket"), its permission bits and size.
   std::string type;

@@ -66,13 +66,14 @@ std::string load_id(const std::string& side, const std::string& module_id, const
 }
 
 // The plan's load of `load` of a module; a named load's id ends in "@<name>".
-observe::LoadRequest load_request(const score::Rubric& rubric, const std::string& side, const std::string& module_id,
+observe::LoadRequest load_request(const score::Rubric& rubric, const std::string& side, const score::ModuleSpec& module,
                                   const std::string& guest_path, const std::string& module_name,
                                   const score::LoadSpec& load, unsigned round)
 {
   const std::string params = score::params_text(load.params);
-  const std::string id = load_id(side, module_id, params, round) + (load.name.empty() ? "" : "@" + load.name);
-  return {id, guest_path, module_name, params, 30000, 20000, rubric.threadless_settle_ms, load.name, load.steps};
+  const std::string id = load_id(side, module.id, params, round) + (load.name.empty() ? "" : "@" + load.name);
+  return {id,        guest_path, module_name,   params, 30000, 20000, rubric.threadless_settle_ms,
+          load.name, load.steps, module.removes};
 }
 
 struct LoadId
@@ -262,7 +263,7 @@ void add_student_loads(const score::Rubric& rubric, unsigned runs, Evidence& stu
         if (round > 1 && (!load.steps.empty() || !timing_load(rubric, load.params))) {
           continue;
         }
-        plan.loads.push_back(load_request(rubric, "student", m.id, guest, m.module_name, load, round));
+        plan.loads.push_back(load_request(rubric, "student", m, guest, m.module_name, load, round));
         if (round == 1) {
           e.planned_params.push_back(params);
         }
@@ -482,6 +483,7 @@ report::Report grade(const GradeOptions& options)
   observe::Plan plan;
   plan.events = rubric.trace_events;
   plan.functions = rubric.trace_functions;
+  plan.module_calls = rubric.module_calls;
   plan.activity_events = rubric.activity_events;
   plan.allocations = rubric.allocations;
   std::vector<run::GuestFile> files;
@@ -505,13 +507,21 @@ report::Report grade(const GradeOptions& options)
         const auto& e = reference.at(m.id);
         const std::string guest = "/modules/reference/" + e.module_name + ".ko";
         for (const auto& params : e.planned_params) {
-          plan.loads.push_back({load_id("reference", m.id, params, round), guest, e.module_name, params, 30000, 20000,
-                                rubric.threadless_settle_ms});
+          plan.loads.push_back({load_id("reference", m.id, params, round),
+                                guest,
+                                e.module_name,
+                                params,
+                                30000,
+                                20000,
+                                rubric.threadless_settle_ms,
+                                "",
+                                {},
+                                m.removes});
         }
         // The loads with steps, once: what the student's same loads are compared with.
         for (const auto& load : m.loads) {
           if (round == 1 && !load.steps.empty()) {
-            plan.loads.push_back(load_request(rubric, "reference", m.id, guest, e.module_name, load, round));
+            plan.loads.push_back(load_request(rubric, "reference", m, guest, e.module_name, load, round));
           }
         }
       }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -149,6 +150,24 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
 {
   r.trace_events = trace.at("events").get<std::vector<std::string>>();
   r.trace_functions = trace.at("functions").get<std::vector<std::string>>();
+  const auto& module_calls = member_or(trace, "module_calls", k_no_array);
+  if (!module_calls.is_array()) {
+    throw Error(invalid + "trace.module_calls must be a list of function names ([\"mutex_lock\"])");
+  }
+  for (std::size_t i = 0; i < module_calls.size(); ++i) {
+    const auto name = module_calls[i].get<std::string>();
+    const auto first = name.empty() ? '0' : name[0];
+    if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_') ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
+          std::string::npos) {
+      throw Error(invalid + "trace.module_calls[" + std::to_string(i) + "]: \"" + name +
+                  "\" is not the name of a kernel function (letters, digits, _ and .)");
+    }
+    if (std::find(r.module_calls.begin(), r.module_calls.end(), name) != r.module_calls.end()) {
+      throw Error(invalid + "trace.module_calls: " + name + " is named twice");
+    }
+    r.module_calls.push_back(name);
+  }
   for (const auto& event : member_or(trace, "activity", k_no_array)) {
     event_name(event, "trace.activity", invalid);
     r.activity_events.push_back(event.get<std::string>());
@@ -179,6 +198,34 @@ void parse_trace(const nlohmann::json& trace, Rubric& r, const std::string& inva
   }
 }
 
+// An absolute path in the sandbox, as a step or the agent after rmmod takes it.
+bool sandbox_path(const nlohmann::json& path)
+{
+  return path.is_string() && !path.get<std::string>().empty() && path.get<std::string>()[0] == '/' &&
+         path.get<std::string>().find('\0') == std::string::npos && path.get<std::string>().size() <= 4096;
+}
+
+// A module's `removes`: the paths it must have removed once rmmod returns, each one absolute
+// and in its plain form, since the agent looks for its last part in its folder.
+std::vector<std::string> parse_removes(const nlohmann::json& m, const std::string& module, const std::string& invalid)
+{
+  std::vector<std::string> out;
+  const auto& removes = member_or(m, "removes", k_no_array);
+  if (!removes.is_array()) {
+    throw Error(invalid + "modules." + module + ".removes must be a list of paths (\"/proc/list\")");
+  }
+  for (std::size_t i = 0; i < removes.size(); ++i) {
+    const auto& path = removes[i];
+    if (!sandbox_path(path) || path.get<std::string>().back() == '/' ||
+        std::filesystem::path(path.get<std::string>()).lexically_normal().string() != path.get<std::string>()) {
+      throw Error(invalid + "modules." + module + ".removes[" + std::to_string(i) +
+                  "] must be an absolute path in the sandbox, without . or .. parts or a / at its end");
+    }
+    out.push_back(path.get<std::string>());
+  }
+  return out;
+}
+
 // The steps of a load: each {"write": PATH, "data": TEXT}, {"read": PATH} or {"stat": PATH},
 // with "timeout_ms" and, for a read, "max_bytes".
 std::vector<observe::UserStep> parse_steps(const nlohmann::json& steps, const std::string& where)
@@ -205,8 +252,7 @@ std::vector<observe::UserStep> parse_steps(const nlohmann::json& steps, const st
       throw Error(at + " must hold exactly one of write, read and stat, the path it acts on");
     }
     const auto& path = j.at(observe::to_string(step.kind));
-    if (!path.is_string() || path.get<std::string>().empty() || path.get<std::string>()[0] != '/' ||
-        path.get<std::string>().find('\0') != std::string::npos || path.get<std::string>().size() > 4096) {
+    if (!sandbox_path(path)) {
       throw Error(at + "." + observe::to_string(step.kind) + " must be an absolute path in the sandbox");
     }
     step.path = path.get<std::string>();
@@ -450,6 +496,7 @@ Rubric parse_rubric(const std::string& text, const std::string& origin)
       }
       spec.work_events = m.at("work_events").get<std::vector<std::string>>();
       spec.identify_by = m.value("identify_by", std::vector<std::string>{});
+      spec.removes = parse_removes(m, spec.id, invalid);
       r.modules.push_back(std::move(spec));
     }
     r.identify_order = j.value("identify_order", std::vector<std::string>{});

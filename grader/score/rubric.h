@@ -68,6 +68,7 @@ struct ModuleSpec
   const LoadSpec* load(const std::string& name) const;
   std::vector<std::string> work_events; // the events the timed work produces
   std::vector<std::string> identify_by; // calls that recognise a renamed file
+  std::vector<std::string> removes;     // paths the module must have removed once rmmod returns ("/proc/list")
 };
 
 // Events the kernel makes in a module's thread that are not the module's work: the event,
@@ -184,6 +185,7 @@ struct Rubric
   std::vector<std::string> identify_order; // module ids: who takes a file that fits several
   std::vector<std::string> trace_events;
   std::vector<std::string> trace_functions;
+  std::vector<std::string> module_calls;              // functions whose calls from the module's own code are kept
   std::vector<std::string> activity_events;           // "kmem:kmalloc": events that show the module at work
   std::vector<observe::AllocationEvents> allocations; // what no-leak matches, and what a thread holds
   std::vector<ForeignEvent> foreign_events;

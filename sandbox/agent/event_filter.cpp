@@ -20,6 +20,16 @@ void cap_console_events(std::vector<TraceEvent>& events, std::size_t max_lines)
   std::erase_if(events, [&](const TraceEvent& ev) { return ev.name == "console" && !cap.keeps(seen++, total); });
 }
 
+void keep_calls_from_module(std::vector<TraceEvent>& events, const std::string& module_name, const ModuleRange& range,
+                            int loader_pid)
+{
+  std::erase_if(events, [&](const TraceEvent& ev) {
+    const bool unnamed = ev.field("parent").rfind("0x", 0) == 0;
+    return ev.name == "module_call" && !refers_to_module(ev, module_name, range) &&
+           !(ev.pid == loader_pid && loader_pid != 0 && unnamed);
+  });
+}
+
 std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std::map<int, observe::TaskInfo>& threads,
                                       const std::string& module_name, const ModuleRange& range,
                                       const std::vector<observe::AllocationEvents>& allocations)
@@ -44,7 +54,7 @@ std::vector<TraceEvent> module_events(std::vector<TraceEvent> events, const std:
     const bool thread_woken =
       ev.name == "sched_waking" && threads.count(observe::parse_number<int>(ev.field("pid")).value_or(0));
     if (threads.count(ev.pid) || thread_woken || frees_held(ev) || ev.name == "console" || ev.name == "function" ||
-        refers_to_module(ev, module_name, range)) {
+        ev.name == "module_call" || refers_to_module(ev, module_name, range)) {
       for (std::size_t k = 0; k < allocations.size(); ++k) {
         if (ev.name == allocations[k].alloc && !ev.field(allocations[k].key).empty() &&
             (allocations[k].by_thread ? threads.count(ev.pid) > 0 : refers_to_module(ev, module_name, range))) {

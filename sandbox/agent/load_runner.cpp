@@ -32,6 +32,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
 {
   ModuleRun run;
   run.request = req;
+  run.untraceable = m_tracer.untraceable();
   std::uint64_t mark = now_ns();
   // The time since the last mark, which moves on.
   const auto lap = [&mark] {
@@ -123,6 +124,9 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     } else {
       await_exit_path(m_paths, threads, run.slab_created, real_clock());
       run.slab_left = caches_left(m_paths, run.slab_created);
+      if (run.rmmod.ok) {
+        run.left_behind = paths_still_listed(m_paths, req.removes);
+      }
     }
     run.timing.after_rmmod_ns = lap();
   }
@@ -141,6 +145,7 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
     }
     run.threads.push_back(info);
   }
+  keep_calls_from_module(events, req.module_name, range, run.loader_pid);
   auto kept = module_events(std::move(events), threads, req.module_name, range, m_plan.allocations);
   cap_console_events(kept, m_plan.max_log_lines);
   run.events = reduce_events(kept, m_plan.max_segments);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -116,6 +117,49 @@ ModuleRange module_range(const KernelPaths& paths, const std::string& name)
     }
   }
   return {};
+}
+
+KernelSymbols kernel_symbols(const KernelPaths& paths, const std::vector<std::string>& functions)
+{
+  const std::set<std::string> wanted(functions.begin(), functions.end());
+  KernelSymbols out;
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  // "ffffffff81000000 T _stext"; a module's symbols end in "\t[module]".
+  std::ifstream in(paths.proc() / "kallsyms");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string addr, type, name, module;
+    fields >> addr >> type >> name >> module;
+    if (!module.empty()) {
+      continue;
+    }
+    if (name == "_stext" || name == "_etext") {
+      (name == "_stext" ? start : end) = std::strtoull(addr.c_str(), nullptr, 16);
+    } else if ((type == "t" || type == "T") && wanted.count(name)) {
+      out.functions.insert(name);
+    }
+  }
+  if (start != 0 && end > start) {
+    out.text = {start, end - start};
+  }
+  return out;
+}
+
+std::vector<std::string> paths_still_listed(const KernelPaths& paths, const std::vector<std::string>& wanted_gone)
+{
+  std::vector<std::string> listed;
+  for (const auto& path : wanted_gone) {
+    const auto inside = paths.root / std::filesystem::path(path).relative_path();
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(inside.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().filename() == inside.filename()) {
+        listed.push_back(path);
+        break;
+      }
+    }
+  }
+  return listed;
 }
 
 } // namespace kmgrade::agent

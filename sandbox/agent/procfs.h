@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +43,20 @@ using observe::ModuleRange;
 // The range of module `name` from /proc/modules ("name size refs deps state addr"), or an
 // empty range when it is not listed.
 ModuleRange module_range(const KernelPaths& paths, const std::string& name);
+
+// What /proc/kallsyms says of the kernel's own code (modules' symbols aside): where its text
+// lies (an empty range when the addresses are hidden from this reader, kptr_restrict), and
+// which of `functions` it has as text symbols.
+struct KernelSymbols
+{
+  ModuleRange text;
+  std::set<std::string> functions;
+};
+KernelSymbols kernel_symbols(const KernelPaths& paths, const std::vector<std::string>& functions);
+
+// Of `wanted_gone` (absolute paths in the guest), those still listed in their folder. Listed,
+// not looked up: looking up a /proc file an unloaded module left behind reads the module's
+// proc_ops, which are gone with it.
+std::vector<std::string> paths_still_listed(const KernelPaths& paths, const std::vector<std::string>& wanted_gone);
 
 } // namespace kmgrade::agent

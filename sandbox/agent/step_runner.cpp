@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -146,6 +147,7 @@ UserStepResult run_step(const UserStep& step)
       r.stuck = !reaped_within(pid, std::chrono::seconds(1));
     }
     r.duration_ns = now_ns() - t0;
+    r.pid = std::max(pid, 0);
     if (pid > 0 && !r.timed_out && shared->done) {
       r.result = shared->result;
       r.error_code = shared->error_code;

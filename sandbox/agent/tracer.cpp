@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 #include "observe/numbers.h"
 #include "util/files.h"
 #include "util/text.h"
@@ -60,13 +62,34 @@ std::string filtered_functions(const std::filesystem::path& file)
   return kept;
 }
 
+// The kprobe events' group: its folder under events/ enables and filters them all at once.
+constexpr const char* k_probe_group = "kmgrade";
+
+// Where a kprobe event at a function's first instruction finds the address its caller
+// returns to, which names the caller.
+#if defined(__x86_64__)
+// On top of the stack, where the call pushed it.
+constexpr std::string_view k_return_address = "$stack0";
+#else
+constexpr std::string_view k_return_address = "";
+#endif
+
+std::string hex(std::uint64_t value)
+{
+  std::ostringstream out;
+  out << "0x" << std::hex << value;
+  return out.str();
+}
+
 } // namespace
 
-Tracer::Tracer(const observe::Plan& plan, KernelPaths paths) : m_plan(plan), m_tracing(paths.tracing()) {}
+Tracer::Tracer(const observe::Plan& plan, KernelPaths paths) : m_plan(plan), m_paths(paths), m_tracing(paths.tracing())
+{}
 
 std::vector<std::string> Tracer::setup()
 {
   m_before.clear();
+  m_untraceable.clear();
   for (const char* file : {"tracing_on", "current_tracer", "buffer_size_kb", "trace_clock"}) {
     m_before.emplace_back(file, control_value(m_tracing / file));
   }
@@ -88,21 +111,106 @@ std::vector<std::string> Tracer::setup()
       problems.push_back("cannot enable the trace event " + ev);
     }
   }
-  if (!m_plan.functions.empty()) {
-    write_kernel_file(m_tracing / "set_ftrace_filter", "");
-    bool any = false;
-    for (const auto& fn : m_plan.functions) {
-      any = write_kernel_file(m_tracing / "set_ftrace_filter", fn + "\n", true) || any;
-    }
-    if (!any || !write_kernel_file(m_tracing / "current_tracer", "function")) {
-      problems.push_back("cannot trace the functions the plan watches with the function tracer");
+  trace_functions(problems);
+  probe_module_calls(problems);
+  return problems;
+}
+
+void Tracer::trace_functions(std::vector<std::string>& problems)
+{
+  if (m_plan.functions.empty()) {
+    return;
+  }
+  const auto untraceable = [&](const std::string& fn, const std::string& why) {
+    m_untraceable.push_back({fn, why});
+    problems.push_back("cannot trace the function " + fn + ": " + why);
+  };
+  write_kernel_file(m_tracing / "set_ftrace_filter", "");
+  std::vector<std::string> filtered;
+  for (const auto& fn : m_plan.functions) {
+    if (write_kernel_file(m_tracing / "set_ftrace_filter", fn + "\n", true)) {
+      filtered.push_back(fn);
+    } else {
+      untraceable(fn, "not in available_filter_functions (a notrace or inlined function, or none of that name)");
     }
   }
-  return problems;
+  // With nothing in the filter the function tracer would trace every function.
+  if (!filtered.empty() && !write_kernel_file(m_tracing / "current_tracer", "function")) {
+    for (const auto& fn : filtered) {
+      untraceable(fn, "this kernel has no function tracer");
+    }
+  }
+}
+
+void Tracer::probe_module_calls(std::vector<std::string>& problems)
+{
+  if (m_plan.module_calls.empty()) {
+    return;
+  }
+  const auto untraceable = [&](const std::string& fn, const std::string& why) {
+    m_untraceable.push_back({fn, why});
+    problems.push_back("cannot trace the module's calls of " + fn + ": " + why);
+  };
+  const auto probes = m_tracing / "kprobe_events";
+  const auto group = m_tracing / "events" / k_probe_group;
+  const KernelSymbols kernel = kernel_symbols(m_paths, m_plan.module_calls);
+  std::string why_none;
+  if (k_return_address.empty()) {
+    why_none = "kmgrade finds a call's caller on x86-64 only";
+  } else if (!std::filesystem::exists(probes)) {
+    why_none = "this kernel has no kprobe events (CONFIG_KPROBE_EVENTS)";
+  } else if (kernel.text.size == 0) {
+    why_none = "/proc/kallsyms hides the kernel's addresses (kptr_restrict), so the kernel's own calls cannot be "
+               "told from the module's";
+  }
+  // Probes an agent that was stopped left behind on this kernel would refuse new ones of
+  // their names.
+  write_kernel_file(group / "enable", "0");
+  for (std::size_t i = 0; i < m_plan.module_calls.size(); ++i) {
+    const auto& fn = m_plan.module_calls[i];
+    if (!why_none.empty()) {
+      untraceable(fn, why_none);
+      continue;
+    }
+    const std::string event = "kmgrade_call_" + std::to_string(i);
+    write_kernel_file(probes, std::string("-:") + k_probe_group + "/" + event + "\n", true);
+    // Appended: opened to be overwritten, kprobe_events drops every probe, others' too.
+    if (write_kernel_file(probes,
+                          std::string("p:") + k_probe_group + "/" + event + " " + fn +
+                            " parent=" + std::string(k_return_address) + ":symbol\n",
+                          true)) {
+      m_probes[event] = fn;
+    } else {
+      untraceable(fn, kernel.functions.count(fn)
+                        ? "the kernel will not probe it: a notrace function (not in available_filter_functions)"
+                        : "the kernel has no function of that name (inlined, or absent)");
+    }
+  }
+  if (m_probes.empty()) {
+    return;
+  }
+  const std::string filter =
+    "parent < " + hex(kernel.text.base) + " || parent >= " + hex(kernel.text.base + kernel.text.size);
+  if (!write_kernel_file(group / "filter", filter) || !write_kernel_file(group / "enable", "1")) {
+    for (const auto& [event, fn] : m_probes) {
+      untraceable(fn, "the kernel would not filter its calls by caller");
+    }
+    remove_probes();
+  }
+}
+
+void Tracer::remove_probes()
+{
+  write_kernel_file(m_tracing / "events" / k_probe_group / "enable", "0");
+  for (const auto& [event, fn] : m_probes) {
+    write_kernel_file(m_tracing / "kprobe_events", std::string("-:") + k_probe_group + "/" + event + "\n", true);
+  }
+  m_probes.clear();
 }
 
 void Tracer::restore()
 {
+  remove_probes();
   write_kernel_file(m_tracing / "tracing_on", "0");
   // The tracer first: a filter is cleared while no function tracer uses it.
   write_kernel_file(m_tracing / "current_tracer", "nop");
@@ -186,7 +294,16 @@ void remove_instance(const std::filesystem::path& dir)
 
 std::vector<observe::TraceEvent> Tracer::read_events()
 {
-  return read_pipe(m_tracing / "trace_pipe");
+  auto events = read_pipe(m_tracing / "trace_pipe");
+  for (auto& ev : events) {
+    // "kmgrade_call_3: (mutex_lock+0x0/0x30) parent=msg_write+0x63/0xc0 [kmlab_hello]"
+    if (const auto probe = m_probes.find(ev.name); probe != m_probes.end()) {
+      ev.name = "module_call";
+      ev.fields["func"] = probe->second;
+      ev.text = probe->second + " <-" + ev.field("parent");
+    }
+  }
+  return events;
 }
 
 ThreadLifeTracer::ThreadLifeTracer(KernelPaths paths) : m_dir(paths.tracing() / "instances/kmgrade-threads") {}

@@ -103,6 +103,38 @@ TEST(EventFilter, AFreeOfWhatTheModulesCodeAllocatedIsKeptWhateverItsCallSite)
     << "an exit function's kfree as a tail call names the caller of the exit function";
 }
 
+TEST(EventFilter, AModuleCallIsKeptWhenTheModulesCodeMadeIt)
+{
+  const ModuleRange range{0xffffffffc0203000ULL, 0x4000};
+  const int loader = 110;
+  std::vector<TraceEvent> events = {
+    // Its init function's, freed once it returned: no name is left for the caller.
+    trace_event(loader, "module_call", {{"func", "proc_create"}, {"parent", "0xffffffffc0209012"}}),
+    trace_event(132, "module_call", {{"func", "mutex_lock"}, {"parent", "msg_write+0x63/0xc0 [kmlab_hello]"}}),
+    trace_event(132, "module_call", {{"func", "mutex_unlock"}, {"parent", "msg_write+0x89/0xc0 [kmlab_hello]"}}),
+    // Another module's, in a task of its own and in the task that loaded this one.
+    trace_event(77, "module_call", {{"func", "mutex_lock"}, {"parent", "other_fn+0x1/0x2 [other]"}}),
+    trace_event(loader, "module_call", {{"func", "mutex_lock"}, {"parent", "notifier+0x1/0x2 [other]"}}),
+    // Read after rmmod: the exit function's call, by address.
+    trace_event(111, "module_call", {{"func", "proc_remove"}, {"parent", "0xffffffffc0203109"}}),
+    // Code with no name that is not this module's, in another task.
+    trace_event(77, "module_call", {{"func", "mutex_lock"}, {"parent", "0xffffffffc0400000"}}),
+    trace_event(9, "kmalloc", {{"call_site", "other_fn+0x1/0x2"}}),
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].text = std::to_string(i);
+  }
+  keep_calls_from_module(events, "kmlab_hello", range, loader);
+  EXPECT_EQ(texts(events),
+            (std::vector<std::string>{"module_call:0", "module_call:1", "module_call:2", "module_call:5", "kmalloc:7"}))
+    << "only module calls are dropped";
+  keep_calls_from_module(events, "kmlab_hello", range, 0);
+  EXPECT_EQ(events.size(), 4u) << "without a task that ran insmod, no unnamed caller is the init function";
+
+  const auto kept = module_events(events, {}, "kmlab_hello", range, k_allocations);
+  EXPECT_EQ(texts(kept), (std::vector<std::string>{"module_call:1", "module_call:2", "module_call:5"}));
+}
+
 TEST(EventFilter, ConsoleEventsAreCappedToTheirHeadAndTailOthersAreKept)
 {
   std::vector<TraceEvent> events;

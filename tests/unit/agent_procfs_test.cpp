@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 using namespace kmgrade::agent;
 using kmgrade::observe::TaskInfo;
@@ -85,6 +86,39 @@ TEST_F(AgentProcfs, ModuleRangeComesFromProcModules)
   EXPECT_EQ(missing.base, 0u);
   EXPECT_EQ(missing.size, 0u);
   EXPECT_EQ(module_range(m_paths, "short").size, 0u);
+}
+
+TEST_F(AgentProcfs, KernelSymbolsGiveTheKernelsTextAndWhichFunctionsItHas)
+{
+  write("proc/kallsyms", "0000000000000000 A fixed_percpu_data\n"
+                         "ffffffff81000000 T _stext\n"
+                         "ffffffff8157c8d0 T __list_add_valid\n"
+                         "ffffffff81a39d70 T mutex_lock\n"
+                         "ffffffff81c00000 D mutex_unlock\n"
+                         "ffffffff81e01d32 T _etext\n"
+                         "ffffffffc0203000 t down_read\t[kmlab_hello]\n"
+                         "short\n");
+  const auto symbols = kernel_symbols(m_paths, {"mutex_lock", "__list_add_valid", "mutex_unlock", "down_read"});
+  EXPECT_EQ(symbols.text.base, 0xffffffff81000000ULL);
+  EXPECT_EQ(symbols.text.size, 0xe01d32u);
+  EXPECT_EQ(symbols.functions, (std::set<std::string>{"__list_add_valid", "mutex_lock"}))
+    << "a data symbol and a module's function are not the kernel's functions";
+
+  write("proc/kallsyms", "0000000000000000 T _stext\n0000000000000000 T mutex_lock\n0000000000000000 T _etext\n");
+  EXPECT_EQ(kernel_symbols(m_paths, {"mutex_lock"}).text.size, 0u) << "addresses hidden by kptr_restrict";
+  std::filesystem::remove(m_paths.proc() / "kallsyms");
+  EXPECT_EQ(kernel_symbols(m_paths, {"mutex_lock"}).text.size, 0u);
+}
+
+TEST_F(AgentProcfs, APathIsLeftBehindWhileItsFolderListsIt)
+{
+  std::filesystem::create_directories(m_paths.root / "proc/list");
+  write("proc/list/preview", "");
+  write("proc/hello_msg", "");
+  EXPECT_EQ(paths_still_listed(m_paths, {"/proc/list", "/proc/list/preview", "/proc/list/management", "/proc/hello_msg",
+                                         "/proc/gone/preview", "/proc/hello"}),
+            (std::vector<std::string>{"/proc/list", "/proc/list/preview", "/proc/hello_msg"}));
+  EXPECT_TRUE(paths_still_listed(m_paths, {}).empty());
 }
 
 TEST_F(AgentProcfs, CpuTimeAndLastCpuOfATaskWhoseNameLooksLikeFields)

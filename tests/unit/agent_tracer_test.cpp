@@ -55,13 +55,136 @@ TEST_F(AgentTracer, WithoutAFunctionFilterTheTracerStaysNop)
   Tracer tracer(m_plan, m_paths);
   const auto problems = tracer.setup();
   EXPECT_EQ(tracefs("current_tracer"), "nop");
-  EXPECT_EQ(problems.back(), "cannot trace the functions the plan watches with the function tracer");
+  EXPECT_EQ(problems.back(), "cannot trace the function kthread_bind: not in available_filter_functions (a notrace or "
+                             "inlined function, or none of that name)");
+  ASSERT_EQ(tracer.untraceable().size(), 1u);
+  EXPECT_EQ(tracer.untraceable()[0].function, "kthread_bind");
 
   m_plan.functions.clear();
   write("sys/kernel/tracing/set_ftrace_filter", "kept\n");
   tracer.setup();
   EXPECT_EQ(tracefs("current_tracer"), "nop");
   EXPECT_EQ(tracefs("set_ftrace_filter"), "kept\n");
+}
+
+TEST_F(AgentTracer, EachFunctionTheKernelRefusesIsNamedAndTheRestAreTraced)
+{
+  // The kernel refuses a name it does not have in available_filter_functions; on the fake
+  // root a filter file that cannot be written stands in for every refusal.
+  write("sys/kernel/tracing/set_ftrace_filter", "");
+  m_plan.functions = {"kthread_bind", "set_cpus_allowed_ptr"};
+  Tracer tracer(m_plan, m_paths);
+  tracer.setup();
+  EXPECT_TRUE(tracer.untraceable().empty());
+  EXPECT_EQ(tracefs("current_tracer"), "function");
+  std::filesystem::remove(m_paths.tracing() / "current_tracer");
+  tracer.setup();
+  EXPECT_EQ(each(tracer.untraceable(), [](const auto& u) { return u.function + ": " + u.why; }),
+            (std::vector<std::string>{"kthread_bind: this kernel has no function tracer",
+                                      "set_cpus_allowed_ptr: this kernel has no function tracer"}));
+}
+
+namespace {
+
+// /proc/kallsyms as the sandbox's kernel lists it, cut down: the kernel's text from _stext to
+// _etext, a notrace function, and a module's symbols, which never count as the kernel's.
+const char* const k_kallsyms = "0000000000000000 A fixed_percpu_data\n"
+                               "ffffffff81000000 T _stext\n"
+                               "ffffffff81000000 T startup_64\n"
+                               "ffffffff8157c8d0 T __list_add_valid\n"
+                               "ffffffff81a39d70 T mutex_lock\n"
+                               "ffffffff81a3a1e0 T mutex_unlock\n"
+                               "ffffffff81e01d32 T _etext\n"
+                               "ffffffffc0203000 t msg_read\t[kmlab_hello]\n"
+                               "ffffffffc0203100 t kmgrade_no_such_function\t[kmlab_hello]\n";
+
+} // namespace
+
+TEST_F(AgentTracer, ModuleCallsAreKprobesTheKernelFiltersByCaller)
+{
+  write("proc/kallsyms", k_kallsyms);
+  write("sys/kernel/tracing/kprobe_events", "p:theirs/probe vfs_read\n");
+  write("sys/kernel/tracing/events/kmgrade/filter", "0");
+  write("sys/kernel/tracing/events/kmgrade/enable", "0");
+  m_plan.module_calls = {"mutex_lock", "mutex_unlock"};
+  Tracer tracer(m_plan, m_paths);
+  EXPECT_EQ(tracer.setup(), std::vector<std::string>{"cannot enable the trace event kmem:not_in_this_kernel"});
+  EXPECT_TRUE(tracer.untraceable().empty());
+  EXPECT_EQ(tracefs("kprobe_events"), "p:theirs/probe vfs_read\n"
+                                      "-:kmgrade/kmgrade_call_0\n"
+                                      "p:kmgrade/kmgrade_call_0 mutex_lock parent=$stack0:symbol\n"
+                                      "-:kmgrade/kmgrade_call_1\n"
+                                      "p:kmgrade/kmgrade_call_1 mutex_unlock parent=$stack0:symbol\n")
+    << "appended, never truncated: that would drop every probe, others' too";
+  EXPECT_EQ(tracefs("events/kmgrade/filter"), "parent < 0xffffffff81000000 || parent >= 0xffffffff81e01d32");
+  EXPECT_EQ(tracefs("events/kmgrade/enable"), "1");
+  EXPECT_EQ(tracefs("current_tracer"), "nop") << "module calls need no function tracer";
+
+  // Lines the sandbox's kernel printed for the hello lab's reference, read while it was loaded.
+  write("sys/kernel/tracing/trace_pipe",
+        "        kmg-step-159     [000] .....    17.102475: kmgrade_call_0: (mutex_lock+0x0/0x30) "
+        "parent=msg_write+0x63/0xc0 [kmlab_hello]\n"
+        "        kmg-step-159     [000] .....    17.102501: kmgrade_call_1: (mutex_unlock+0x0/0x30) "
+        "parent=0xffffffffc0203109\n"
+        "        kmg-step-159     [000] .....    17.102600: kmalloc: call_site=msg_write+0x20/0xc0 [kmlab_hello] "
+        "ptr=ffff8bd743f422a0\n");
+  const auto events = tracer.read_events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].name, "module_call");
+  EXPECT_EQ(events[0].pid, 159);
+  EXPECT_EQ(events[0].field("func"), "mutex_lock");
+  EXPECT_EQ(events[0].field("parent"), "msg_write+0x63/0xc0 [kmlab_hello]");
+  EXPECT_EQ(events[0].text, "mutex_lock <-msg_write+0x63/0xc0 [kmlab_hello]");
+  EXPECT_EQ(events[1].field("func"), "mutex_unlock");
+  EXPECT_EQ(events[1].field("parent"), "0xffffffffc0203109");
+  EXPECT_EQ(events[2].name, "kmalloc");
+
+  tracer.restore();
+  EXPECT_EQ(tracefs("events/kmgrade/enable"), "0");
+  const auto probes = tracefs("kprobe_events");
+  EXPECT_EQ(probes.substr(probes.size() - 50), "-:kmgrade/kmgrade_call_0\n-:kmgrade/kmgrade_call_1\n")
+    << "each probe removed by its name";
+}
+
+TEST_F(AgentTracer, AModuleCallThatCannotBeTracedIsNamedWithWhy)
+{
+  m_plan.module_calls = {"mutex_lock", "__list_add_valid"};
+  Tracer tracer(m_plan, m_paths);
+  const auto why = [&tracer] {
+    return each(tracer.untraceable(), [](const auto& u) { return u.function + ": " + u.why; });
+  };
+  EXPECT_EQ(tracer.setup().back(), "cannot trace the module's calls of __list_add_valid: this kernel has no kprobe "
+                                   "events (CONFIG_KPROBE_EVENTS)");
+  EXPECT_EQ(tracer.untraceable().size(), 2u);
+
+  write("sys/kernel/tracing/kprobe_events", "");
+  write("proc/kallsyms", "0000000000000000 T _stext\n0000000000000000 T mutex_lock\n0000000000000000 T _etext\n");
+  tracer.setup();
+  EXPECT_EQ(why().front(), "mutex_lock: /proc/kallsyms hides the kernel's addresses (kptr_restrict), so the kernel's "
+                           "own calls cannot be told from the module's");
+  EXPECT_EQ(tracefs("kprobe_events"), "") << "no probe the kernel could not filter";
+
+  // A kernel that refuses every probe: a folder in place of kprobe_events cannot be written.
+  std::filesystem::remove(m_paths.tracing() / "kprobe_events");
+  std::filesystem::create_directories(m_paths.tracing() / "kprobe_events");
+  write("proc/kallsyms", k_kallsyms);
+  m_plan.module_calls = {"__list_add_valid", "kmgrade_no_such_function"};
+  tracer.setup();
+  EXPECT_EQ(why(), (std::vector<std::string>{
+                     "__list_add_valid: the kernel will not probe it: a notrace function (not in "
+                     "available_filter_functions)",
+                     "kmgrade_no_such_function: the kernel has no function of that name (inlined, or absent)"}))
+    << "a module's symbol of the name is not the kernel's function";
+
+  // Probes the kernel will not filter by caller would flood the trace: they are removed.
+  std::filesystem::remove(m_paths.tracing() / "kprobe_events");
+  write("sys/kernel/tracing/kprobe_events", "");
+  m_plan.module_calls = {"mutex_lock"};
+  tracer.setup();
+  EXPECT_EQ(why(), std::vector<std::string>{"mutex_lock: the kernel would not filter its calls by caller"});
+  EXPECT_EQ(tracefs("kprobe_events"), "-:kmgrade/kmgrade_call_0\n"
+                                      "p:kmgrade/kmgrade_call_0 mutex_lock parent=$stack0:symbol\n"
+                                      "-:kmgrade/kmgrade_call_0\n");
 }
 
 TEST_F(AgentTracer, ReadEventsParsesWhatThePipeHandsOut)

@@ -291,6 +291,25 @@ TEST(RecordedNoDestroy, CacheLeftAfterRmmod)
   EXPECT_EQ(rec.verdict("cache_alloc.cache-create").status, Status::pass);
 }
 
+// A path the lab says the module removes at unload, still there after rmmod in one load.
+TEST(RecordedReference, APathLeftBehindAfterRmmodFailsCleanUnloadNamingIt)
+{
+  Recorded rec("reference");
+  auto& runs = rec.evidence("kmem_alloc").runs;
+  ASSERT_GE(runs.size(), 2u);
+  runs[1].left_behind = {"/proc/kmem_stats", "/proc/kmem_stats_dir"};
+  auto v = rec.verdict("kmem_alloc.clean-unload");
+  EXPECT_EQ(v.status, Status::fail);
+  EXPECT_EQ(v.message.rfind("/proc/kmem_stats is still there after rmmod (objnum=", 0), 0u) << v.message;
+  EXPECT_NE(v.message.find("): remove it in the exit function (proc_remove() or remove_proc_subtree()); the next "
+                           "insmod fails while it is there, and opening it runs code that is gone"),
+            std::string::npos)
+    << v.message;
+  EXPECT_EQ(v.evidence, (std::vector<std::string>{"/proc/kmem_stats was still there after rmmod",
+                                                  "/proc/kmem_stats_dir was still there after rmmod"}));
+  EXPECT_EQ(rec.verdict("page_alloc.clean-unload").status, Status::pass);
+}
+
 TEST(Checks, MissingFileAndFailedBuildGateEveryCheck)
 {
   evaluate::ModuleEvidence e;

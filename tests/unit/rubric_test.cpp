@@ -401,6 +401,42 @@ TEST(Rubric, EachStepIsCheckedWhenTheLabIsLoaded)
             "modules.hello.loads.echo.steps[1].timeout_ms must be a number of milliseconds from 1 to 60000");
 }
 
+TEST(Rubric, WhatTheModuleMustRemoveAndWhichOfItsCallsToSee)
+{
+  const auto r = score::load_rubric(KMGRADE_TEST_DATA "/labs/hello/hello.json");
+  EXPECT_EQ(r.module("hello")->removes, std::vector<std::string>{"/proc/hello_msg"});
+  EXPECT_EQ(r.module_calls, (std::vector<std::string>{"mutex_lock", "mutex_unlock"}));
+  EXPECT_TRUE(parse_edited([](auto&) {}, "lab5.json").module_calls.empty()) << "both fields may be left out";
+
+  EXPECT_EQ(hello_refusal([](auto& j) { j["modules"][0]["removes"] = "/proc/hello_msg"; }),
+            "modules.hello.removes must be a list of paths (\"/proc/list\")");
+  for (const char* path : {"proc/hello_msg", "/", "/proc/hello_msg/", "/proc/../hello_msg", "/proc/./hello_msg"}) {
+    EXPECT_EQ(hello_refusal([path](auto& j) {
+                j["modules"][0]["removes"] = {"/proc/list", path};
+              }),
+              "modules.hello.removes[1] must be an absolute path in the sandbox, without . or .. parts or a / at its "
+              "end")
+      << path;
+  }
+  EXPECT_EQ(
+    hello_refusal([](auto& j) { j["modules"][0]["removes"] = {5}; }),
+    "modules.hello.removes[0] must be an absolute path in the sandbox, without . or .. parts or a / at its end");
+
+  EXPECT_EQ(hello_refusal([](auto& j) { j["trace"]["module_calls"] = {"_raw_spin_lock", "foo.constprop.0"}; }), "");
+  EXPECT_EQ(hello_refusal([](auto& j) { j["trace"]["module_calls"] = "mutex_lock"; }),
+            "trace.module_calls must be a list of function names ([\"mutex_lock\"])");
+  for (const char* name : {"", "mutex lock", "0day", "[kmlab_hello]", "mutex_lock\n"}) {
+    EXPECT_EQ(hello_refusal([name](auto& j) { j["trace"]["module_calls"][1] = name; }),
+              "trace.module_calls[1]: \"" + std::string(name) +
+                "\" is not the name of a kernel function (letters, digits, _ and .)")
+      << name;
+  }
+  EXPECT_EQ(hello_refusal([](auto& j) { j["trace"]["module_calls"][1] = 7; }),
+            "trace.module_calls[1]: type must be string, but is number");
+  EXPECT_EQ(hello_refusal([](auto& j) { j["trace"]["module_calls"][1] = "mutex_lock"; }),
+            "trace.module_calls: mutex_lock is named twice");
+}
+
 TEST(Rubric, ATranscriptCheckNamesALoadWithStepsAndHowToCompare)
 {
   auto transcript = [](nlohmann::json& j) -> nlohmann::json& { return j["exercises"][1]["checks"][0]; };

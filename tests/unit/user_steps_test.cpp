@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <functional>
@@ -111,6 +112,7 @@ TEST(UserSteps, ALoadWithStepsAndItsResultsRoundTrip)
   UserStepResult hung = write_result(-1);
   hung.timed_out = true;
   hung.stuck = true;
+  hung.pid = 131;
   run.steps.push_back(hung);
 
   const auto back = observe::module_run_from_json(nlohmann::json::parse(observe::to_json(run).dump()));
@@ -128,6 +130,7 @@ TEST(UserSteps, ALoadWithStepsAndItsResultsRoundTrip)
   EXPECT_EQ(back.steps[2].type, "file");
   EXPECT_EQ(back.steps[2].mode, 0644u);
   EXPECT_TRUE(back.steps[3].timed_out && back.steps[3].stuck);
+  EXPECT_EQ(back.steps[3].pid, 131);
   EXPECT_EQ(observe::dirty_reason(back), "the write of /proc/hello_msg never returned");
 
   // The plan carries the steps too.
@@ -139,6 +142,35 @@ TEST(UserSteps, ALoadWithStepsAndItsResultsRoundTrip)
   old["request"].erase("steps");
   old.erase("steps");
   EXPECT_TRUE(observe::module_run_from_json(old).steps.empty());
+  // A step result recorded before steps had their process's pid (a cached reference's) has 0.
+  auto without_pid = nlohmann::json(run.steps[0]);
+  without_pid.erase("pid");
+  EXPECT_EQ(without_pid.get<UserStepResult>().pid, 0);
+}
+
+TEST(UserSteps, WhatALoadLeftBehindAndWhatCouldNotBeTracedComeBackWithIt)
+{
+  observe::ModuleRun run;
+  run.request = {"student/hello/", "/m.ko", "kmlab_hello", "", 30000, 20000, 150, "", {}, {"/proc/hello_msg"}};
+  run.insmod.ok = run.rmmod.ok = true;
+  EXPECT_EQ(observe::dirty_reason(run), "");
+  run.left_behind = {"/proc/hello_msg"};
+  run.untraceable = {{"__list_add_valid", "the kernel will not probe it"}};
+  const auto back = observe::module_run_from_json(nlohmann::json::parse(observe::to_json(run).dump()));
+  EXPECT_EQ(back.request.removes, std::vector<std::string>{"/proc/hello_msg"});
+  EXPECT_EQ(back.left_behind, std::vector<std::string>{"/proc/hello_msg"});
+  ASSERT_EQ(back.untraceable.size(), 1u);
+  EXPECT_EQ(back.untraceable[0].function, "__list_add_valid");
+  EXPECT_EQ(back.untraceable[0].why, "the kernel will not probe it");
+  EXPECT_EQ(observe::dirty_reason(back), "/proc/hello_msg was still there after rmmod")
+    << "the next load of the module runs in a fresh VM";
+
+  observe::Plan plan;
+  plan.module_calls = {"mutex_lock"};
+  plan.loads.push_back(run.request);
+  const auto plan_back = observe::plan_from_json(observe::to_json(plan));
+  EXPECT_EQ(plan_back.module_calls, std::vector<std::string>{"mutex_lock"});
+  EXPECT_EQ(plan_back.loads.at(0).removes, std::vector<std::string>{"/proc/hello_msg"});
 }
 
 TEST(UserSteps, AForgedOrBrokenRunLineIsSkippedNeverThrown)
@@ -156,6 +188,7 @@ TEST(UserSteps, AForgedOrBrokenRunLineIsSkippedNeverThrown)
     [](auto& j) { j["steps"][0]["data"] = std::string(observe::k_max_step_bytes + 1, 'a'); },
     [](auto& j) { j["steps"][0]["error_code"] = -5; },
     [](auto& j) { j["steps"][0]["result"] = -7; },
+    [](auto& j) { j["steps"][0]["pid"] = -1; },
     [](auto& j) { j["steps"][0]["path"] = nullptr; },
     [](auto& j) { j["steps"] = nlohmann::json::array({1}); },
     [](auto& j) {
@@ -183,6 +216,9 @@ TEST_F(StepRunner, WritesOnceReadsToTheCapAndStats)
   EXPECT_EQ(w.result, 11);
   EXPECT_EQ(w.error_code, 0);
   auto r = agent::run_step({StepKind::read, file, "", 4096, 2000});
+  EXPECT_GT(w.pid, 0);
+  EXPECT_NE(w.pid, ::getpid()) << "each step runs in a process of its own";
+  EXPECT_NE(r.pid, w.pid);
   EXPECT_EQ(r.result, 11);
   EXPECT_EQ(r.data, "addf lorem\n");
   EXPECT_FALSE(r.truncated);
