@@ -137,6 +137,11 @@ Decision decide_step(const ModuleEvidence& e, const LabFacts& facts, const Scena
   const auto stuck = shell_stuck(*run, step);
   Decision d{ours.empty() ? Status::pass : Status::fail, "", t.official && official.empty() && stuck.empty(),
              stuck.empty() ? "" : "load " + load + ", " + stuck};
+  if (stuck.empty() && !run->left_behind.empty()) {
+    // The checker loads the module afresh for its next test, which fails with the name taken.
+    d.halts_checker = "load " + load + " left " + run->left_behind.front() +
+                      " behind after rmmod, so the next insmod fails and the checker exits";
+  }
   if (!ours.empty()) {
     d.message = where + " " + describe_step(got, spec.timeout_ms) + "; the test wants one that " +
                 score::describe(t.expect) + " (" + ours + ")";

@@ -354,3 +354,43 @@ TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
   verdicts["list.add-one"] = v;
   EXPECT_DOUBLE_EQ(score::apply_rubric(r, verdicts).score, 100 - 8);
 }
+
+// The checker loads the module afresh for each test: once a load left /proc/list behind,
+// its next insmod fails and it exits, with only what it scored up to then.
+TEST(ScenarioTests, ALoadThatLeftItsFilesBehindEndsTheCheckersRunAfterItsTest)
+{
+  const auto r = score::load_rubric(k_lab);
+  evaluate::ModuleEvidence e;
+  e.module_id = "list";
+  e.file = "list.c";
+  e.found_at = "list.c";
+  build::ModuleBuild b;
+  b.ok = true;
+  e.build = b;
+  const auto* interface = r.module("list")->load("interface");
+  ASSERT_NE(interface, nullptr);
+  std::vector<UserStepResult> results;
+  for (const auto& step : interface->steps) {
+    UserStepResult got;
+    got.kind = step.kind;
+    got.path = step.path;
+    got.result = 0;
+    results.push_back(got);
+  }
+  results[0].type = "dir";
+  auto run = list_run(r, "interface", results);
+  run.left_behind = {"/proc/list"};
+  e.runs.push_back(run);
+  const auto v = pipeline::run_check(r, e, 4096, "list.interface");
+  ASSERT_FALSE(v.tests.empty());
+  EXPECT_EQ(v.tests[0].name, "module_exists");
+  EXPECT_EQ(v.tests[0].halts_checker,
+            "load interface left /proc/list behind after rmmod, so the next insmod fails and the checker exits");
+  auto verdicts = all_passed(r);
+  verdicts["list.interface"] = v;
+  const auto s = score::apply_rubric(r, verdicts);
+  ASSERT_TRUE(s.official.has_value());
+  EXPECT_TRUE(v.tests[0].official_passed);
+  EXPECT_DOUBLE_EQ(s.official->score, 1);
+  EXPECT_EQ(s.official->halted_at, "module_exists: " + v.tests[0].halts_checker);
+}
