@@ -111,6 +111,7 @@ void KmsgFollower::begin_load(std::size_t max_lines)
   m_lost = 0;
   m_records = 0;
   m_trouble = false;
+  m_oops = false;
   m_stall = false;
 }
 
@@ -173,6 +174,7 @@ void KmsgFollower::keep(LogRecord rec)
     m_records += seq >= first ? seq - first + 1 : 1;
     const auto kind = observe::classify_log_line(rec.text);
     m_trouble = m_trouble || kind != observe::KernelTrouble::none;
+    m_oops = m_oops || kind == observe::KernelTrouble::oops;
     m_stall = m_stall || is_stall(kind);
     m_kept.push_back(std::move(rec));
   }

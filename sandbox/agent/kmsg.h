@@ -61,6 +61,8 @@ public:
   void begin_load(std::size_t max_lines);
 
   bool trouble_seen() const { return m_trouble; }
+  // An Oops since begin_load(): the task that hit it died where it stood, holding what it held.
+  bool oops_seen() const { return m_oops; }
   // How many records the kernel logged since begin_load(), kept or not.
   std::uint64_t records_seen() const { return m_records; }
   // A soft lockup, RCU stall or hung task: a CPU that never schedules holds up every RCU
@@ -87,6 +89,7 @@ private:
   std::size_t m_lost = 0; // records the ring buffer overwrote before they were read
   std::atomic<std::uint64_t> m_records{0};
   std::atomic<bool> m_trouble{false};
+  std::atomic<bool> m_oops{false};
   std::atomic<bool> m_stall{false};
 };
 

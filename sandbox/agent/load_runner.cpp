@@ -101,6 +101,13 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
         break;
       }
     }
+    if (!m_wedged && !req.steps.empty() && m_kmsg.oops_seen()) {
+      // The handler that oopsed never left the module's file: rmmod's proc_remove() would wait
+      // for it for ever. The kernel is dirty anyway, and the next load runs in a fresh VM.
+      m_wedged = true;
+      run.rmmod.error = "not attempted: the kernel oopsed during the steps, and rmmod would wait for ever for the "
+                        "handler that died";
+    }
     run.timing.steps_ns = lap();
     run.slab_created = caches_created(m_paths, slab_before);
     run.timing.snapshot_ns = lap();
