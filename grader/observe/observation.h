@@ -155,6 +155,9 @@ struct GuestReport
   std::string clocksource;
   std::vector<ModuleRun> runs;
   std::vector<std::string> notes; // what the agent could not set up ("cannot enable event kmem:kmalloc")
+  // The agent set up tracing and went on to the loads: a kernel that failed before then
+  // failed with no module loaded, and the boot is tried again.
+  bool ready = false;
 };
 
 // Why a load leaves the kernel unfit for the next ones (an Oops or WARNING, a slab cache,

@@ -64,6 +64,8 @@ observe::GuestReport parse_channel(const std::string& text, const std::string& s
         report.clocksource = body.at("clocksource").get<std::string>();
       } else if (kind == "run") {
         report.runs.push_back(observe::module_run_from_json(body));
+      } else if (kind == "ready") {
+        report.ready = true;
       } else if (kind == "note") {
         report.notes.push_back(body.at("text").get<std::string>());
       } else if (kind == "done") {

@@ -191,11 +191,14 @@ VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vec
 {
   const auto limit = boot_timeout(options, plan);
   auto outcome = boot(options, resolve_accel(options), std::move(plan), files);
-  if (outcome.report.kernel.empty() && !outcome.completed) {
+  if (!outcome.report.ready && !outcome.completed) {
     std::string why = !outcome.stall.empty() ? outcome.stall
                       : outcome.timed_out    ? "it did not finish within " +
                                               std::to_string(k_wall_time_factor * limit.count()) + " s of wall time"
                                           : "the guest agent never answered";
+    if (!outcome.report.kernel.empty()) {
+      why = "its kernel failed while the agent set up tracing, before any module was loaded (" + why + ")";
+    }
     throw Error("the sandbox VM failed: " + why + "; the end of its console is in " +
                 (options.work_dir / "console.log").string());
   }

@@ -79,6 +79,7 @@ int main(int argc, char** argv)
     for (const auto& problem : runner.setup_tracing()) {
       channel.send("note", {{"text", problem}});
     }
+    channel.send("ready", nlohmann::json::object());
     std::uint64_t send_ns = 0;
     for (std::size_t i = 0; i < plan.loads.size(); ++i) {
       ModuleRun run = runner.run(plan.loads[i]);

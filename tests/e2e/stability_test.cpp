@@ -1,6 +1,6 @@
-// Grades the reference solution and samples/correct several times, two at a time, while a
-// busy loop runs on every core: every round must give every automatic check a pass, so the
-// same verdicts each time, whatever the scheduling.
+// Grades a lab's reference solution and a correct sample of it several times, two at a time,
+// while a busy loop runs on every core: every round must give every automatic check a pass,
+// so the same verdicts each time, whatever the scheduling.
 //
 //   e2e_stability KMGRADE REFERENCE_DIR CORRECT_DIR ROUNDS
 
@@ -68,7 +68,7 @@ private:
 };
 
 // A class folder as Moodle hands it over: one student with the reference's files, one with
-// samples/correct's.
+// the correct sample's.
 std::map<std::string, std::string> make_class(const fs::path& dir)
 {
   const std::map<std::string, std::pair<std::string, std::string>> students = {
@@ -78,8 +78,12 @@ std::map<std::string, std::string> make_class(const fs::path& dir)
   for (const auto& [id, folder_and_source] : students) {
     const auto& [folder, source] = folder_and_source;
     fs::create_directories(dir / folder);
-    for (const char* file : {"page_alloc.c", "kmem_alloc.c", "cache_alloc.c"}) {
-      fs::copy_file(fs::path(source) / file, dir / folder / file);
+    // What a student hands in: the sources and headers, whatever the lab.
+    for (const auto& file : fs::directory_iterator(source)) {
+      const auto ext = file.path().extension();
+      if (file.is_regular_file() && (ext == ".c" || ext == ".h")) {
+        fs::copy_file(file.path(), dir / folder / file.path().filename());
+      }
     }
     names[id] = source;
   }

@@ -435,6 +435,21 @@ TEST(Channel, LinesInTheAgentsNameThatAreNotItsAnswersAreSkipped)
   EXPECT_TRUE(report.runs.empty());
 }
 
+// A kernel that fails after the agent said hello but before it set up tracing has loaded no
+// module: the boot, not a load, failed.
+TEST(Channel, TheAgentIsReadyOnlyOnceItSaysSo)
+{
+  const std::string agent = "KMG 0f0f ";
+  const std::string hello = agent + "hello {\"kernel\":\"6.1.0-57-amd64\",\"cpus\":2,\"page_size\":4096,"
+                                    "\"clocksource\":\"tsc\",\"uptime\":\"2.38 1.37\"}\n";
+  bool completed = false;
+  const auto before = run::parse_channel(hello + agent + "note {\"text\":\"cannot trace\"}\n", "0f0f", completed);
+  EXPECT_EQ(before.kernel, "6.1.0-57-amd64");
+  EXPECT_FALSE(before.ready);
+  EXPECT_TRUE(run::parse_channel(hello + agent + "ready {}\n", "0f0f", completed).ready);
+  EXPECT_FALSE(run::parse_channel(hello + "KMG beef ready {}\n", "0f0f", completed).ready);
+}
+
 TEST(Channel, ARunWithANumberNoIntegerFieldCanHoldIsSkipped)
 {
   auto run = observe::to_json(observe::ModuleRun{});
