@@ -246,6 +246,17 @@ ModuleInfo read_module_info(const fs::path& ko)
     }
     kmod_module_info_free_list(list);
   }
+  kmod_list* symbols = nullptr;
+  if (kmod_module_get_dependency_symbols(mod, &symbols) >= 0) {
+    kmod_list* it = nullptr;
+    kmod_list_foreach(it, symbols)
+    {
+      if (const char* name = kmod_module_dependency_symbol_get_symbol(it)) {
+        info.imports.emplace_back(name);
+      }
+    }
+    kmod_module_dependency_symbols_free_list(symbols);
+  }
   kmod_module_unref(mod);
   kmod_unref(ctx);
   return info;

@@ -23,6 +23,7 @@ struct ModuleInfo
 {
   std::string license;
   std::vector<std::pair<std::string, std::string>> params; // name, type ("count", "uint")
+  std::vector<std::string> imports;                        // the kernel's symbols it calls or uses (its __versions)
 };
 
 // The build of one student file into one kernel module.

@@ -77,6 +77,10 @@ protected:
     const auto b = build::build_module(folder / "hello.c", "kmlab_hello",
                                        {m_vm.kernel.build_dir, m_dir / "build" / guest_name, {}, {}, {}});
     EXPECT_TRUE(b.ok) << b.log;
+    // What the grader probes of trace.module_calls: the functions the module imports.
+    const auto& imports = b.info.imports;
+    EXPECT_NE(std::find(imports.begin(), imports.end(), "mutex_lock"), imports.end());
+    EXPECT_EQ(std::find(imports.begin(), imports.end(), "_raw_spin_lock"), imports.end());
     const std::string guest = "/modules/" + guest_name + "/kmlab_hello.ko";
     m_files.push_back({guest, b.ko, "", 0644});
     return guest;
