@@ -66,6 +66,20 @@ std::string load_id(const std::string& side, const std::string& module_id, const
   return round > 1 ? id + "#" + std::to_string(round) : id;
 }
 
+// A load of a module with `params` and no steps, as the lab says every load of it runs.
+observe::LoadRequest module_load(const score::Rubric& rubric, const score::ModuleSpec& module, std::string id,
+                                 std::string guest_path, std::string module_name, std::string params)
+{
+  observe::LoadRequest r;
+  r.id = std::move(id);
+  r.module_path = std::move(guest_path);
+  r.module_name = std::move(module_name);
+  r.params = std::move(params);
+  r.threadless_settle_ms = rubric.threadless_settle_ms;
+  r.removes = module.removes;
+  return r;
+}
+
 // The plan's load of `load` of a module; a named load's id ends in "@<name>".
 observe::LoadRequest load_request(const score::Rubric& rubric, const std::string& side, const score::ModuleSpec& module,
                                   const std::string& guest_path, const std::string& module_name,
@@ -73,8 +87,10 @@ observe::LoadRequest load_request(const score::Rubric& rubric, const std::string
 {
   const std::string params = score::params_text(load.params);
   const std::string id = load_id(side, module.id, params, round) + (load.name.empty() ? "" : "@" + load.name);
-  return {id,        guest_path, module_name,   params, 30000, 20000, rubric.threadless_settle_ms,
-          load.name, load.steps, module.removes};
+  auto r = module_load(rubric, module, id, guest_path, module_name, params);
+  r.name = load.name;
+  r.steps = load.steps;
+  return r;
 }
 
 struct LoadId
@@ -508,16 +524,8 @@ report::Report grade(const GradeOptions& options)
         const auto& e = reference.at(m.id);
         const std::string guest = "/modules/reference/" + e.module_name + ".ko";
         for (const auto& params : e.planned_params) {
-          plan.loads.push_back({load_id("reference", m.id, params, round),
-                                guest,
-                                e.module_name,
-                                params,
-                                30000,
-                                20000,
-                                rubric.threadless_settle_ms,
-                                "",
-                                {},
-                                m.removes});
+          plan.loads.push_back(
+            module_load(rubric, m, load_id("reference", m.id, params, round), guest, e.module_name, params));
         }
         // The loads with steps, once: what the student's same loads are compared with.
         for (const auto& load : m.loads) {

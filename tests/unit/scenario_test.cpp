@@ -317,11 +317,9 @@ UserStepResult wrote(long long bytes)
   return w;
 }
 
-} // namespace
-
-TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
+// The evidence of a list.c that built, before any load came back.
+evaluate::ModuleEvidence built_list()
 {
-  const auto r = score::load_rubric(k_lab);
   evaluate::ModuleEvidence e;
   e.module_id = "list";
   e.file = "list.c";
@@ -329,6 +327,15 @@ TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
   build::ModuleBuild b;
   b.ok = true;
   e.build = b;
+  return e;
+}
+
+} // namespace
+
+TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
+{
+  const auto r = score::load_rubric(k_lab);
+  auto e = built_list();
   // addf works and prints the name twice; adde's load never loaded.
   e.runs.push_back(list_run(r, "addf-lorem", {wrote(11), read_of("lorem\nlorem\n")}));
   auto broken = list_run(r, "adde-lorem", {});
@@ -360,13 +367,7 @@ TEST(ScenarioTests, ATestWhoseLoadBrokeIsAnErrorAndCostsOnlyItself)
 TEST(ScenarioTests, ALoadThatLeftItsFilesBehindEndsTheCheckersRunAfterItsTest)
 {
   const auto r = score::load_rubric(k_lab);
-  evaluate::ModuleEvidence e;
-  e.module_id = "list";
-  e.file = "list.c";
-  e.found_at = "list.c";
-  build::ModuleBuild b;
-  b.ok = true;
-  e.build = b;
+  auto e = built_list();
   const auto* interface = r.module("list")->load("interface");
   ASSERT_NE(interface, nullptr);
   std::vector<UserStepResult> results;
