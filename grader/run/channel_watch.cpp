@@ -1,5 +1,6 @@
 #include "run/channel_watch.h"
 
+#include "observe/delivery.h"
 #include "observe/observation.h"
 #include "run/sandbox_vm.h"
 
@@ -13,24 +14,42 @@ namespace kmgrade::run {
 
 namespace fs = std::filesystem;
 
-ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds per_load,
-                           std::chrono::seconds boot_limit, std::function<void(const std::string&)> progress,
-                           std::function<void(std::size_t)> on_result)
-    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_per_load(per_load),
-      m_boot_limit(boot_limit), m_progress(std::move(progress)), m_on_result(std::move(on_result))
+ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret,
+                           std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
+    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_progress(std::move(progress)),
+      m_on_result(std::move(on_result))
 {}
+
+void ChannelWatch::delivered()
+{
+  tell("sending the plan to the sandbox agent");
+  m_delivered = true;
+  m_delivered_at = m_time.elapsed();
+  m_delivered_wall = m_time.wall();
+  m_last_line = m_delivered_at;
+  m_last_result = m_delivered_at;
+}
 
 bool ChannelWatch::keep_going()
 {
   read_new();
   const auto now = m_time.elapsed();
+  const auto start = std::chrono::seconds(k_agent_start_seconds);
   if (m_done) {
     return now - m_done_at < std::chrono::seconds(10);
   }
-  if (now >= m_boot_limit) {
+  if (!m_delivered) {
+    // Waiting for the host's own build is no fault of the guest's.
+    if (!m_asked && now >= start) {
+      m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
+    }
+    m_timed_out = !m_asked && m_time.wall() >= k_wall_time_factor * start;
+  } else if (m_time.wall() - m_delivered_wall >= k_wall_time_factor * m_boot_limit) {
+    m_timed_out = true;
+  } else if (now - m_delivered_at >= m_boot_limit) {
     m_stall = "it did not finish within " + std::to_string(m_boot_limit.count()) + " s";
   } else if (!m_answered) {
-    if (now - m_last_line >= std::chrono::seconds(k_agent_start_seconds)) {
+    if (now - m_last_line >= start) {
       m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
     }
   } else if (now - m_last_line >= std::chrono::seconds(k_silent_seconds)) {
@@ -44,7 +63,7 @@ bool ChannelWatch::keep_going()
                              std::chrono::duration<double>(waited).count());
     }
   }
-  return m_stall.empty();
+  return m_stall.empty() && !m_timed_out;
 }
 
 void ChannelWatch::read_new()
@@ -64,7 +83,10 @@ void ChannelWatch::read_new()
   std::size_t start = 0;
   for (auto nl = m_partial.find('\n'); nl != std::string::npos; nl = m_partial.find('\n', start)) {
     std::string_view line(m_partial.data() + start, nl - start);
-    if (auto at = line.find(m_prefix); at != std::string_view::npos) {
+    if (!m_asked && line == observe::k_delivery_request.substr(0, observe::k_delivery_request.size() - 1)) {
+      tell("the sandbox booted to its agent");
+      m_asked = true;
+    } else if (auto at = line.find(m_prefix); at != std::string_view::npos) {
       const auto kind = line.substr(at + m_prefix.size());
       if (!m_answered) {
         tell("the sandbox agent is up");

@@ -1,5 +1,6 @@
 #include "run/initramfs.h"
 
+#include "observe/delivery.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/process.h"
@@ -101,16 +102,33 @@ void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFi
   write_archive(file.fd(), out, files);
 }
 
-void write_initramfs(const std::filesystem::path& out, const std::filesystem::path& base,
-                     const std::vector<GuestFile>& files)
+std::string delivery_bytes(const std::string& plan_json, const std::vector<GuestFile>& files,
+                           const std::filesystem::path& scratch)
 {
-  std::error_code ec;
-  std::filesystem::copy_file(base, out, std::filesystem::copy_options::overwrite_existing, ec);
-  if (ec) {
-    throw Error("cannot write the sandbox image " + out.string() + ": " + ec.message());
+  observe::Delivery delivery{plan_json, {}};
+  for (const auto& f : files) {
+    std::string data = f.data;
+    if (!f.source.empty()) {
+      if (::access(f.source.c_str(), R_OK) != 0) {
+        throw Error("cannot read " + f.source.string() + " for the sandbox");
+      }
+      data = util::read_file(f.source);
+      if (data.compare(0, 4,
+                       "\x7f"
+                       "ELF") == 0) {
+        std::filesystem::create_directories(scratch);
+        const auto stripped = scratch / f.source.filename();
+        auto strip = util::run_process({"objcopy", "--strip-debug", f.source.string(), stripped.string()});
+        if (strip.exit_code != 0) {
+          throw Error("cannot strip " + f.source.string() +
+                      " for the sandbox (objcopy is in Debian's binutils): " + strip.output);
+        }
+        data = util::read_file(stripped);
+      }
+    }
+    delivery.files.push_back({f.guest_path, f.mode, std::move(data)});
   }
-  OutputFile file(out, O_APPEND);
-  write_archive(file.fd(), out, files);
+  return observe::encode_delivery(delivery);
 }
 
 std::filesystem::path agent_image(const std::filesystem::path& agent, const std::filesystem::path& cache_dir)

@@ -25,10 +25,12 @@ void write_initramfs(const std::filesystem::path& out, const std::vector<GuestFi
 // bytes. Returns the archive's path. Throws Error when it cannot be made.
 std::filesystem::path agent_image(const std::filesystem::path& agent, const std::filesystem::path& cache_dir);
 
-// Writes the archive `base` followed by a compressed archive of `files`: the kernel unpacks
-// one after the other into the same root.
-void write_initramfs(const std::filesystem::path& out, const std::filesystem::path& base,
-                     const std::vector<GuestFile>& files);
+// What the host sends the agent once it has booted (observe::Delivery): the plan's JSON and
+// `files`, modules and programs stripped of their debug info in `scratch` first (the serial
+// line carries some 0.4 MB/s, and the guest needs none of it). Throws Error when a file cannot be read or
+// a module cannot be stripped.
+std::string delivery_bytes(const std::string& plan_json, const std::vector<GuestFile>& files,
+                           const std::filesystem::path& scratch);
 
 // The shared libraries (and the dynamic loader) `binary` needs, as ldd resolves them on
 // this machine. Throws Error when ldd fails.

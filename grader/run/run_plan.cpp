@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <utility>
 
 namespace kmgrade::run {
 
@@ -41,7 +42,28 @@ std::string console_summary(const std::string& console)
   return panic.empty() || panic == first_trouble ? first_trouble : first_trouble + " / " + panic;
 }
 
+// The options of a plan's boot number `n`, whose results come after `before` others.
+VmOptions boot_options(const VmOptions& options, int n, std::size_t before,
+                       const std::function<void(const std::string&)>& progress)
+{
+  VmOptions boot = options;
+  boot.work_dir = options.work_dir / ("boot-" + std::to_string(n));
+  if (options.results_so_far) {
+    boot.results_so_far = [all = options.results_so_far, before](std::size_t done) { all(before + done); };
+  }
+  if (progress) {
+    boot.progress = [progress, n](const std::string& line) { progress("boot " + std::to_string(n) + ": " + line); };
+  }
+  return boot;
+}
+
 } // namespace
+
+std::unique_ptr<EarlyBoot> start_first_boot(const VmOptions& options,
+                                            const std::function<void(const std::string&)>& progress)
+{
+  return std::make_unique<EarlyBoot>(boot_options(options, 1, 0, progress));
+}
 
 std::vector<std::pair<observe::LoadRequest, observe::ModuleRun>>
 claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::ModuleRun> runs)
@@ -61,7 +83,7 @@ claim_results(std::deque<observe::LoadRequest>& pending, std::vector<observe::Mo
 }
 
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
-                     const std::function<void(const std::string&)>& progress)
+                     const std::function<void(const std::string&)>& progress, EarlyBoot* first)
 {
   PlanOutcome out;
   // Modules not loaded again, and why: one whose load hung or took the VM down would do it
@@ -104,21 +126,15 @@ PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const 
     if (pending.empty()) {
       break;
     }
-    VmOptions boot_options = options;
-    boot_options.work_dir = options.work_dir / ("boot-" + std::to_string(out.boots + 1));
-    if (options.results_so_far) {
-      boot_options.results_so_far = [&options, before = out.report.runs.size() + out.failures.size()](std::size_t n) {
-        options.results_so_far(before + n);
-      };
-    }
-    if (progress) {
-      boot_options.progress = [&progress, n = out.boots + 1](const std::string& line) {
-        progress("boot " + std::to_string(n) + ": " + line);
-      };
-    }
     VmOutcome o;
     try {
-      o = run_in_vm(boot_options, part, files);
+      if (first) {
+        // Started before the plan was known: once, whatever comes of it.
+        o = std::exchange(first, nullptr)->run(part, files);
+      } else {
+        o = run_in_vm(boot_options(options, out.boots + 1, out.report.runs.size() + out.failures.size(), progress),
+                      part, files);
+      }
       retries_left = k_boot_retries;
     } catch (const Error& e) {
       if (retries_left > 0) {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +31,15 @@ struct PlanOutcome
 // tried again up to k_boot_retries times before the next pending load gets the failure, or,
 // on the very first boot, before Error is thrown (the sandbox itself is broken). Throws Error
 // as soon as options.keep_going says to stop.
+// `first`, when given, is the first boot, started already (start_first_boot).
 PlanOutcome run_plan(const VmOptions& options, const observe::Plan& plan, const std::vector<GuestFile>& files,
-                     const std::function<void(const std::string&)>& progress);
+                     const std::function<void(const std::string&)>& progress, EarlyBoot* first = nullptr);
+
+// The first boot of a plan that run_plan will run with the same options and progress,
+// started now, before the plan is known: the sandbox boots while the modules are built.
+// `options.accel` must be resolved. Dropped without a plan, the VM is stopped.
+std::unique_ptr<EarlyBoot> start_first_boot(const VmOptions& options,
+                                            const std::function<void(const std::string&)>& progress);
 
 // One boot's runs paired with the pending loads they answer, by load id, in the order the
 // runs came; each answered load leaves `pending`. A run that answers no pending load (an id

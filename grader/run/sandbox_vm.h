@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -86,10 +87,39 @@ struct VmOutcome
   std::string console;    // the kernel console, capped, for evidence when the VM died
 };
 
-// Boots the sandbox kernel with the agent as /init, `files` (modules) in its root, and runs
-// `plan`. The plan's secret is replaced by a fresh one. Throws Error when QEMU cannot be
-// started or the guest never answered at all.
+// What one boot runs: its plan, and the files (modules) its loads need in the guest.
+struct BootPlan
+{
+  observe::Plan plan;
+  std::vector<GuestFile> files;
+};
+
+// Boots the sandbox kernel with the agent as /init, hands the agent `plan` and `files` (into
+// its root) on its channel, and runs the plan. The plan's secret is replaced by a fresh one.
+// Throws Error when QEMU cannot be started, a file cannot be read, or the guest's agent never
+// answered (a boot that failed before any module ran).
 VmOutcome run_in_vm(const VmOptions& options, observe::Plan plan, const std::vector<GuestFile>& files);
+
+// A sandbox VM started before its plan is known, so that it boots while the modules are
+// built: the agent waits for its plan. `options.accel` must be resolved.
+class EarlyBoot
+{
+public:
+  explicit EarlyBoot(const VmOptions& options);
+  // Stops a VM that was never given its plan, and waits for it.
+  ~EarlyBoot();
+  EarlyBoot(const EarlyBoot&) = delete;
+  EarlyBoot& operator=(const EarlyBoot&) = delete;
+
+  // What run_in_vm does, in the VM started already. Call it once.
+  VmOutcome run(observe::Plan plan, std::vector<GuestFile> files);
+
+private:
+  VmOptions m_options;
+  std::promise<BootPlan> m_plan;
+  bool m_given = false;
+  std::future<VmOutcome> m_outcome;
+};
 
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise;

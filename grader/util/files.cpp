@@ -93,8 +93,11 @@ std::string file_stamp(const std::filesystem::path& path)
   if (::stat(path.c_str(), &st) != 0) {
     throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }
-  return path.string() + '\0' + std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
-         std::to_string(st.st_mtim.tv_nsec) + '\0';
+  // The change time as well: a tool can set the modification time back, never that.
+  return path.string() + '\0' + std::to_string(st.st_dev) + ':' + std::to_string(st.st_ino) + '\0' +
+         std::to_string(st.st_size) + '\0' + std::to_string(st.st_mtim.tv_sec) + '.' +
+         std::to_string(st.st_mtim.tv_nsec) + '\0' + std::to_string(st.st_ctim.tv_sec) + '.' +
+         std::to_string(st.st_ctim.tv_nsec) + '\0';
 }
 
 TempFolder::TempFolder(const std::string& prefix)

@@ -19,8 +19,8 @@ bool write_all(int fd, std::string_view data);
 // same content are harmless. Creates the folder. Throws Error naming the path on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view data);
 
-// Identifies a file by where it is, its size and when it last changed: enough to notice a
-// rebuilt program or an upgraded package without reading the file. Throws Error when the
+// Identifies a file by where it is (its path, device and inode), its size and when it last
+// changed: enough to notice a rebuilt program or an upgraded package without reading the file. Throws Error when the
 // file is not there.
 std::string file_stamp(const std::filesystem::path& path);
 

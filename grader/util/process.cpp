@@ -119,7 +119,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         ::kill(-pid, SIGKILL);
         break;
       }
-      wait_ms = wait_ms < 0 ? 500 : std::min(wait_ms, 500);
+      const int every = static_cast<int>(options.poll_interval.count());
+      wait_ms = wait_ms < 0 ? every : std::min(wait_ms, every);
     }
     pollfd pfd{pipefd[0], POLLIN, 0};
     int rc = ::poll(&pfd, 1, wait_ms);

@@ -23,8 +23,9 @@ struct ProcessOptions
   std::chrono::milliseconds timeout{0}; // 0: none; on expiry the whole process group is killed
   std::size_t max_output = 1 << 20;     // bytes of combined stdout+stderr kept: 3/4 head, 1/4 tail
   ResourceLimits limits;
-  // Asked about twice a second while the program runs; false stops it (the whole group).
+  // Asked every poll_interval while the program runs; false stops it (the whole group).
   std::function<bool()> keep_going;
+  std::chrono::milliseconds poll_interval{500};
   // Told the program's pid once it is started.
   std::function<void(int pid)> started;
 };

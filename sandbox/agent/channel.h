@@ -1,5 +1,7 @@
 #pragma once
 
+#include "observe/delivery.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -10,8 +12,17 @@
 
 namespace kmgrade::agent {
 
-// Opens the serial port at `path` for writing, raw at 115200 baud. A negative fd on failure.
+// Opens the serial port at `path` for reading and writing, raw at 115200 baud. A negative fd
+// on failure.
 int open_serial_channel(const char* path);
+
+// Asks the host for its plan on the channel `fd` (observe::k_delivery_request) and reads the
+// delivery that answers. Throws std::runtime_error when the port fails or the delivery is broken.
+observe::Delivery receive_delivery(int fd);
+
+// Writes each file of `delivery` where it says, with its folders. Throws std::runtime_error
+// when one cannot be written.
+void unpack_delivery(const observe::Delivery& delivery);
 
 // The results channel: each line is the boot's prefix, a kind and its JSON. While loads run,
 // a heartbeat goes out every interval, so the host can tell a guest that is busy from one

@@ -8,6 +8,7 @@
 #include "load_runner.h"
 #include "watchdog.h"
 
+#include "observe/delivery.h"
 #include "observe/observation.h"
 #include "util/files.h"
 #include "util/text.h"
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 using namespace kmgrade::agent;
@@ -41,22 +43,30 @@ void mount_filesystems()
 
 int main(int argc, char** argv)
 {
-  // As /init in the sandbox: mount, read /plan.json, answer on /dev/ttyS1, power off.
-  // On a student's own machine: kmgrade-agent PLAN OUTPUT.
+  // As /init in the sandbox: mount, take the plan and its modules from the host on
+  // /dev/ttyS1, answer there, power off. On a student's own machine: kmgrade-agent PLAN OUTPUT.
   const bool as_init = ::getpid() == 1;
-  std::string plan_path = argc > 1 ? argv[1] : "/plan.json";
-  std::string out_path = argc > 2 ? argv[2] : "/dev/ttyS1";
   if (as_init) {
     mount_filesystems();
   }
-  int out =
-    as_init ? open_serial_channel(out_path.c_str()) : ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int out = as_init ? open_serial_channel("/dev/ttyS1")
+                    : ::open(argc > 2 ? argv[2] : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int status = 0;
   try {
-    Plan plan = plan_from_json(nlohmann::json::parse(read_file(plan_path)));
+    std::string plan_json;
     if (as_init) {
-      // The secret lives on in this process only: a module cannot read it back from a file.
-      ::unlink(plan_path.c_str());
+      // The plan, and its secret, live on in this process only: a module cannot read them
+      // back from a file.
+      Delivery delivery = receive_delivery(out);
+      unpack_delivery(delivery);
+      plan_json = std::move(delivery.plan_json);
+    } else if (argc > 2) {
+      plan_json = read_file(argv[1]);
+    } else {
+      throw std::runtime_error("usage: kmgrade-agent PLAN OUTPUT");
+    }
+    Plan plan = plan_from_json(nlohmann::json::parse(plan_json));
+    if (as_init) {
       write_kernel_file("/proc/sys/kernel/hung_task_timeout_secs", std::to_string(plan.hung_task_timeout_s));
       // Each hang ends its boot: a couple of reports is all one can show.
       write_kernel_file("/proc/sys/kernel/hung_task_warnings", "2");

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -43,10 +44,14 @@ protected:
     m_vm.accel = run::resolve_accel(m_vm);
     m_plan.events = m_rubric.trace_events;
     m_plan.functions = m_rubric.trace_functions;
-    // Installed as a student's machine has it: the program and the libraries it needs.
+    // Installed as a student's machine has it: the program and the libraries it needs (those
+    // of the stand-in are in the sandbox's image already).
     m_files.push_back({"/usr/bin/kmgrade-agent", g_agent, "", 0755});
+    const auto in_image = run::shared_libraries(g_stand_in);
     for (const auto& lib : run::shared_libraries(g_agent)) {
-      m_files.push_back({lib.string(), lib, "", 0755});
+      if (std::find(in_image.begin(), in_image.end(), lib) == in_image.end()) {
+        m_files.push_back({lib.string(), lib, "", 0755});
+      }
     }
   }
   void TearDown() override { fs::remove_all(m_dir); }

@@ -1,5 +1,5 @@
 // The /init of a sandbox VM that stands in for a student's own machine in e2e.host-mode: it
-// mounts what a distribution mounts (tracefs only when /stand-in.json says so), then does
+// takes its plan and files from the host as the agent does, mounts what a distribution mounts (tracefs only when /stand-in.json says so), then does
 // what `kmgrade check --host` does after building: it asks what the machine lacks and, when
 // nothing, runs the plan with kmgrade-agent as an ordinary child process. It answers on the
 // channel as the agent would, the machine's shortfalls and the state tracefs is left in as
@@ -37,11 +37,13 @@ std::string tracefs_after()
 
 void run(int out)
 {
+  auto delivery = kmgrade::agent::receive_delivery(out);
+  kmgrade::agent::unpack_delivery(delivery);
   const auto config = nlohmann::json::parse(read_file("/stand-in.json"));
   if (config.at("tracefs").get<bool>()) {
     ::mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr);
   }
-  const auto plan = kmgrade::observe::plan_from_json(nlohmann::json::parse(read_file("/plan.json")));
+  const auto plan = kmgrade::observe::plan_from_json(nlohmann::json::parse(delivery.plan_json));
   kmgrade::agent::Channel channel(out, plan.secret);
   const auto host = kmgrade::run::this_host();
   const auto missing = kmgrade::run::missing_for_host(host, plan.events, plan.functions, 2);

@@ -37,13 +37,15 @@ std::size_t reports_in(const fs::path& out)
   return n;
 }
 
-// Whether a sandbox of the batch is running a student's loads: its channel has answers.
+// Whether a sandbox of the batch is running a student's loads: its channel has the agent's
+// answers (not only its request for the plan).
 bool loads_running(const fs::path& out)
 {
   // Scratch folders come and go while the batch runs: the non-throwing increment is needed.
   std::error_code ec;
   for (fs::recursive_directory_iterator it(out / ".scratch", ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename() == "channel.log" && it->file_size(ec) > 0) {
+    if (it->path().filename() == "channel.log" && it->file_size(ec) > 0 &&
+        read_file(it->path()).find("KMG ") != std::string::npos) {
       return true;
     }
   }

@@ -1,9 +1,11 @@
-// The sandbox image: the agent's part packed once and reused, each boot's files appended.
+// The sandbox image: the agent's part packed once and reused; each boot's files sent to the agent.
 
+#include "observe/delivery.h"
 #include "run/initramfs.h"
 #include "temp_folder.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/process.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,10 +19,10 @@ using namespace kmgrade;
 
 namespace {
 
-// Every regular file of the archives in `image` from byte `offset` on: path -> size.
-std::map<std::string, la_int64_t> files_in(const fs::path& image, std::size_t offset = 0)
+// Every regular file of the archives in `image`: path -> size.
+std::map<std::string, la_int64_t> files_in(const fs::path& image)
 {
-  const std::string bytes = util::read_file(image).substr(offset);
+  const std::string bytes = util::read_file(image);
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_format_cpio(a.get());
@@ -54,20 +56,30 @@ TEST_F(SandboxImage, TheAgentsPartIsPackedOnceWithoutDebugInfo)
   EXPECT_EQ(std::distance(fs::directory_iterator(m_dir / "cache" / "image"), fs::directory_iterator()), 1);
 }
 
-TEST_F(SandboxImage, EachBootsFilesFollowTheAgentsPart)
+TEST_F(SandboxImage, EachBootsFilesGoToTheAgentWithModulesStrippedOfTheirDebugInfo)
 {
-  const fs::path base = run::agent_image(KMGRADE_AGENT, m_dir / "cache");
+  const fs::path source = m_dir / "hello.c";
+  util::write_file_atomically(source, "int hello(void) { return 1; }\n");
   const fs::path module = m_dir / "m.ko";
-  util::write_file_atomically(module, "not really a module");
-  const fs::path image = m_dir / "initramfs.cpio.gz";
-  run::write_initramfs(image, base, {{"/modules/student/m.ko", module, "", 0644}, {"/plan.json", "", "{}", 0644}});
-  const std::string head = util::read_file(image).substr(0, fs::file_size(base));
-  EXPECT_EQ(head, util::read_file(base));
-  const auto appended = files_in(image, fs::file_size(base));
-  EXPECT_EQ(appended, (std::map<std::string, la_int64_t>{{"modules/student/m.ko", 19}, {"plan.json", 2}}));
-  // Written again, the image is the same: the earlier one is replaced, not appended to.
-  run::write_initramfs(image, base, {{"/plan.json", "", "{}", 0644}});
-  EXPECT_EQ(files_in(image, fs::file_size(base)), (std::map<std::string, la_int64_t>{{"plan.json", 2}}));
+  ASSERT_EQ(util::run_process({"gcc", "-g", "-c", source.string(), "-o", module.string()}).exit_code, 0);
+  const std::string bytes = run::delivery_bytes(
+    "{}", {{"/modules/student/m.ko", module, "", 0644}, {"/etc/motd", "", "hi", 0600}}, m_dir / "scratch");
+  observe::DeliveryReader reader;
+  EXPECT_EQ(reader.feed(bytes), bytes.size());
+  ASSERT_TRUE(reader.done());
+  const auto& files = reader.done()->files;
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "/modules/student/m.ko");
+  EXPECT_EQ(files[0].mode, 0644u);
+  EXPECT_GT(files[0].data.size(), 0u);
+  EXPECT_LT(files[0].data.size(), fs::file_size(module));
+  EXPECT_EQ(files[0].data.find(".debug_info"), std::string::npos);
+  EXPECT_EQ(files[1].path, "/etc/motd");
+  EXPECT_EQ(files[1].data, "hi");
+  EXPECT_EQ(files[1].mode, 0600u);
+  EXPECT_EQ(reader.done()->plan_json, "{}");
+  // The module as it was built is left as it is: the host reads its debug info.
+  EXPECT_NE(util::read_file(module).find(".debug_info"), std::string::npos);
 }
 
 TEST_F(SandboxImage, AnAgentThatIsNotThereIsNamed)
