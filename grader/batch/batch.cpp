@@ -9,15 +9,20 @@
 #include "pipeline/reference_baseline.h"
 #include "report/report.h"
 #include "score/rubric.h"
+#include "similarity/similarity.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/process.h"
+#include "util/sha256.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace kmgrade::batch {
@@ -25,20 +30,6 @@ namespace kmgrade::batch {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Fails early, with a clear message, when the outputs cannot be written at all.
-void check_writable(const fs::path& out_dir)
-{
-  std::error_code ec;
-  fs::create_directories(out_dir / "reports", ec);
-  if (ec) {
-    throw Error("cannot write the output folder " + out_dir.string() + ": " + ec.message());
-  }
-  util::write_file_atomically(out_dir / "reports" / ".kmgrade-write-test", "ok");
-  fs::remove(out_dir / "reports" / ".kmgrade-write-test", ec);
-  // The class's unpacked submissions and one scratch folder per job live here.
-  util::require_free_space(out_dir, 256ULL << 20, "the output folder");
-}
 
 // Why grading one student failed, in words for the TA: any exception ends only that student.
 std::string failure_reason(const std::exception_ptr& failure)
@@ -73,12 +64,96 @@ void keep_failed_work(const fs::path& out_dir, const std::string& id, const fs::
   }
 }
 
+// The first line `qemu-system-x86_64 --version` prints, or "" when it cannot be run.
+std::string qemu_version()
+{
+  try {
+    const auto r = util::run_process({"qemu-system-x86_64", "--version"});
+    return r.exit_code == 0 ? r.output.substr(0, r.output.find('\n')) : "";
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+// Each student's lab files as handed in, kept in the shard's folder: kmgrade merge reads no
+// class download, and compares these across the class. A file a student no longer hands in goes.
+void keep_sources(const fs::path& out_dir, const score::Rubric& rubric, const std::vector<intake::Student>& students,
+                  const fs::path& scratch)
+{
+  for (const auto& s : students) {
+    std::error_code ec;
+    fs::remove_all(similarity::student_sources(out_dir, s.id), ec);
+  }
+  for (const auto& f : find_student_files(rubric, students, scratch)) {
+    for (const auto& [module, path] : f.modules) {
+      util::write_file_atomically(similarity::source_path(out_dir, f.id, module), util::read_file(path));
+    }
+  }
+}
+
+// What a shard graded, and with what, as shard.json keeps it for kmgrade merge to check.
+ShardRecord shard_record(const BatchOptions& options, const score::Rubric& rubric,
+                         const pipeline::GraderIdentity& identity, const run::SandboxKernel& kernel,
+                         const std::vector<intake::Student>& everyone, const std::vector<intake::Student>& students,
+                         const ShardResult& result)
+{
+  ShardRecord r;
+  r.shard = options.shard;
+  std::vector<std::string> roster_ids;
+  for (const auto& s : everyone) {
+    r.roster.push_back({s.id, s.full_name});
+    roster_ids.push_back(s.id);
+  }
+  r.roster_sha256 = roster_sha256(roster_ids);
+  for (const auto& s : students) {
+    r.ids.push_back(s.id);
+  }
+  r.failed = result.failed;
+  r.grader_version = KMGRADE_VERSION;
+  r.build_sha256 = identity.build_sha256;
+  r.agent_sha256 = util::sha256_hex(util::read_file(options.grade.agent));
+  r.lab_id = rubric.id;
+  // As pipeline::grade writes it into every report's grader.lab.sha256.
+  r.lab_sha256 = util::sha256_hex(rubric.sha256 + '\0' + identity.reference_sha256);
+  r.rubric_sha256 = rubric.sha256;
+  r.kernel = kernel.version;
+  r.kernel_sha256 = identity.kernel_sha256;
+  r.qemu = qemu_version();
+  r.machine = pipeline::this_machine();
+  r.cpu_model = pipeline::processor_model();
+  // The accelerator and the reference times are those the reports were graded with: a report
+  // kept from an earlier run may have had others.
+  std::set<std::string> accels;
+  std::set<BaselineSource> baselines;
+  for (const auto& s : students) {
+    const fs::path path = report_path(options.out_dir, s.id);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      continue;
+    }
+    try {
+      const auto j = nlohmann::json::parse(util::read_file(path));
+      accels.insert(j.at("environment").at("accel").get<std::string>());
+      const auto& times = j.at("reference_times");
+      baselines.insert({times.at("measured_at").get<std::string>(), times.at("machine").get<std::string>(),
+                        times.at("accel").get<std::string>()});
+    } catch (const nlohmann::json::exception&) {
+      // Not a report of this kmgrade: the next run of the shard grades the student again.
+    }
+  }
+  r.accel = fmt::format("{}", fmt::join(accels, ", "));
+  r.reference_times.assign(baselines.begin(), baselines.end());
+  r.finished_at = pipeline::utc_now();
+  return r;
+}
+
 } // namespace
 
-BatchResult run_batch(const BatchOptions& options)
+ShardResult grade_shard(const BatchOptions& options)
 {
   const auto start = std::chrono::steady_clock::now();
-  check_writable(options.out_dir);
+  check_out_dir(options.out_dir);
+  // What the class files need is checked before an hour of grading rather than after it.
   check_similarity_inputs(options);
   const run::SandboxKernel kernel = run::find_sandbox_kernel();
   build::check_build_sandbox(kernel.build_dir);
@@ -90,10 +165,10 @@ BatchResult run_batch(const BatchOptions& options)
   std::error_code scratch_ec;
   fs::remove_all(scratch, scratch_ec);
   const auto worksheet = read_worksheet(options);
-  const auto students = intake::split_class(options.input, scratch / "class");
+  const auto everyone = intake::split_class(options.input, scratch / "class");
   if (worksheet) {
     std::vector<report::ClassMember> members;
-    for (const auto& s : students) {
+    for (const auto& s : everyone) {
       members.push_back({s.id, s.full_name});
     }
     try {
@@ -103,9 +178,18 @@ BatchResult run_batch(const BatchOptions& options)
       throw;
     }
   }
+  std::vector<intake::Student> students;
+  std::copy_if(everyone.begin(), everyone.end(), std::back_inserter(students),
+               [&options](const intake::Student& s) { return shard_of(s.id, options.shard.n) == options.shard.k; });
+  fs::remove(shard_record_path(options.out_dir), scratch_ec);
 
-  BatchResult result;
+  ShardResult result;
+  result.class_size = everyone.size();
   result.students = students.size();
+  if (options.log && options.shard.n > 1) {
+    *options.log << fmt::format("kmgrade: shard {}: {} of the class's {} students\n", to_string(options.shard),
+                                students.size(), everyone.size());
+  }
   const auto roster = students_to_grade(students, rubric, identity, options.out_dir, options.regrade, scratch);
   const auto& to_grade = roster.to_grade;
   result.unchanged = roster.unchanged;
@@ -181,13 +265,8 @@ BatchResult run_batch(const BatchOptions& options)
     t.join();
   }
   progress.end();
-  if (options.similarity && !stopping()) {
-    if (options.log) {
-      *options.log << "kmgrade: comparing the students' files\n";
-    }
-    auto compared = compare_students(options, rubric, students, scratch);
-    result.similarity = std::move(compared.similarity);
-    result.similarity_error = std::move(compared.error);
+  if (!stopping()) {
+    keep_sources(options.out_dir, rubric, students, scratch);
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);
@@ -205,15 +284,32 @@ BatchResult run_batch(const BatchOptions& options)
     }
     return result;
   }
+  std::sort(result.failed.begin(), result.failed.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  util::write_file_atomically(
+    shard_record_path(options.out_dir),
+    report::to_json_text(to_json(shard_record(options, rubric, identity, kernel, everyone, students, result))));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
 
-  std::vector<report::ClassMember> members;
-  for (const auto& s : students) {
-    members.push_back({s.id, s.full_name});
+BatchResult run_batch(const BatchOptions& options)
+{
+  const auto start = std::chrono::steady_clock::now();
+  BatchOptions whole = options;
+  whole.shard = {1, 1};
+  BatchResult result;
+  result.grading = grade_shard(whole);
+  if (result.grading.stopped) {
+    return result;
   }
-  const auto files =
-    write_class_files(options, members, result.failed, result.similarity ? &*result.similarity : nullptr);
-  print_class_summary(options, result, files,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  result.merged = merge_shards(whole, {whole.out_dir}, false);
+  const auto& graded = result.grading;
+  print_class_summary(
+    whole,
+    fmt::format("{} students: {} graded now, {} unchanged since the last run, {} failed ({})", graded.students,
+                graded.graded, graded.unchanged, graded.failed.size(),
+                format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())),
+    result.merged);
   return result;
 }
 

@@ -58,6 +58,18 @@ void write_class_page(const BatchOptions& options, const std::vector<nlohmann::j
 
 } // namespace
 
+void check_out_dir(const fs::path& out_dir)
+{
+  std::error_code ec;
+  fs::create_directories(out_dir / "reports", ec);
+  if (ec) {
+    throw Error("cannot write the output folder " + out_dir.string() + ": " + ec.message());
+  }
+  util::write_file_atomically(out_dir / "reports" / ".kmgrade-write-test", "ok");
+  fs::remove(out_dir / "reports" / ".kmgrade-write-test", ec);
+  util::require_free_space(out_dir, 256ULL << 20, "the output folder");
+}
+
 std::optional<report::Worksheet> read_worksheet(const BatchOptions& options)
 {
   if (options.worksheet.empty()) {

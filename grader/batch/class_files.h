@@ -23,6 +23,11 @@ struct ClassFiles
   std::vector<std::string> worksheet_unfilled; // participants of the TA's worksheet left as they were
 };
 
+// Fails early, with a clear message, when the outputs cannot be written at all: throws Error
+// when `out_dir` (created with its reports/ folder) cannot be written or its disk has less
+// than 256 MiB free, room for a class's unpacked submissions and one scratch folder per job.
+void check_out_dir(const std::filesystem::path& out_dir);
+
 // The TA's worksheet (options.worksheet), read to be checked against the class before any
 // grading starts; nullopt when none is given. Throws Error when the file does not exist (saying
 // where Moodle offers it) or is not a worksheet (see report::parse_worksheet).

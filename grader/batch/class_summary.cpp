@@ -11,16 +11,27 @@
 
 namespace kmgrade::batch {
 
-void print_class_summary(const BatchOptions& options, const BatchResult& result, const ClassFiles& files,
-                         double seconds)
+namespace {
+
+void print_failed(std::ostream& out, const std::vector<report::FailedStudent>& failed)
 {
+  out << "grading failed for:" << (failed.empty() ? " nobody" : "") << "\n";
+  for (const auto& f : failed) {
+    out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
+  }
+}
+
+} // namespace
+
+void print_class_summary(const BatchOptions& options, const std::string& headline, const MergeResult& merged)
+{
+  const auto& files = merged.files;
   const auto& reports = files.reports;
   if (!options.summary) {
     return;
   }
   auto& out = *options.summary;
-  out << fmt::format("\n{} students: {} graded now, {} unchanged since the last run, {} failed ({})\n", result.students,
-                     result.graded, result.unchanged, result.failed.size(), format_duration(seconds));
+  out << "\n" << headline << "\n";
   if (!reports.empty()) {
     const double auto_max = reports.front().at("auto_max").get<double>();
     const int bins = 5;
@@ -57,18 +68,15 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
       out << fmt::format("  {:<28} {} of {} students\n", worst[i].second, -worst[i].first, reports.size());
     }
   }
-  if (result.similarity) {
-    const auto text = similarity::summary_text(*result.similarity);
+  if (merged.similarity) {
+    const auto text = similarity::summary_text(*merged.similarity);
     out << (text.empty() ? fmt::format("similar submissions: none at {}% or more (similarity.csv has every pair)\n",
-                                       result.similarity->threshold)
+                                       merged.similarity->threshold)
                          : text);
-  } else if (!result.similarity_error.empty()) {
-    out << "similarity: not compared: " << result.similarity_error << "\n";
+  } else if (!merged.similarity_error.empty()) {
+    out << "similarity: not compared: " << merged.similarity_error << "\n";
   }
-  out << "grading failed for:" << (result.failed.empty() ? " nobody" : "") << "\n";
-  for (const auto& f : result.failed) {
-    out << "  " << f.id << " (" << f.full_name << "): " << f.why << "\n";
-  }
+  print_failed(out, merged.failed);
   out << fmt::format("wrote {0}/reports/, {0}/summary.csv and {0}/moodle-grades.csv\n", options.out_dir.string());
   out << fmt::format(
     "open {}/index.html: the class at a glance (score distribution, most-failed checks, a page per student), in any browser, offline\n",
@@ -87,6 +95,22 @@ void print_class_summary(const BatchOptions& options, const BatchResult& result,
       "moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
       files.worksheet_maximum);
   }
+}
+
+void print_shard_summary(const BatchOptions& options, const ShardResult& result)
+{
+  if (!options.summary) {
+    return;
+  }
+  auto& out = *options.summary;
+  out << fmt::format("\nshard {}: {} of the class's {} students: {} graded now, {} unchanged since the last run, {} "
+                     "failed ({})\n",
+                     to_string(options.shard), result.students, result.class_size, result.graded, result.unchanged,
+                     result.failed.size(), format_duration(result.seconds));
+  print_failed(out, result.failed);
+  out << fmt::format("wrote {0}/reports/ and {0}/shard.json\n", options.out_dir.string());
+  out << "once every shard is graded, write the class files with: kmgrade merge --out DIR SHARD_FOLDER... (the "
+         "--out of every shard)\n";
 }
 
 } // namespace kmgrade::batch

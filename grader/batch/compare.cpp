@@ -1,7 +1,6 @@
 #include "batch/compare.h"
 
 #include "intake/submission.h"
-#include "similarity/similarity.h"
 #include "util/error.h"
 
 #include <fmt/format.h>
@@ -26,14 +25,10 @@ void check_similarity_inputs(const BatchOptions& options)
   }
 }
 
-ClassComparison compare_students(const BatchOptions& options, const score::Rubric& rubric,
-                                 const std::vector<intake::Student>& students, const fs::path& scratch)
+std::vector<similarity::StudentFiles>
+find_student_files(const score::Rubric& rubric, const std::vector<intake::Student>& students, const fs::path& scratch)
 {
   std::vector<similarity::StudentFiles> files;
-  std::vector<std::string> modules;
-  for (const auto& m : rubric.modules) {
-    modules.push_back(m.id);
-  }
   for (const auto& s : students) {
     try {
       const auto sub = intake::open_submission(s.folder, pipeline::wanted_files(rubric), scratch / ("similar-" + s.id));
@@ -47,6 +42,16 @@ ClassComparison compare_students(const BatchOptions& options, const score::Rubri
     } catch (const Error&) {
       // Unreadable: its grading says why; there is nothing of it to compare.
     }
+  }
+  return files;
+}
+
+ClassComparison compare_files(const BatchOptions& options, const score::Rubric& rubric,
+                              const std::vector<similarity::StudentFiles>& files)
+{
+  std::vector<std::string> modules;
+  for (const auto& m : rubric.modules) {
+    modules.push_back(m.id);
   }
   similarity::CompareOptions compare;
   compare.threshold = options.similarity_threshold.value_or(rubric.similarity_threshold);
@@ -74,7 +79,7 @@ similarity::ClassSimilarity compare_only(const BatchOptions& options)
   ClassComparison result;
   try {
     const auto students = intake::split_class(options.input, scratch / "class");
-    result = compare_students(options, rubric, students, scratch);
+    result = compare_files(options, rubric, find_student_files(rubric, students, scratch));
   } catch (...) {
     fs::remove_all(scratch, ec);
     throw;

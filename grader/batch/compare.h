@@ -4,6 +4,7 @@
 #include "intake/moodle.h"
 #include "score/rubric.h"
 #include "similarity/class_similarity.h"
+#include "similarity/similarity.h"
 
 #include <filesystem>
 #include <optional>
@@ -24,13 +25,19 @@ struct ClassComparison
   std::string error;                                     // why it failed
 };
 
-// Each student's files found again in the unpacked class (unpacked anew under `scratch`), then
-// compared (similarity::compare_class) into options.out_dir with the threshold and minimum run
-// of `options`, or else of `rubric`. A student whose files cannot be read is left out. An Error
-// of the comparison is not thrown but given as the result's `error`; anything else (a
-// std::filesystem::filesystem_error, say) is thrown.
-ClassComparison compare_students(const BatchOptions& options, const score::Rubric& rubric,
-                                 const std::vector<intake::Student>& students, const std::filesystem::path& scratch);
+// Each student's files of the lab, found in their submission (an archive is unpacked under
+// `scratch`). A student whose submission cannot be read is left out: their grading says why.
+// Throws what the file system throws (a std::filesystem::filesystem_error, say).
+std::vector<similarity::StudentFiles> find_student_files(const score::Rubric& rubric,
+                                                         const std::vector<intake::Student>& students,
+                                                         const std::filesystem::path& scratch);
+
+// `files` compared (similarity::compare_class) into options.out_dir with the threshold and
+// minimum run of `options`, or else of `rubric`. An Error of the comparison is not thrown but
+// given as the result's `error`; anything else (a std::filesystem::filesystem_error, say) is
+// thrown.
+ClassComparison compare_files(const BatchOptions& options, const score::Rubric& rubric,
+                              const std::vector<similarity::StudentFiles>& files);
 
 // Only the similarity part of a batch, without grading: the class split as run_batch does
 // it, each student's files found, compared (similarity::compare_class) into options.out_dir,

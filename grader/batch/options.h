@@ -1,5 +1,6 @@
 #pragma once
 
+#include "batch/shard.h"
 #include "pipeline/grade.h"
 
 #include <atomic>
@@ -16,6 +17,7 @@ struct BatchOptions
   std::filesystem::path input;                   // Moodle's class zip, or a folder of student folders
   std::filesystem::path out_dir;                 // reports/, summary.csv, moodle-grades.csv
   int jobs = 1;                                  // students graded at once
+  Shard shard;                                   // the students grade_shard grades (run_batch: all)
   pipeline::GradeOptions grade;                  // everything but the submission and the progress
   std::filesystem::path manual_points;           // optional CSV: participant_id,exercise,points,comment
   std::filesystem::path gradescope_dir;          // optional: <dir>/<id>/results.json

@@ -1,6 +1,8 @@
 #include "cli/cli.h"
 
 #include "batch/batch.h"
+#include "batch/class_summary.h"
+#include "batch/progress_board.h"
 #include "labs/catalog.h"
 #include "pipeline/grade.h"
 #include "run/host_machine.h"
@@ -12,11 +14,13 @@
 #include "util/files.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <ostream>
 #include <cstdlib>
 #include <filesystem>
@@ -213,6 +217,42 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   int jobs = 1;
   std::string manual;
   std::string gradescope;
+  std::string worksheet;
+  std::string corpus;
+  std::vector<std::string> base_files;
+  int similarity_threshold = 0; // 0: not given (the least is 1)
+  int similarity_min_run = 0;   // 0: not given (the least is k_min_run_least)
+  const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
+  bool no_similarity = false;
+  // What the class files are made with: a batch's own, or those of the shards it merges.
+  const auto add_class_file_options = [&](CLI::App* command) {
+    return std::vector<CLI::Option*>{
+      command->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment"),
+      command->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope"),
+      command->add_option(
+        "--worksheet", worksheet,
+        "Moodle's grading worksheet of the assignment (View all submissions > Grading action > Download grading worksheet): moodle-grades.csv is then this file filled in, grades scaled to its maximum grade"),
+      command
+        ->add_option(
+          "--corpus", corpus,
+          "Folder of earlier years' or public solutions: every *.c file under it is compared with the students' files of the module its name names (with all of them when it names none)")
+        ->check(CLI::ExistingDirectory),
+      command
+        ->add_option(
+          "--base", base_files,
+          "Code every student was given (a template, the assignment's listings): its lines do not count as a match; may be given more than once")
+        ->check(CLI::ExistingFile),
+      command
+        ->add_option(
+          "--similarity-threshold", similarity_threshold,
+          "Percent at which two students' files are flagged as similar (default: the lab's similarity.threshold)")
+        ->check(CLI::Range(1, 100)),
+      command
+        ->add_option("--similarity-min-run", similarity_min_run,
+                     "Shortest run of tokens sim_c counts as a match (default: the lab's similarity.min_run)")
+        ->check(min_run_range),
+      command->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)")};
+  };
   auto* batch = app.add_subcommand(
     "batch",
     "Grade a whole class: Moodle's \"Download all submissions\" zip, or a folder of student folders; write a report per student, a summary and a grading worksheet Moodle imports");
@@ -222,12 +262,16 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   batch->add_option("-j,--jobs", jobs, "Students graded at once (each in its own VM)")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
-  batch->add_option("--manual", manual, "Manual points to merge: CSV participant_id,exercise,points,comment");
-  batch->add_option("--gradescope", gradescope, "Also write <dir>/<participant id>/results.json for Gradescope");
-  std::string worksheet;
-  batch->add_option(
-    "--worksheet", worksheet,
-    "Moodle's grading worksheet of the assignment (View all submissions > Grading action > Download grading worksheet): moodle-grades.csv is then this file filled in, grades scaled to its maximum grade");
+  std::string shard;
+  auto* shard_option =
+    batch
+      ->add_option(
+        "--shard", shard,
+        "Grade only shard K of N of the class (each student's shard follows from their participant id) into --out, with shard.json; kmgrade merge then writes the class files of all the shards")
+      ->type_name("K/N");
+  for (auto* class_file_option : add_class_file_options(batch)) {
+    shard_option->excludes(class_file_option);
+  }
   batch->add_option("--accel", accel, "Sandbox accelerator: auto, kvm or tcg")
     ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
     ->capture_default_str();
@@ -239,34 +283,31 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   batch->add_flag(
     "--fresh-reference", opts.fresh_reference,
     "Measure the reference modules' times again for this batch instead of reusing those measured earlier on this machine");
-  std::string corpus;
-  batch
-    ->add_option(
-      "--corpus", corpus,
-      "Folder of earlier years' or public solutions: every *.c file under it is compared with the students' files of the module its name names (with all of them when it names none)")
+  std::vector<std::string> shard_dirs;
+  bool mixed_accel = false;
+  auto* merge = app.add_subcommand(
+    "merge",
+    "Write the class files of a class graded in shards (kmgrade batch --shard K/N): what kmgrade batch writes, from the shards' reports");
+  merge->add_option("SHARD_DIR", shard_dirs, "The --out folder of each shard")
+    ->required()
     ->check(CLI::ExistingDirectory);
-  std::vector<std::string> base_files;
-  batch
+  merge
     ->add_option(
-      "--base", base_files,
-      "Code every student was given (a template, the assignment's listings): its lines do not count as a match; may be given more than once")
-    ->check(CLI::ExistingFile);
-  int similarity_threshold = 0;
-  auto* threshold_option =
-    batch
-      ->add_option(
-        "--similarity-threshold", similarity_threshold,
-        "Percent at which two students' files are flagged as similar (default: the lab's similarity.threshold)")
-      ->check(CLI::Range(1, 100));
-  int similarity_min_run = 0;
-  const CLI::Range min_run_range(kmgrade::score::k_min_run_least, kmgrade::score::k_min_run_most);
-  auto* min_run_option =
-    batch
-      ->add_option("--similarity-min-run", similarity_min_run,
-                   "Shortest run of tokens sim_c counts as a match (default: the lab's similarity.min_run)")
-      ->check(min_run_range);
-  bool no_similarity = false;
-  batch->add_flag("--no-similarity", no_similarity, "Do not compare the students' files (needs no sim_c)");
+      "--out", out_dir,
+      "Output folder: reports/<participant id>.json, summary.csv, moodle-grades.csv, index.html (may be one of the shards' folders)")
+    ->required();
+  merge->add_flag(
+    "--mixed-accel", mixed_accel,
+    "Merge shards graded with different accelerators (KVM on some machines, TCG on others): each report's times stay compared with the reference of its own shard");
+  add_class_file_options(merge);
+  merge
+    ->add_option(
+      "--lab", lab,
+      "The lab file the shards were graded with, when it is not one of kmgrade's (default: the lab their shard.json names)")
+    ->type_name("ID|FILE");
+  merge->add_flag("-q,--quiet", quiet, "No progress on stderr");
+  merge->footer(
+    "Refuses, naming what differs shard by shard, shards that are not of one class download, do not hold every student exactly once, or were graded by another kmgrade build, lab or sandbox kernel; and, without --mixed-accel, with other accelerators. Exit status: 0 when every student has a report, 4 when grading failed for some in their shard (listed at the end), 1 when the shards cannot be merged, 2 for a usage error.");
   auto* similar = app.add_subcommand(
     "similarity",
     "Only compare the students' files of a class, without grading: what kmgrade batch does after grading (similarity.csv, similarity.json and side-by-side views in --out)");
@@ -288,7 +329,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   auto* list = app.add_subcommand("labs", "List the labs kmgrade has: id, points, title and the files each asks for");
   batch->add_flag("-q,--quiet", quiet, "No progress on stderr");
   batch->footer(
-    "After grading, each module of every student is compared with the same module of every other student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged pairs get a side-by-side view in similarity/<module>/, and the summary names groups of similar submissions. Similarity never changes a score. A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. Ctrl-C stops the running grades and removes their scratch; the students graded so far keep their reports. Exit status: 0 when every student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
+    "After grading, each module of every student is compared with the same module of every other student (and the --corpus) with sim_c of similarity-tester: similarity.csv lists every pair, flagged pairs get a side-by-side view in similarity/<module>/, and the summary names groups of similar submissions. Similarity never changes a score. A rerun grades only students whose submission, rubric, reference solution, sandbox kernel or kmgrade build changed, so an interrupted batch resumes; --regrade grades everyone again. --shard K/N grades only shard K's students and writes shard.json instead of the class files, which kmgrade merge writes from all the shards. Ctrl-C stops the running grades and removes their scratch; the students graded so far keep their reports. Exit status: 0 when every student has a report, 4 when grading failed for some (listed at the end), 130 when stopped by Ctrl-C or SIGTERM, 1 when the class could not be graded at all, 2 for a usage error.");
 
   try {
     // CLI11 takes the arguments after the program's name, last first.
@@ -316,9 +357,21 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return lab.empty() ? kmgrade::labs::lab_for(from_user(input), labs_dir)
                          : from_user(kmgrade::labs::find_lab(lab, labs_dir));
     };
-    opts.rubric = lab_file(similar->parsed() || batch->parsed() ? class_input
-                           : check->parsed()                    ? check_path
-                                                                : submission);
+    // A merge grades nothing: its lab is the one the shards name in their shard.json.
+    auto shards_lab = [&] {
+      const std::string id = kmgrade::batch::read_shard_record(from_user(shard_dirs.front())).lab_id;
+      try {
+        return kmgrade::labs::find_lab(id, labs_dir);
+      } catch (const kmgrade::Error&) {
+        throw kmgrade::Error("the shards were graded with the lab " + id +
+                               ", which is not one of kmgrade's: give its lab file with --lab FILE",
+                             kmgrade::Error::Kind::usage);
+      }
+    };
+    opts.rubric = merge->parsed() && lab.empty() ? shards_lab()
+                                                 : lab_file(similar->parsed() || batch->parsed() ? class_input
+                                                            : check->parsed()                    ? check_path
+                                                                                                 : submission);
     opts.agent = self_dir() / "kmgrade-agent";
     opts.cache_dir = default_cache_dir();
     opts.work_dir = from_user(work_dir);
@@ -343,7 +396,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       kmgrade::batch::compare_only(b);
       return 0;
     }
-    if (batch->parsed()) {
+    // The options of a batch and of a merge, which writes the same class files.
+    const auto class_options = [&] {
       kmgrade::batch::BatchOptions b;
       b.input = from_user(class_input);
       b.out_dir = from_user(out_dir);
@@ -358,23 +412,56 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       for (const auto& f : base_files) {
         b.base_files.push_back(from_user(f));
       }
-      if (threshold_option->count() > 0) {
+      if (similarity_threshold > 0) {
         b.similarity_threshold = similarity_threshold;
       }
-      if (min_run_option->count() > 0) {
+      if (similarity_min_run > 0) {
         b.similarity_min_run = similarity_min_run;
       }
-      b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.log = quiet ? nullptr : &err;
       b.summary = &out;
+      return b;
+    };
+    if (merge->parsed()) {
+      const auto start = std::chrono::steady_clock::now();
+      const auto b = class_options();
+      std::vector<fs::path> dirs;
+      for (const auto& d : shard_dirs) {
+        dirs.push_back(from_user(d));
+      }
+      const auto merged = kmgrade::batch::merge_shards(b, dirs, mixed_accel);
+      kmgrade::batch::print_class_summary(
+        b,
+        fmt::format("{} students from {} shards, {} failed ({})", merged.students, dirs.size(), merged.failed.size(),
+                    kmgrade::batch::format_duration(
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())),
+        merged);
+      return merged.failed.empty() ? 0 : 4;
+    }
+    if (batch->parsed()) {
+      auto b = class_options();
+      const bool sharded = shard_option->count() > 0;
+      if (sharded) {
+        b.shard = kmgrade::batch::parse_shard(shard);
+        b.similarity = false; // the merge compares the class
+      }
+      b.live_progress = ::isatty(STDERR_FILENO) != 0;
       b.stop = &g_stop;
       g_say_stopping = !b.live_progress && !quiet;
       stop_on_signals();
-      auto result = kmgrade::batch::run_batch(b);
-      if (result.stopped) {
+      if (sharded) {
+        const auto result = kmgrade::batch::grade_shard(b);
+        if (result.stopped) {
+          return 130;
+        }
+        kmgrade::batch::print_shard_summary(b, result);
+        return result.failed.empty() ? 0 : 4;
+      }
+      const auto result = kmgrade::batch::run_batch(b);
+      if (result.grading.stopped) {
         return 130;
       }
-      return result.failed.empty() ? 0 : 4;
+      return result.merged.failed.empty() ? 0 : 4;
     }
     if (!quiet) {
       opts.progress = [&err](const std::string& line) { err << "kmgrade: " << line << std::endl; };

@@ -23,6 +23,8 @@ fs::path baseline_dir(const fs::path& cache_dir)
   return cache_dir / "baseline";
 }
 
+} // namespace
+
 std::string processor_model()
 {
   std::istringstream in(util::read_file("/proc/cpuinfo"));
@@ -38,8 +40,6 @@ std::string processor_model()
   }
   return "unknown processor";
 }
-
-} // namespace
 
 std::string this_machine()
 {

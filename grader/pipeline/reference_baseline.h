@@ -28,6 +28,9 @@ struct ReferenceBaseline
   std::map<std::string, std::map<std::string, std::vector<observe::UserStepResult>>> steps;
 };
 
+// The processor model /proc/cpuinfo names ("Intel(R) Xeon(R) Processor"), or "unknown processor".
+std::string processor_model();
+
 // The host name, processor model and CPU count of this machine: "lab-server (Intel(R) Xeon(R)
 // Processor, 2 CPUs)". Times measured on another machine are not reused here.
 std::string this_machine();

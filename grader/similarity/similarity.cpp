@@ -71,6 +71,16 @@ std::vector<fs::path> corpus_files(const fs::path& dir)
 
 } // namespace
 
+fs::path student_sources(const fs::path& out_dir, const std::string& id)
+{
+  return out_dir / "sources" / id;
+}
+
+fs::path source_path(const fs::path& out_dir, const std::string& id, const std::string& module)
+{
+  return student_sources(out_dir, id) / (module + ".c");
+}
+
 ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const std::vector<std::string>& modules,
                               const fs::path& out_dir, const CompareOptions& options)
 {
@@ -114,7 +124,7 @@ ClassSimilarity compare_class(const std::vector<StudentFiles>& students, const s
         continue;
       }
       const std::string text = util::read_file(it->second);
-      const fs::path kept = out_dir / "sources" / s.id / (module + ".c");
+      const fs::path kept = source_path(out_dir, s.id, module);
       if (util::read_file(kept) != text || !fs::exists(kept)) {
         util::write_file_atomically(kept, text);
       }

@@ -17,6 +17,14 @@ struct StudentFiles
   std::map<std::string, std::filesystem::path> modules; // module id ("hello") -> file
 };
 
+// Where a comparison into `out_dir` keeps the files student `id` handed in:
+// out_dir/sources/<id>. Cannot fail.
+std::filesystem::path student_sources(const std::filesystem::path& out_dir, const std::string& id);
+
+// The file of `module` there: out_dir/sources/<id>/<module>.c. Cannot fail.
+std::filesystem::path source_path(const std::filesystem::path& out_dir, const std::string& id,
+                                  const std::string& module);
+
 struct CompareOptions
 {
   int threshold = 60;                            // percent at which a pair is flagged

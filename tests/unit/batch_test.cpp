@@ -116,14 +116,15 @@ TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
 
   const std::string why = ": an internal error of kmgrade (filesystem error: cannot create directories: File name "
                           "too long";
-  auto result = batch::run_batch(options);
-  EXPECT_EQ(result.students, 2u);
-  EXPECT_EQ(result.unchanged, 1u);
-  EXPECT_EQ(result.graded, 0u);
-  ASSERT_EQ(result.failed.size(), 1u);
-  EXPECT_EQ(result.failed[0].id, bob);
-  EXPECT_EQ(result.failed[0].full_name, bob);
-  EXPECT_EQ(": " + result.failed[0].why.substr(0, why.size() - 2), why);
+  const auto result = batch::run_batch(options);
+  EXPECT_EQ(result.grading.students, 2u);
+  EXPECT_EQ(result.grading.unchanged, 1u);
+  EXPECT_EQ(result.grading.graded, 0u);
+  const auto& failed = result.merged.failed;
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, bob);
+  EXPECT_EQ(failed[0].full_name, bob);
+  EXPECT_EQ(": " + failed[0].why.substr(0, why.size() - 2), why);
   // The class files are written, with the student who has a report.
   EXPECT_NE(util::read_file(dir / "out" / "summary.csv").find("\n" + ada + ","), std::string::npos);
   // The class page lists both: the one with a report links to their page, the other says why not.
@@ -131,14 +132,27 @@ TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
   EXPECT_NE(page.find("href=\"students/" + ada + ".html\""), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "out" / "students" / (ada + ".html")));
   EXPECT_NE(page.find("<tr class=\"failed\"><td>" + bob + "</td>"), std::string::npos);
+  // The batch is its own shard 1/1, merged in place: its record names both students and the
+  // failure, and it keeps the files the comparison of the class reads.
+  const auto record = batch::read_shard_record(dir / "out");
+  EXPECT_EQ(record.shard, (batch::Shard{1, 1}));
+  EXPECT_EQ(record.ids, (std::vector<std::string>{ada, bob}));
+  EXPECT_EQ(record.roster_sha256, batch::roster_sha256({ada, bob}));
+  ASSERT_EQ(record.failed.size(), 1u);
+  EXPECT_EQ(record.failed[0].id, bob);
+  EXPECT_EQ(record.lab_id, "lab5");
+  EXPECT_EQ(record.build_sha256, current.identity.build_sha256);
+  EXPECT_EQ(record.accel, "");
+  EXPECT_EQ(util::read_file(dir / "out" / "sources" / bob / "page_alloc.c"), "int x;\n");
 
   options.regrade = true;
-  result = batch::run_batch(options);
-  EXPECT_EQ(result.unchanged, 0u);
-  ASSERT_EQ(result.failed.size(), 2u);
-  EXPECT_EQ(result.failed[0].id, ada);
-  EXPECT_EQ(": " + result.failed[0].why.substr(0, why.size() - 2), why);
-  EXPECT_EQ(result.failed[1].id, bob);
-  EXPECT_EQ(": " + result.failed[1].why.substr(0, why.size() - 2), why);
+  const auto again = batch::run_batch(options);
+  EXPECT_EQ(again.grading.unchanged, 0u);
+  const auto& both = again.merged.failed;
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].id, ada);
+  EXPECT_EQ(": " + both[0].why.substr(0, why.size() - 2), why);
+  EXPECT_EQ(both[1].id, bob);
+  EXPECT_EQ(": " + both[1].why.substr(0, why.size() - 2), why);
   fs::remove_all(dir);
 }

@@ -76,3 +76,34 @@ TEST(Cli, ALabFileThatIsNotThereIsAUsageError)
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("hello.json.missing: no such lab file"), std::string::npos) << r.err;
 }
+
+TEST(Cli, MergeIsListedAndAnswersHelp)
+{
+  const auto all = run({"--help"});
+  EXPECT_EQ(all.status, 0);
+  EXPECT_NE(all.out.find("\n  merge "), std::string::npos) << all.out;
+  const auto r = run({"merge", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("--mixed-accel"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Exit status: 0 when every student has a report"), std::string::npos) << r.out;
+}
+
+TEST(Cli, AShardIsKOfNAndLeavesTheClassFilesToTheMerge)
+{
+  const auto bad = run({"batch", KMGRADE_SAMPLES "/class-download.zip", "--out", "/nonexistent", "--shard", "4/3"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "kmgrade: error: --shard 4/3: give K/N, shard K of N, with K from 1 to N (--shard 2/3)\n");
+  const auto manual = run({"batch", KMGRADE_SAMPLES "/class-download.zip", "--out", "/nonexistent", "--shard", "1/3",
+                           "--manual", KMGRADE_SAMPLES "/class-manual-points.csv"});
+  EXPECT_EQ(manual.status, 2);
+  EXPECT_NE(manual.err.find("--shard excludes --manual"), std::string::npos) << manual.err;
+}
+
+TEST(Cli, MergingAFolderThatIsNoShardFails)
+{
+  const auto r = run({"merge", "--out", "/nonexistent", KMGRADE_SAMPLES "/correct"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "kmgrade: error: " KMGRADE_SAMPLES
+                   "/correct holds no shard.json: it is not the --out of kmgrade batch --shard K/N, or that batch has "
+                   "not graded all of its students yet (rerun it to the end)\n");
+}
