@@ -79,7 +79,7 @@ TEST(EndToEndMerge, ThreeShardsMergedGiveWhatOneBatchGives)
     const fs::path out = base / ("shard-" + std::to_string(k));
     shards.push_back(out.string());
     const std::string shard = std::to_string(k) + "/3";
-    const auto r = kmgrade_run({"batch", g_class, "--shard", shard, "--out", out.string(), "--jobs", "1"});
+    const auto r = kmgrade_run({"batch", g_class, "--shard", shard, "--out", out.string(), "--jobs", "2"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\nshard " + shard + ": "), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(out / "summary.csv")) << "a shard wrote the class files";
@@ -110,7 +110,7 @@ TEST(EndToEndMerge, ThreeShardsMergedGiveWhatOneBatchGives)
     << m.output;
 
   const fs::path whole = base / "whole";
-  const auto w = kmgrade_run({"batch", g_class, "--out", whole.string(), "--jobs", "1"});
+  const auto w = kmgrade_run({"batch", g_class, "--out", whole.string(), "--jobs", "2"});
   ASSERT_EQ(w.exit_code, 0) << w.output;
 
   const auto from_shards = reports_in(merged);
