@@ -14,10 +14,10 @@ namespace kmgrade::run {
 
 namespace fs = std::filesystem;
 
-ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret,
+ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds start_limit,
                            std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
-    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_progress(std::move(progress)),
-      m_on_result(std::move(on_result))
+    : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_start_limit(start_limit),
+      m_progress(std::move(progress)), m_on_result(std::move(on_result))
 {}
 
 void ChannelWatch::delivered()
@@ -34,14 +34,14 @@ bool ChannelWatch::keep_going()
 {
   read_new();
   const auto now = m_time.elapsed();
-  const auto start = std::chrono::seconds(k_agent_start_seconds);
+  const auto start = m_start_limit;
   if (m_done) {
     return now - m_done_at < std::chrono::seconds(10);
   }
   if (!m_delivered) {
     // Waiting for the host's own build is no fault of the guest's.
     if (!m_asked && now >= start) {
-      m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
+      m_stall = "its agent did not start within " + std::to_string(start.count()) + " s";
     }
     m_timed_out = !m_asked && m_time.wall() >= k_wall_time_factor * start;
   } else if (m_time.wall() - m_delivered_wall >= k_wall_time_factor * m_boot_limit) {
@@ -50,7 +50,7 @@ bool ChannelWatch::keep_going()
     m_stall = "it did not finish within " + std::to_string(m_boot_limit.count()) + " s";
   } else if (!m_answered) {
     if (now - m_last_line >= start) {
-      m_stall = "its agent did not start within " + std::to_string(k_agent_start_seconds) + " s";
+      m_stall = "its agent did not start within " + std::to_string(start.count()) + " s";
     }
   } else if (now - m_last_line >= std::chrono::seconds(k_silent_seconds)) {
     m_stall = "nothing came from its agent for " + std::to_string(k_silent_seconds) + " s";

@@ -24,7 +24,9 @@ namespace kmgrade::run {
 class ChannelWatch
 {
 public:
-  ChannelWatch(std::filesystem::path channel, const std::string& secret,
+  // The agent must ask for its plan within `start_limit`, and answer within it once the plan
+  // went out.
+  ChannelWatch(std::filesystem::path channel, const std::string& secret, std::chrono::seconds start_limit,
                std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result);
 
   // The QEMU process, whose threads' waits for a host CPU do not count.
@@ -64,6 +66,7 @@ private:
 
   std::filesystem::path m_channel;
   std::string m_prefix;
+  std::chrono::seconds m_start_limit;
   std::chrono::seconds m_per_load{0};
   std::chrono::seconds m_boot_limit{0};
   std::function<void(const std::string&)> m_progress;

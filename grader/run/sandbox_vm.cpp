@@ -133,7 +133,11 @@ VmOutcome boot(const VmOptions& options, Accel accel, std::shared_future<BootPla
   if (options.progress) {
     options.progress("starting the sandbox VM");
   }
-  ChannelWatch watch(channel, secret, options.progress, options.results_so_far);
+  // A boot given a limit of its own (the KVM probe's) is held to it from the start.
+  const std::chrono::seconds start_limit = options.timeout.count() > 0
+                                             ? std::min(options.timeout, std::chrono::seconds(k_agent_start_seconds))
+                                             : std::chrono::seconds(k_agent_start_seconds);
+  ChannelWatch watch(channel, secret, start_limit, options.progress, options.results_so_far);
   std::string bytes;
   std::size_t sent = 0;
   bool abandoned = false;
