@@ -15,9 +15,10 @@ namespace kmgrade::run {
 namespace fs = std::filesystem;
 
 ChannelWatch::ChannelWatch(fs::path channel, const std::string& secret, std::chrono::seconds start_limit,
-                           std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result)
+                           std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result,
+                           GuestTime time)
     : m_channel(std::move(channel)), m_prefix(observe::channel_prefix(secret)), m_start_limit(start_limit),
-      m_progress(std::move(progress)), m_on_result(std::move(on_result))
+      m_progress(std::move(progress)), m_on_result(std::move(on_result)), m_time(std::move(time))
 {}
 
 void ChannelWatch::delivered()

@@ -26,8 +26,10 @@ class ChannelWatch
 public:
   // The agent must ask for its plan within `start_limit`, and answer within it once the plan
   // went out.
+  // `time` stands in for the guest's time in tests.
   ChannelWatch(std::filesystem::path channel, const std::string& secret, std::chrono::seconds start_limit,
-               std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result);
+               std::function<void(const std::string&)> progress, std::function<void(std::size_t)> on_result,
+               GuestTime time = GuestTime());
 
   // The QEMU process, whose threads' waits for a host CPU do not count.
   void watch(int pid) { m_time.watch(pid); }
