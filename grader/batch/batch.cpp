@@ -8,11 +8,11 @@
 #include "intake/moodle.h"
 #include "pipeline/reference_baseline.h"
 #include "report/report.h"
+#include "run/sandbox_vm.h"
 #include "score/rubric.h"
 #include "similarity/similarity.h"
 #include "util/error.h"
 #include "util/files.h"
-#include "util/process.h"
 #include "util/sha256.h"
 
 #include <fmt/format.h>
@@ -64,12 +64,11 @@ void keep_failed_work(const fs::path& out_dir, const std::string& id, const fs::
   }
 }
 
-// The first line `qemu-system-x86_64 --version` prints, or "" when it cannot be run.
+// run::qemu_version(), or "" when QEMU cannot be run.
 std::string qemu_version()
 {
   try {
-    const auto r = util::run_process({"qemu-system-x86_64", "--version"});
-    return r.exit_code == 0 ? r.output.substr(0, r.output.find('\n')) : "";
+    return run::qemu_version();
   } catch (const Error&) {
     return "";
   }
@@ -113,8 +112,7 @@ ShardRecord shard_record(const BatchOptions& options, const score::Rubric& rubri
   r.build_sha256 = identity.build_sha256;
   r.agent_sha256 = util::sha256_hex(util::read_file(options.grade.agent));
   r.lab_id = rubric.id;
-  // As pipeline::grade writes it into every report's grader.lab.sha256.
-  r.lab_sha256 = util::sha256_hex(rubric.sha256 + '\0' + identity.reference_sha256);
+  r.lab_sha256 = pipeline::lab_sha256(rubric, identity);
   r.rubric_sha256 = rubric.sha256;
   r.kernel = kernel.version;
   r.kernel_sha256 = identity.kernel_sha256;

@@ -434,6 +434,11 @@ GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric&
   return id;
 }
 
+std::string lab_sha256(const score::Rubric& rubric, const GraderIdentity& identity)
+{
+  return util::sha256_hex(rubric.sha256 + '\0' + identity.reference_sha256);
+}
+
 report::Report grade(const GradeOptions& options)
 {
   const auto started = std::chrono::steady_clock::now();
@@ -468,7 +473,7 @@ report::Report grade(const GradeOptions& options)
   rep.build_sha256 = identity.build_sha256;
   rep.reference_sha256 = identity.reference_sha256;
   rep.kernel_sha256 = identity.kernel_sha256;
-  rep.lab_sha256 = util::sha256_hex(rubric.sha256 + '\0' + identity.reference_sha256);
+  rep.lab_sha256 = lab_sha256(rubric, identity);
   if (!options.modules.empty()) {
     for (const auto& m : rubric.modules) {
       if (!options.modules.count(m.id)) {

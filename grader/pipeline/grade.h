@@ -72,6 +72,10 @@ struct GraderIdentity
 GraderIdentity grader_identity(const GradeOptions& options, const score::Rubric& rubric,
                                const run::SandboxKernel& kernel);
 
+// The hash of a lab as reports carry it (grader.lab.sha256): its file and its reference
+// solution. Cannot fail.
+std::string lab_sha256(const score::Rubric& rubric, const GraderIdentity& identity);
+
 // Grades one submission end to end: intake, build, sandbox run (student and, unless their
 // times are stored for this machine, reference modules in one boot), checks, score. Problems of the submission become verdicts; throws
 // Error only when grading itself cannot go on (no sandbox kernel, the VM never started,

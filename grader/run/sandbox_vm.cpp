@@ -29,12 +29,6 @@ std::string read_tail(const fs::path& path, std::size_t max_bytes)
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
-std::string qemu_version()
-{
-  auto r = util::run_process({"qemu-system-x86_64", "--version"});
-  return r.output.substr(0, r.output.find('\n'));
-}
-
 // QEMU reads a chardev's options split at commas; a comma in a path is written twice.
 std::string chardev_path(const fs::path& path)
 {
@@ -223,6 +217,12 @@ std::shared_future<BootPlan> ready(observe::Plan plan, std::vector<GuestFile> fi
 }
 
 } // namespace
+
+std::string qemu_version()
+{
+  auto r = util::run_process({"qemu-system-x86_64", "--version"});
+  return r.output.substr(0, r.output.find('\n'));
+}
 
 std::chrono::seconds load_limit(const observe::Plan& plan)
 {

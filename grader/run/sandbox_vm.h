@@ -121,6 +121,10 @@ private:
   std::future<VmOutcome> m_outcome;
 };
 
+// The first line `qemu-system-x86_64 --version` prints. Throws Error when QEMU cannot be
+// started.
+std::string qemu_version();
+
 // Accel::automatic resolved: KVM when /dev/kvm is usable and a real boot under it reaches
 // the agent (remembered per QEMU and kernel version in options.cache_dir), TCG otherwise;
 // options.accel when it is not automatic. Throws Error when qemu-system-x86_64 cannot be
