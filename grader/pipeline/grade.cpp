@@ -8,6 +8,7 @@
 #include "evaluate/transcript_check.h"
 #include "labs/lab_checks.h"
 #include "intake/submission.h"
+#include "pipeline/load_requests.h"
 #include "pipeline/reference_baseline.h"
 #include "run/host_machine.h"
 #include "score/rubric.h"
@@ -34,82 +35,6 @@ namespace kmgrade::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-// The parameters of a timing load at `value`: none at the timed parameter's default, so the
-// reference's loads are the student's.
-std::string timing_params(const score::Rubric& rubric, unsigned value)
-{
-  const auto* timed = rubric.param(rubric.timing.param);
-  return timed && timed->default_value == std::to_string(value)
-           ? ""
-           : score::params_text({{rubric.timing.param, std::to_string(value)}});
-}
-
-// Whether a load is one the timing table reads: one of the timing values of the timed
-// parameter, and nothing else given.
-bool timing_load(const score::Rubric& rubric, const score::LoadParams& load)
-{
-  const auto& values = rubric.timing.values;
-  for (unsigned value : values) {
-    if (score::params_text(load) == timing_params(rubric, value)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// A load's id: "<side>/<module>/<params>", and "<side>/<module>/<params>#<n>" for the n-th
-// load of a timing repeat (n from 2), which only the timing table reads.
-std::string load_id(const std::string& side, const std::string& module_id, const std::string& params, unsigned round)
-{
-  const std::string id = side + "/" + module_id + "/" + params;
-  return round > 1 ? id + "#" + std::to_string(round) : id;
-}
-
-// A load of a module with `params` and no steps, as the lab says every load of it runs.
-observe::LoadRequest module_load(const score::Rubric& rubric, const score::ModuleSpec& module, std::string id,
-                                 std::string guest_path, std::string module_name, std::string params)
-{
-  observe::LoadRequest r;
-  r.id = std::move(id);
-  r.module_path = std::move(guest_path);
-  r.module_name = std::move(module_name);
-  r.params = std::move(params);
-  r.threadless_settle_ms = rubric.threadless_settle_ms;
-  r.removes = module.removes;
-  return r;
-}
-
-// The plan's load of `load` of a module; a named load's id ends in "@<name>".
-observe::LoadRequest load_request(const score::Rubric& rubric, const std::string& side, const score::ModuleSpec& module,
-                                  const std::string& guest_path, const std::string& module_name,
-                                  const score::LoadSpec& load, unsigned round)
-{
-  const std::string params = score::params_text(load.params);
-  const std::string id = load_id(side, module.id, params, round) + (load.name.empty() ? "" : "@" + load.name);
-  auto r = module_load(rubric, module, id, guest_path, module_name, params);
-  r.name = load.name;
-  r.steps = load.steps;
-  return r;
-}
-
-struct LoadId
-{
-  bool reference = false;
-  std::string module_id;
-  std::string params;
-  bool timing_repeat = false;
-};
-
-LoadId parse_load_id(const std::string& id)
-{
-  const auto slash = id.find('/');
-  const auto second = id.find('/', slash + 1);
-  const auto hash = id.find('#', second);
-  return {id.substr(0, slash) == "reference", id.substr(slash + 1, second - slash - 1),
-          id.substr(second + 1, hash == std::string::npos ? std::string::npos : hash - second - 1),
-          hash != std::string::npos};
-}
 
 // Builds, the sandbox's boot image and its logs, for one submission.
 constexpr std::uint64_t k_scratch_bytes = 128ULL << 20;
