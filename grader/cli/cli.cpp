@@ -29,8 +29,11 @@
 #ifndef KMGRADE_VERSION
 #define KMGRADE_VERSION "0.0.0"
 #endif
-#ifndef KMGRADE_DATA_DIR
-#define KMGRADE_DATA_DIR "."
+#ifndef KMGRADE_SHARE_FROM_BIN
+#define KMGRADE_SHARE_FROM_BIN "../share/kmgrade"
+#endif
+#ifndef KMGRADE_AGENT_FROM_BIN
+#define KMGRADE_AGENT_FROM_BIN "../libexec/kmgrade/kmgrade-agent"
 #endif
 
 namespace kmgrade::cli {
@@ -132,12 +135,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_version_flag("--version", KMGRADE_VERSION);
   app.require_subcommand(1);
 
-  const fs::path data_dir = KMGRADE_DATA_DIR;
+  // kmgrade's own files are found from its binary, the same way in its build folder and in
+  // an installed prefix: the labs in share/kmgrade/, the guest agent in libexec/kmgrade/.
+  const fs::path share_dir = (self_dir() / KMGRADE_SHARE_FROM_BIN).lexically_normal();
   kmgrade::pipeline::GradeOptions opts;
   std::string format = "text";
   std::string accel = "auto";
   std::string work_dir;
-  const fs::path labs_dir = data_dir / "rubric";
+  const fs::path labs_dir = share_dir / "rubric";
   std::string lab;
   const std::string lab_help =
     "The lab: the id of one of kmgrade's (kmgrade labs lists them), or the path of a lab file kept elsewhere; default: the lab whose files the submission holds";
@@ -372,7 +377,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                                  : lab_file(similar->parsed() || batch->parsed() ? class_input
                                                             : check->parsed()                    ? check_path
                                                                                                  : submission);
-    opts.agent = self_dir() / "kmgrade-agent";
+    opts.agent = (self_dir() / KMGRADE_AGENT_FROM_BIN).lexically_normal();
     opts.cache_dir = default_cache_dir();
     opts.work_dir = from_user(work_dir);
     opts.accel = kmgrade::run::parse_accel(accel);
