@@ -275,3 +275,19 @@ TEST(MoodleWorksheet, CountsTheFilledRowsMoodleHadGradedAlready)
   EXPECT_EQ(regrade.filled, 4u);
   EXPECT_EQ(regrade.already_graded, 2u) << "participant 5 was graded in Moodle but kmgrade did not fill the row";
 }
+
+TEST(MoodleWorksheet, RefusesAWorksheetInALanguageItDoesNotKnowNamingItsHeaders)
+{
+  // Mod_assign's recordid, maxgrade and lastmodifiedgrade in a stored Italian language pack
+  // (projectestac/moodle-langpacks it/assign.php): Italian is not among the languages kmgrade
+  // reads, so the worksheet is refused with the headers it has, before anything is graded.
+  const std::string error = error_of("Identificativo,\"Valutazione massima\",\"Ultima modifica (valutazione)\"\n"
+                                     "Partecipante1,\"100,00\",-\n");
+  EXPECT_EQ(
+    error.rfind("the grading worksheet sheet.csv is not one Moodle exported in a language kmgrade knows (en, ", 0), 0u)
+    << error;
+  EXPECT_NE(error.find("its columns are \"Identificativo\", \"Valutazione massima\", \"Ultima modifica "
+                       "(valutazione)\". Switch your Moodle language"),
+            std::string::npos)
+    << error;
+}
