@@ -113,10 +113,12 @@ ClassFiles write_class_files(const BatchOptions& options, const std::vector<repo
     util::write_file_atomically(options.out_dir / "moodle-grades.csv", filled.csv);
     files.worksheet_maximum = filled.maximum;
     files.worksheet_unfilled = filled.unfilled;
+    files.worksheet_regrade = report::worksheet_regrade(*worksheet, filled);
   } else {
     util::write_file_atomically(options.out_dir / "moodle-grades.csv",
                                 report::moodle_worksheet(reports, manual, now_for_moodle()));
     files.worksheet_maximum = report::format_points(score::load_rubric(options.grade.rubric).max_score);
+    files.worksheet_regrade.filled = reports.size();
   }
   write_class_page(options, reports, std::move(without_report), manual, similarity);
   if (!options.gradescope_dir.empty()) {

@@ -21,6 +21,8 @@ struct ClassFiles
   // the rubric's maximum).
   std::string worksheet_maximum;               // the maximum the grades in it are out of, as written there
   std::vector<std::string> worksheet_unfilled; // participants of the TA's worksheet left as they were
+  // The rows given a grade, and how many of the TA's worksheet Moodle had graded already.
+  report::WorksheetRegrade worksheet_regrade;
 };
 
 // Fails early, with a clear message, when the outputs cannot be written at all: throws Error

@@ -23,6 +23,28 @@ void print_failed(std::ostream& out, const std::vector<report::FailedStudent>& f
 
 } // namespace
 
+std::string regrade_text(const report::WorksheetRegrade& regrade)
+{
+  const auto n = regrade.filled;
+  std::string text = fmt::format("kmgrade filled {} row{} of moodle-grades.csv", n, n == 1 ? "" : "s");
+  if (regrade.already_graded == 0) {
+    return text + fmt::format(", none of them graded in Moodle yet: Moodle's upload preview should show {} \"Set "
+                              "grade for\" line{}\n",
+                              n, n == 1 ? "" : "s");
+  }
+  const auto graded = regrade.already_graded;
+  return text +
+         fmt::format(
+           "; Moodle had graded {0} of them already. Moodle skips such a row whole (grade and feedback), without "
+           "an error, when it reads its \"Last modified (grade)\" as older than the grade's last change in Moodle, "
+           "which it does for every such row when the worksheet was downloaded in a time zone west of the "
+           "server's. To regrade them, tick \"Allow updating records that have been modified more recently in "
+           "Moodle than in the spreadsheet.\" when you upload, and check that the upload preview lists each of "
+           "the {1} students kmgrade filled (\"Set grade for\", or \"Set field\" when only the feedback "
+           "changed; one whose grade and feedback Moodle has already is not listed)\n",
+           graded, n);
+}
+
 void print_class_summary(const BatchOptions& options, const std::string& headline, const MergeResult& merged)
 {
   const auto& files = merged.files;
@@ -90,10 +112,13 @@ void print_class_summary(const BatchOptions& options, const std::string& headlin
                          n == 1 ? "s" : "");
     }
     out << ". Upload it in the assignment: View all submissions > Grading action > Upload grading worksheet\n";
+    out << regrade_text(files.worksheet_regrade);
   } else {
     out << fmt::format(
       "moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
       files.worksheet_maximum);
+    out << fmt::format("moodle-grades.csv has {} row{}, one for each student with a report\n",
+                       files.worksheet_regrade.filled, files.worksheet_regrade.filled == 1 ? "" : "s");
   }
 }
 

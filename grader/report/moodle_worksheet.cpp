@@ -180,6 +180,7 @@ Worksheet parse_worksheet(const std::string& text, const std::string& origin)
       "\" column, which kmgrade scales grades to. Moodle leaves it out when the assignment is graded with a scale or not at all: set its grade type to Point (Edit settings > Grade > Type) and download the worksheet again");
   }
   w.maximum_grade = *maximum;
+  w.last_modified_grade = *column_of(w.columns, {language->last_modified_grade});
   w.feedback = column_of(w.columns, {language->feedback_comments});
 
   // The importer cuts the participant number from the Identifier cell after as many bytes
@@ -318,6 +319,27 @@ FilledWorksheet fill_worksheet(const Worksheet& worksheet, const std::vector<nlo
     }
     out.csv += csv_record(fields, k_fputcsv_quotes) + end;
     ++out.filled;
+    out.filled_participants.push_back(row.participant);
+  }
+  return out;
+}
+
+WorksheetRegrade worksheet_regrade(const Worksheet& worksheet, const FilledWorksheet& filled)
+{
+  // Moodle's export writes "-" in "Last modified (grade)" for a participant without a grade,
+  // and leaves the Grade cell empty.
+  const auto holds_something = [](const std::string& cell) {
+    const auto first = cell.find_first_not_of(" \t");
+    return first != std::string::npos && cell.substr(first, cell.find_last_not_of(" \t") + 1 - first) != "-";
+  };
+  const std::set<std::string> filled_ids(filled.filled_participants.begin(), filled.filled_participants.end());
+  WorksheetRegrade out;
+  out.filled = filled.filled;
+  for (const auto& row : worksheet.rows) {
+    if (filled_ids.count(row.participant) &&
+        (holds_something(row.fields[worksheet.grade]) || holds_something(row.fields[worksheet.last_modified_grade]))) {
+      ++out.already_graded;
+    }
   }
   return out;
 }

@@ -49,6 +49,7 @@ struct Worksheet
   std::size_t identifier = 0;
   std::size_t grade = 0;
   std::size_t maximum_grade = 0;
+  std::size_t last_modified_grade = 0;
   std::optional<std::size_t> feedback; // absent when the assignment has no feedback comments
 };
 
@@ -84,9 +85,10 @@ std::string scaled_grade(double points, double out_of, const GradeScale& scale);
 struct FilledWorksheet
 {
   std::string csv;
-  std::size_t filled = 0;            // rows given a grade
-  std::vector<std::string> unfilled; // participants of the worksheet kmgrade has no report for
-  std::string maximum;               // the maximum grade as the worksheet writes it
+  std::size_t filled = 0;                       // rows given a grade
+  std::vector<std::string> unfilled;            // participants of the worksheet kmgrade has no report for
+  std::string maximum;                          // the maximum grade as the worksheet writes it
+  std::vector<std::string> filled_participants; // the participants of the rows given a grade
 };
 
 // The worksheet with, for every student with a report, the grade (automatic plus manual
@@ -94,5 +96,17 @@ struct FilledWorksheet
 // kept, above a rule; kmgrade's own earlier feedback is replaced.
 FilledWorksheet fill_worksheet(const Worksheet& worksheet, const std::vector<nlohmann::json>& reports,
                                const std::vector<ManualPoints>& manual);
+
+// What the upload of a filled worksheet has to get past in Moodle: the rows kmgrade filled, and
+// how many of them Moodle had graded already when the worksheet was downloaded (a grade, or a
+// "Last modified (grade)" date rather than "-"). Moodle's importer skips such a row whole, grade
+// and feedback, when that date reads as older than the grade's last change in Moodle, which
+// is every such row when the worksheet was downloaded in a time zone west of the server's.
+struct WorksheetRegrade
+{
+  std::size_t filled = 0;
+  std::size_t already_graded = 0;
+};
+WorksheetRegrade worksheet_regrade(const Worksheet& worksheet, const FilledWorksheet& filled);
 
 } // namespace kmgrade::report

@@ -2,6 +2,7 @@
 // student whose grading throws something other than Error.
 
 #include "batch/batch.h"
+#include "batch/class_summary.h"
 #include "batch/resume.h"
 #include "report/report.h"
 #include "score/score.h"
@@ -155,4 +156,22 @@ TEST(Batch, AnyFailureOfOneStudentIsThatStudentsAloneAndRegradeGradesEveryone)
   EXPECT_EQ(both[1].id, bob);
   EXPECT_EQ(": " + both[1].why.substr(0, why.size() - 2), why);
   fs::remove_all(dir);
+}
+
+TEST(Batch, TheSummaryCountsTheWorksheetsRowsAndWarnsOfARegradeMoodleMaySkip)
+{
+  EXPECT_EQ(batch::regrade_text({1, 0}),
+            "kmgrade filled 1 row of moodle-grades.csv, none of them graded in Moodle yet: "
+            "Moodle's upload preview should show 1 \"Set grade for\" line\n");
+  const auto text = batch::regrade_text({9, 2});
+  EXPECT_EQ(text.rfind("kmgrade filled 9 rows of moodle-grades.csv; Moodle had graded 2 of them already. ", 0), 0u)
+    << text;
+  // The label of the option on Moodle's upload form, as Moodle writes it (assignfeedback_offline's
+  // ignoremodified string), so the TA finds it.
+  EXPECT_NE(text.find("tick \"Allow updating records that have been modified more recently in Moodle than in the "
+                      "spreadsheet.\" when you upload"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find("lists each of the 9 students kmgrade filled"), std::string::npos) << text;
+  EXPECT_EQ(text.back(), '\n');
 }

@@ -244,3 +244,50 @@ TEST(MoodleWorksheet, RefusesWhatIsNotMoodlesWorksheetSayingWhy)
             "the grading worksheet sheet.csv: participant 1's maximum grade \"Pass/Fail\" is not a number of points. "
             "kmgrade writes points: set the assignment's grade type to Point (Edit settings > Grade > Type)");
 }
+
+TEST(MoodleWorksheet, CountsTheFilledRowsMoodleHadGradedAlready)
+{
+  // In the sample, 103 has a grade and a "Last modified (grade)" date; every other row has "-".
+  const auto w = report::parse_worksheet(util::read_file(k_samples + "/moodle-worksheet.csv"), "moodle-worksheet.csv");
+  EXPECT_EQ(w.columns[w.last_modified_grade], "Last modified (grade)");
+  auto regrade =
+    report::worksheet_regrade(w, report::fill_worksheet(w, {report_of("101", 6), report_of("102", 5)}, {}));
+  EXPECT_EQ(regrade.filled, 2u);
+  EXPECT_EQ(regrade.already_graded, 0u);
+  regrade = report::worksheet_regrade(
+    w, report::fill_worksheet(w, {report_of("101", 6), report_of("103", 5), report_of("104", 8)}, {}));
+  EXPECT_EQ(regrade.filled, 3u);
+  EXPECT_EQ(regrade.already_graded, 1u);
+
+  // A date alone, or a grade alone, marks a row Moodle graded; "-" and blanks do not.
+  const std::string header = "Identifier,Grade,\"Maximum Grade\",\"Last modified (grade)\"\n";
+  const auto sheet =
+    report::parse_worksheet(header + "\"Participant 1\",,100.00,\"Friday, 27 November 2026, 2:38 PM\"\n"
+                                     "\"Participant 2\",40.00,100.00,-\n"
+                                     "\"Participant 3\",,100.00,-\n"
+                                     "\"Participant 4\",\" \",100.00,\n"
+                                     "\"Participant 5\",12.50,100.00,-\n",
+                            "sheet.csv");
+  const auto filled =
+    report::fill_worksheet(sheet, {report_of("1", 8), report_of("2", 8), report_of("3", 8), report_of("4", 8)}, {});
+  EXPECT_EQ(filled.filled_participants, (std::vector<std::string>{"1", "2", "3", "4"}));
+  regrade = report::worksheet_regrade(sheet, filled);
+  EXPECT_EQ(regrade.filled, 4u);
+  EXPECT_EQ(regrade.already_graded, 2u) << "participant 5 was graded in Moodle but kmgrade did not fill the row";
+}
+
+TEST(MoodleWorksheet, RefusesAWorksheetInALanguageItDoesNotKnowNamingItsHeaders)
+{
+  // Mod_assign's recordid, maxgrade and lastmodifiedgrade in a stored Italian language pack
+  // (projectestac/moodle-langpacks it/assign.php): Italian is not among the languages kmgrade
+  // reads, so the worksheet is refused with the headers it has, before anything is graded.
+  const std::string error = error_of("Identificativo,\"Valutazione massima\",\"Ultima modifica (valutazione)\"\n"
+                                     "Partecipante1,\"100,00\",-\n");
+  EXPECT_EQ(
+    error.rfind("the grading worksheet sheet.csv is not one Moodle exported in a language kmgrade knows (en, ", 0), 0u)
+    << error;
+  EXPECT_NE(error.find("its columns are \"Identificativo\", \"Valutazione massima\", \"Ultima modifica "
+                       "(valutazione)\". Switch your Moodle language"),
+            std::string::npos)
+    << error;
+}
