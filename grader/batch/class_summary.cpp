@@ -117,8 +117,11 @@ void print_class_summary(const BatchOptions& options, const std::string& headlin
     out << fmt::format(
       "moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
       files.worksheet_maximum);
-    out << fmt::format("moodle-grades.csv has {} row{}, one for each student with a report\n",
-                       files.worksheet_regrade.filled, files.worksheet_regrade.filled == 1 ? "" : "s");
+    out << fmt::format(
+      "moodle-grades.csv has {} row{}, one for each student with a report; if Moodle already has grades for "
+      "some of them, tick \"Allow updating records that have been modified more recently in Moodle than in the "
+      "spreadsheet.\" when you upload, or Moodle may skip their rows without an error\n",
+      files.worksheet_regrade.filled, files.worksheet_regrade.filled == 1 ? "" : "s");
   }
 }
 

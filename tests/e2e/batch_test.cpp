@@ -251,6 +251,11 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   EXPECT_NE(rerun.output.find("0 graded now, " + std::to_string(students) + " unchanged"), std::string::npos)
     << rerun.output;
   EXPECT_NE(rerun.output.find("moodle-grades.csv gives grades out of 8: "), std::string::npos) << rerun.output;
+  EXPECT_NE(rerun.output.find("moodle-grades.csv has " + std::to_string(worksheet.size() - 1) +
+                              " rows, one for each student with a report; if Moodle already has grades for some of "
+                              "them, tick \"Allow updating records"),
+            std::string::npos)
+    << rerun.output;
   EXPECT_EQ(read_text(out / "similarity.csv"), similarity_csv) << "a rerun of the same class compares the same";
 
   // The TA's worksheet from Moodle, filled in from the same reports.
