@@ -4,6 +4,7 @@
 
 #include "report/report.h"
 
+#include <algorithm>
 #include <set>
 
 using namespace kmgrade;
@@ -145,9 +146,12 @@ TEST(RecordedReference, CheckJsonListsEveryRunBehindEachMedian)
   for (const auto& m : rubric.modules) {
     const auto facts = pipeline::lab_facts(rubric, m, rec.report().page_size);
     evaluate::ModuleEvidence e = rec.evidence(m.id);
-    std::set<std::string> repeated; // one repeat per value, as --runs 2 plans it
+    std::set<unsigned> repeated; // one repeat per value, as --runs 2 plans it
     for (const auto& run : e.runs) {
-      if (run.request.params.rfind("objnum=", 0) == 0 && run.insmod.ok && repeated.insert(run.request.params).second) {
+      const auto value = static_cast<unsigned>(evaluate::RunView(run, facts).number(facts.timed_param));
+      const bool timed =
+        std::find(facts.timing_values.begin(), facts.timing_values.end(), value) != facts.timing_values.end();
+      if (run.insmod.ok && timed && repeated.insert(value).second) {
         e.timing_repeats.push_back(printing_time(run, 1000));
       }
     }
