@@ -163,6 +163,9 @@ ShardResult grade_shard(const BatchOptions& options)
   std::error_code scratch_ec;
   fs::remove_all(scratch, scratch_ec);
   const auto worksheet = read_worksheet(options);
+  // The out folder follows the umask, so that others may read the results; the students'
+  // code unpacked and built here stays the owner's, as in a folder of mkdtemp's.
+  util::create_private_folder(scratch);
   const auto everyone = intake::split_class(options.input, scratch / "class");
   if (worksheet) {
     std::vector<report::ClassMember> members;

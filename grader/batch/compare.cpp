@@ -2,6 +2,7 @@
 
 #include "intake/submission.h"
 #include "util/error.h"
+#include "util/files.h"
 
 #include <fmt/format.h>
 
@@ -76,6 +77,7 @@ similarity::ClassSimilarity compare_only(const BatchOptions& options)
   const fs::path scratch = options.out_dir / ".scratch";
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  util::create_private_folder(scratch); // the students' code, as in a batch
   ClassComparison result;
   try {
     const auto students = intake::split_class(options.input, scratch / "class");

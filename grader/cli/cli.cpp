@@ -188,6 +188,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                   "Show the kernel's evidence (log lines, trace events) for each check that does not pass");
   check
     ->add_option(
+      "--format", format,
+      "Output: text (what to fix, then the table of times) or json (the report contract, with every timing run's times) on stdout")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
+  check
+    ->add_option(
       "--runs", opts.timing_runs,
       "Load each module this many times at each value of the timing table and give the median of its times (the reference's too, when it is measured); the checks see the same loads whatever the number")
     ->type_name("N")
@@ -215,7 +221,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   check->add_flag("-y,--yes", yes, "With --host: load the modules without asking first");
   check->add_flag("-q,--quiet", quiet, "No progress lines on stderr");
   check->footer(
-    "Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when nothing could be checked, 2 for a usage error. Colour on a terminal; NO_COLOR turns it off.");
+    "Exit status: 0 when every check of the modules written so far passes, 3 when one does not, 1 when nothing could be checked, 2 for a usage error; the same with --format json. Colour on a terminal; NO_COLOR turns it off.");
 
   std::string class_input;
   std::string out_dir;
@@ -507,10 +513,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         confirm_host_loads(rubric_data, yes, err);
       }
       auto report = kmgrade::pipeline::grade(opts);
-      const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+      const bool json = format == "json";
       const auto& values = rubric_data.timing.report_values;
-      out << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
-          << kmgrade::report::timing_table(report, values, kmgrade::report::TableFormat::markdown);
+      if (json) {
+        out << kmgrade::report::to_json_text(kmgrade::report::to_json(report, kmgrade::report::EachRun::yes));
+      } else {
+        const bool color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+        out << kmgrade::report::student_view(report, modules, {color, verbose}) << "\n"
+            << kmgrade::report::timing_table(report, values, kmgrade::report::TableFormat::markdown);
+      }
       std::string saved;
       if (!table.empty()) {
         kmgrade::util::write_file_atomically(table, kmgrade::report::timing_table(report, values, table_format));
@@ -521,7 +532,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                             {rubric_data.timing.chart_title, rubric_data.timing.chart_x_axis}, chart);
         saved += "The chart is saved in " + chart.string() + "\n";
       }
-      out << (saved.empty() ? "" : "\n") << saved;
+      if (!json) {
+        out << (saved.empty() ? "" : "\n") << saved;
+      } else if (!quiet) {
+        // Only the JSON goes to stdout.
+        err << saved;
+      }
       return kmgrade::report::all_checks_pass(report, modules) ? 0 : 3;
     }
     auto report = kmgrade::pipeline::grade(opts);

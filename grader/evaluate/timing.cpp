@@ -68,18 +68,21 @@ struct TimesAt
 {
   std::vector<std::uint64_t> reported;
   std::vector<std::uint64_t> traced;
+  std::vector<RunTimes> each_run;
 };
 
 TimesAt times_at(const ModuleEvidence& e, unsigned value, const LabFacts& facts)
 {
   TimesAt out;
   auto add = [&](const RunView& view) {
-    if (auto ns = reported_ns(view, facts)) {
-      out.reported.push_back(*ns);
+    const RunTimes times{reported_ns(view, facts), traced_ns(view, facts)};
+    if (times.reported_ns) {
+      out.reported.push_back(*times.reported_ns);
     }
-    if (auto ns = traced_ns(view, facts)) {
-      out.traced.push_back(*ns);
+    if (times.traced_ns) {
+      out.traced.push_back(*times.traced_ns);
     }
+    out.each_run.push_back(times);
   };
   for (const auto& run : e.runs) {
     RunView view(run, facts);
@@ -123,6 +126,7 @@ std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<u
     m.reported_ns = median(at.reported);
     m.traced_ns = median(at.traced);
     m.runs = static_cast<unsigned>(at.reported.size());
+    m.each_run = at.each_run;
     if (auto found = reference.find(value); found != reference.end()) {
       m.reference_ns = found->second;
     }

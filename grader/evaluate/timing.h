@@ -10,6 +10,14 @@
 
 namespace kmgrade::evaluate {
 
+// What one successful load at a timing value gave: the time the module printed and the span
+// the trace saw, each absent when that load did not give it.
+struct RunTimes
+{
+  std::optional<std::uint64_t> reported_ns;
+  std::optional<std::uint64_t> traced_ns;
+};
+
 // One row of the timing table: what the module printed, what the trace saw, and what the
 // reference module printed for the same value of the timed parameter; each the median of
 // the loads at that value (the checks' load and its timing repeats), absent when no load gave it.
@@ -21,7 +29,8 @@ struct Measurement
   std::optional<std::uint64_t> reported_ns;
   std::optional<std::uint64_t> traced_ns;
   std::optional<std::uint64_t> reference_ns;
-  unsigned runs = 0; // the student's loads whose printed times reported_ns is the median of
+  unsigned runs = 0;              // the student's loads whose printed times reported_ns is the median of
+  std::vector<RunTimes> each_run; // every successful load of the student's at this value, in plan order
 };
 
 // The middle one of `values`, or the mean of the two middle ones when their number is even

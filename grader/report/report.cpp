@@ -76,7 +76,10 @@ std::string to_json_text(const nlohmann::json& j)
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-nlohmann::json to_json(const Report& r)
+namespace {
+
+// The report's JSON, without the fields only `kmgrade check` adds at the top.
+nlohmann::json contract_json(const Report& r, EachRun each_run)
 {
   auto exercises = nlohmann::json::array();
   for (const auto& ex : r.score.exercises) {
@@ -111,6 +114,13 @@ nlohmann::json to_json(const Report& r)
                             {"reported_ns", optional_ns(m.reported_ns)},
                             {"traced_ns", optional_ns(m.traced_ns)},
                             {"reference_ns", optional_ns(m.reference_ns)}});
+    if (each_run == EachRun::yes) {
+      auto runs = nlohmann::json::array();
+      for (const auto& run : m.each_run) {
+        runs.push_back({{"reported_ns", optional_ns(run.reported_ns)}, {"traced_ns", optional_ns(run.traced_ns)}});
+      }
+      measurements.back()["runs"] = std::move(runs);
+    }
   }
   return {{"schema", k_schema},
           {"grader",
@@ -144,6 +154,17 @@ nlohmann::json to_json(const Report& r)
           {"official_equivalent", official_json(r.score.official)},
           {"notes", r.notes},
           {"duration_s", r.duration_s}};
+}
+
+} // namespace
+
+nlohmann::json to_json(const Report& r, EachRun each_run)
+{
+  auto j = contract_json(r, each_run);
+  if (each_run == EachRun::yes) {
+    j["timing_runs"] = r.timing_runs;
+  }
+  return j;
 }
 
 std::string paint(const char* code, const std::string& text, bool color)

@@ -51,7 +51,14 @@ struct Report
   double duration_s = 0;
 };
 
-nlohmann::json to_json(const Report& report);
+// Whether a report's JSON lists every load behind each timing median.
+enum class EachRun {
+  no,  // the contract as `kmgrade grade` and a batch write it
+  yes, // with measurements[].runs and timing_runs, as `kmgrade check --format json` prints it
+};
+
+// The report as the contract says (../shared/report-format.md). Cannot fail.
+nlohmann::json to_json(const Report& report, EachRun each_run = EachRun::no);
 
 // The JSON text of a report or a class file. A file or folder name a student chose may hold
 // bytes that are not UTF-8: they become U+FFFD, rather than costing the report.

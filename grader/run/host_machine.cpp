@@ -178,8 +178,7 @@ PlanOutcome run_on_host(const HostRunOptions& options, observe::Plan plan, const
   }
   const fs::path plan_file = options.work_dir / "plan.json";
   const fs::path channel = options.work_dir / "channel.log";
-  util::write_file_atomically(plan_file, observe::to_json(plan).dump());
-  fs::permissions(plan_file, fs::perms::owner_read | fs::perms::owner_write);
+  util::write_file_atomically(plan_file, observe::to_json(plan).dump(), util::FileAccess::owner_only);
   fs::remove(channel);
 
   util::ProcessOptions run;

@@ -150,8 +150,9 @@ VmOutcome boot(const VmOptions& options, Accel accel, std::shared_future<BootPla
       observe::Plan p = given->plan;
       p.secret = secret;
       try {
-        // Kept beside the channel so a run can be replayed (its secret) and inspected.
-        util::write_file_atomically(options.work_dir / "plan.json", observe::to_json(p).dump(1) + '\n');
+        // Kept beside the channel so a run can be replayed (its secret, hence the owner's alone) and inspected.
+        util::write_file_atomically(options.work_dir / "plan.json", observe::to_json(p).dump(1) + '\n',
+                                    util::FileAccess::owner_only);
         bytes = delivery_bytes(observe::to_json(p).dump(), given->files, options.work_dir / "modules");
       } catch (const Error&) {
         failure = std::current_exception();

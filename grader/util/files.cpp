@@ -39,7 +39,24 @@ bool write_all(int fd, std::string_view data)
   return true;
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view data)
+mode_t process_umask()
+{
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Umask:", 0) == 0) {
+      char* end = nullptr;
+      const unsigned long mask = std::strtoul(line.c_str() + 6, &end, 8);
+      if (end != line.c_str() + 6 && mask <= 0777) {
+        return static_cast<mode_t>(mask);
+      }
+      break;
+    }
+  }
+  return 077;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view data, FileAccess access)
 {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -55,8 +72,13 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
     ::unlink(tmp.c_str());
     throw Error("cannot write " + path.string() + ": " + std::strerror(err));
   }
+  // mkstemp made it 0600; it is opened to its readers only once it is whole.
+  const mode_t mode = access == FileAccess::owner_only ? 0600 : (0666 & ~process_umask());
+  int err = ::fchmod(fd, mode) == 0 ? 0 : errno;
   // The descriptor is closed whatever fsync says; the first failure is the one reported.
-  int err = ::fsync(fd) == 0 ? 0 : errno;
+  if (err == 0 && ::fsync(fd) != 0) {
+    err = errno;
+  }
   if (::close(fd) != 0 && err == 0) {
     err = errno;
   }
@@ -66,6 +88,15 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
   if (err != 0) {
     ::unlink(tmp.c_str());
     throw Error("cannot write " + path.string() + ": " + std::strerror(err));
+  }
+}
+
+void create_private_folder(const std::filesystem::path& dir)
+{
+  std::error_code ec;
+  std::filesystem::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    throw Error("cannot create the folder " + dir.string() + ": " + std::strerror(errno));
   }
 }
 

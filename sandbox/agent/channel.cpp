@@ -58,7 +58,8 @@ void unpack_delivery(const observe::Delivery& delivery)
   for (const auto& file : delivery.files) {
     const std::filesystem::path path(file.path);
     std::filesystem::create_directories(path.parent_path());
-    util::write_file_atomically(path, file.data);
+    // The owner's alone until it has the mode the plan gives it.
+    util::write_file_atomically(path, file.data, util::FileAccess::owner_only);
     if (::chmod(path.c_str(), file.mode) != 0) {
       throw std::runtime_error("cannot set the mode of " + file.path + ": " + std::strerror(errno));
     }

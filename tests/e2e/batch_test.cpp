@@ -1,7 +1,8 @@
 // Grades the sample class download with the real kmgrade binary: killed mid-batch, then
-// resumed, then rerun; every report exactly once, none corrupt, the worksheet exact. And a
-// student whose grade fails keeps what the failure message names. Then Moodle's own worksheet
-// of the class filled in, and one of another class refused before any grading.
+// resumed, then rerun; every report exactly once, none corrupt, the worksheet exact, the
+// class files readable by others under umask 022 and the unpacked code not. And a student
+// whose grade fails keeps what the failure message names. Then Moodle's own worksheet of the
+// class filled in, and one of another class refused before any grading.
 //
 //   e2e_batch KMGRADE CLASS.zip MANUAL.csv EXPECTED.json STUDENT_FOLDER WORKSHEET.csv
 
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +110,24 @@ void run_and_kill_after_first_report(const fs::path& out, const fs::path& tmpdir
   ASSERT_GE(reports_in(out), 1u);
 }
 
+// Whether the group and others may read `path` (a co-TA, the web server).
+bool readable_by_all(const fs::path& path)
+{
+  struct stat st
+  {
+  };
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) == (S_IRGRP | S_IROTH);
+}
+
+// The mode bits of `path`, 0 when it is not there.
+mode_t mode_of(const fs::path& path)
+{
+  struct stat st
+  {
+  };
+  return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
 // The DOM headless Chromium builds from `file`, opened from the folder as a TA opens it.
 std::string dom_of(const fs::path& file, const fs::path& profile)
 {
@@ -129,10 +149,13 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
   const auto expected = nlohmann::json::parse(read_text(g_expected));
   const std::size_t students = expected.at("students").size();
 
+  // kmgrade, which inherits it, writes the class's files as the umask says, the students' code kept private.
+  const mode_t saved_umask = ::umask(022);
   const fs::path tmpdir = out.string() + "-tmp";
   fs::remove_all(tmpdir);
   fs::create_directories(tmpdir);
   run_and_kill_after_first_report(out, tmpdir);
+  EXPECT_EQ(mode_of(out / ".scratch"), 0700u) << "the class's unpacked code must be the grader's alone";
   // A killed batch leaves its scratch under --out, where the next run clears it.
   EXPECT_EQ(grade_folders_in(tmpdir), std::set<std::string>{});
   fs::remove_all(tmpdir);
@@ -158,6 +181,13 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
     << resumed.output;
   EXPECT_EQ(reports_in(out), students);
   EXPECT_FALSE(fs::exists(out / ".scratch")) << "the finished batch left its scratch folder";
+  const std::string some_student = expected.at("students").begin().key();
+  for (const fs::path& file : {out, out / "reports", out / "students", out / "summary.csv", out / "moodle-grades.csv",
+                               out / "index.html", out / "similarity.csv", out / "reports" / (some_student + ".json"),
+                               out / "students" / (some_student + ".html")}) {
+    EXPECT_TRUE(readable_by_all(file)) << file << " is not readable by others under umask 022";
+  }
+  EXPECT_EQ(mode_of(out / "summary.csv"), 0644u);
 
   // Similarity: real copies and the renamed near-copy flagged, and no other pair: not the
   // independent solutions, nor the canonical ones of 102, 103 and 105 (alike in shape only).
@@ -297,6 +327,7 @@ TEST(EndToEndBatch, KilledResumedAndRerun)
       << "Last modified (grade) of " << row.participant << " must stay as Moodle wrote it";
   }
   fs::remove_all(out);
+  ::umask(saved_umask);
 }
 
 // A worksheet missing a student of the class is refused before anything is graded.

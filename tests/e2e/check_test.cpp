@@ -8,6 +8,7 @@
 #include "util/process.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -71,6 +72,37 @@ TEST(Check, ACorrectSubmissionPassesEveryCheckAndGivesTheNumbersForTheReport)
     ++series;
   }
   EXPECT_EQ(series, 6u) << "three modules, each beside the reference";
+}
+
+// --format json: stdout is one JSON document, the report with every timing run under its row;
+// progress stays on stderr, and the table file is still saved.
+TEST(Check, JsonGivesTheReportWithEveryRun)
+{
+  const kmgrade::util::TempFolder out("kmgrade-check");
+  const fs::path table = out.path() / "T.csv";
+  const fs::path errors = out.path() / "stderr.txt";
+  auto r = kmgrade::util::run_process({"sh", "-c", "exec \"$@\" 2>\"$0\"", errors.string(), g_kmgrade, "check",
+                                       (g_samples / "correct").string(), "--module", "page_alloc", "--runs", "2",
+                                       "--format", "json", "--table", table.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output << kmgrade::util::read_file(errors);
+  const auto j = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << "stdout is not one JSON document:\n" << r.output;
+  EXPECT_EQ(j.at("schema"), "kmgrade.report/1");
+  EXPECT_EQ(j.at("timing_runs"), 2);
+  std::size_t rows = 0;
+  for (const auto& m : j.at("measurements")) {
+    if (m.at("module") != "page_alloc") {
+      continue;
+    }
+    ++rows;
+    ASSERT_EQ(m.at("runs").size(), 2u) << m.dump();
+    for (const auto& run : m.at("runs")) {
+      EXPECT_TRUE(run.at("reported_ns").is_number()) << m.dump();
+    }
+  }
+  EXPECT_GE(rows, 1u) << j.at("measurements").dump();
+  EXPECT_NE(kmgrade::util::read_file(errors).find("kmgrade: "), std::string::npos) << "no progress on stderr";
+  EXPECT_TRUE(fs::exists(table));
 }
 
 TEST(Check, ATableFileOfAnotherKindIsRefusedBeforeGrading)

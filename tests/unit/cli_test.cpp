@@ -50,6 +50,10 @@ TEST(Cli, ACommandLineThatCannotBeIsAUsageError)
   const auto r = run({"grade", KMGRADE_SAMPLES "/correct", "--format", "xml"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--format"), std::string::npos) << r.err;
+  const auto c = run({"check", KMGRADE_SAMPLES "/correct", "--format", "xml"});
+  EXPECT_EQ(c.status, 2);
+  EXPECT_NE(c.err.find("--format"), std::string::npos) << c.err;
+  EXPECT_EQ(c.out, "");
 }
 
 TEST(Cli, AnUnknownLabIsAUsageErrorNamingTheLabsThereAre)

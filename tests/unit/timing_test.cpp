@@ -2,6 +2,11 @@
 
 #include "recorded.h"
 
+#include "report/report.h"
+
+#include <algorithm>
+#include <set>
+
 using namespace kmgrade;
 using evaluate::Status;
 using kmgrade::testing::Recorded;
@@ -107,6 +112,17 @@ TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
       EXPECT_EQ(rows[i].reported_ns, first[i].reported_ns) << rows[i].value;
     }
   }
+  for (const auto& row : rows) {
+    if (row.value == 1000) {
+      ASSERT_EQ(row.each_run.size(), 3u) << "the checks' load, then its repeats in plan order";
+      EXPECT_EQ(row.each_run[0].reported_ns, alone);
+      EXPECT_EQ(row.each_run[1].reported_ns, 900000000u);
+      EXPECT_EQ(row.each_run[2].reported_ns, 1u);
+      EXPECT_EQ(row.each_run[1].traced_ns, row.each_run[0].traced_ns);
+    } else {
+      EXPECT_EQ(row.each_run.size(), 1u) << row.value;
+    }
+  }
   e.timing_repeats.pop_back();
   for (const auto& row : evaluate::measure(e, {}, facts)) {
     if (row.value == 1000) {
@@ -117,4 +133,57 @@ TEST(RecordedReference, TimingRowsAreTheMediansOfTheLoadAndItsRepeats)
   const auto after = pipeline::run_check(rubric, e, rec.report().page_size, "kmem_alloc.timing");
   EXPECT_EQ(after.status, before.status);
   EXPECT_EQ(after.message, before.message);
+}
+
+// `kmgrade check --runs 2 --format json`: the report's contract, and under each timing row the
+// times of every load its medians come from. `kmgrade grade`'s JSON stays as it was.
+TEST(RecordedReference, CheckJsonListsEveryRunBehindEachMedian)
+{
+  Recorded rec("reference");
+  auto rubric = score::load_rubric(KMGRADE_RUBRIC);
+  report::Report rep;
+  rep.timing_runs = 2;
+  for (const auto& m : rubric.modules) {
+    const auto facts = pipeline::lab_facts(rubric, m, rec.report().page_size);
+    evaluate::ModuleEvidence e = rec.evidence(m.id);
+    std::set<unsigned> repeated; // one repeat per value, as --runs 2 plans it
+    for (const auto& run : e.runs) {
+      const auto value = static_cast<unsigned>(evaluate::RunView(run, facts).number(facts.timed_param));
+      const bool timed =
+        std::find(facts.timing_values.begin(), facts.timing_values.end(), value) != facts.timing_values.end();
+      if (run.insmod.ok && timed && repeated.insert(value).second) {
+        e.timing_repeats.push_back(printing_time(run, 1000));
+      }
+    }
+    for (auto& row : evaluate::measure(e, {}, facts)) {
+      rep.measurements.push_back(std::move(row));
+    }
+  }
+  ASSERT_EQ(rep.measurements.size(), rubric.modules.size() * rubric.timing.values.size());
+
+  const auto j = nlohmann::json::parse(report::to_json_text(report::to_json(rep, report::EachRun::yes)));
+  EXPECT_EQ(j.at("schema"), report::k_schema);
+  for (const char* key : {"grader", "submission", "environment", "score", "exercises", "reference_times"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j.at("timing_runs"), 2);
+  ASSERT_EQ(j.at("measurements").size(), rep.measurements.size());
+  for (const auto& m : j.at("measurements")) {
+    const auto& runs = m.at("runs");
+    ASSERT_EQ(runs.size(), 2u) << m.dump();
+    std::vector<std::uint64_t> reported;
+    for (const auto& run : runs) {
+      ASSERT_TRUE(run.at("reported_ns").is_number_unsigned()) << run.dump();
+      EXPECT_TRUE(run.contains("traced_ns")) << run.dump();
+      reported.push_back(run.at("reported_ns").get<std::uint64_t>());
+    }
+    EXPECT_EQ(reported[1], 1000u) << "the repeat follows the checks' load";
+    EXPECT_EQ(m.at("reported_ns"), *evaluate::median(reported)) << m.dump();
+  }
+
+  const auto graded = report::to_json(rep);
+  EXPECT_FALSE(graded.contains("timing_runs"));
+  for (const auto& m : graded.at("measurements")) {
+    EXPECT_FALSE(m.contains("runs")) << m.dump();
+  }
 }
