@@ -115,18 +115,23 @@ void KmsgFollower::begin_load(std::size_t max_lines)
   m_stall = false;
 }
 
-std::vector<LogRecord> KmsgFollower::end_load(std::size_t& dropped)
+void KmsgFollower::catch_up()
 {
   const std::uint64_t until = current_kmsg_seq(m_paths.kmsg());
   for (int i = 0; i < 100 && m_thread.joinable(); ++i) {
     {
       std::lock_guard lock(m_mutex);
       if (m_last_seq >= until) {
-        break;
+        return;
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+std::vector<LogRecord> KmsgFollower::end_load(std::size_t& dropped)
+{
+  catch_up();
   std::lock_guard lock(m_mutex);
   std::vector<LogRecord> out = m_kept.take_head();
   auto tail = m_kept.take_tail();

@@ -69,6 +69,12 @@ public:
   // grace period, and reading the trace buffer waits for one.
   bool stall_seen() const { return m_stall; }
 
+  // Waits (a second at most) until the reader has read every record logged before this
+  // call, so that trouble_seen() and oops_seen() cover all of it: a step's process that an
+  // Oops killed has its report in the log before its parent sees it die, but the reader
+  // thread may not have read it yet.
+  void catch_up();
+
   // The load's records up to now (waiting briefly for the reader to catch up), and how many
   // were left out.
   std::vector<observe::LogRecord> end_load(std::size_t& dropped);

@@ -101,6 +101,9 @@ ModuleRun LoadRunner::run(const LoadRequest& req)
         break;
       }
     }
+    if (!m_wedged && !req.steps.empty()) {
+      m_kmsg.catch_up();
+    }
     if (!m_wedged && !req.steps.empty() && m_kmsg.oops_seen()) {
       // The handler that oopsed never left the module's file: rmmod's proc_remove() would wait
       // for it for ever. The kernel is dirty anyway, and the next load runs in a fresh VM.

@@ -122,6 +122,23 @@ TEST_F(AgentKmsg, FollowerCountsRecordsLostToTheRingBufferAndSeesTrouble)
   EXPECT_TRUE(kmsg.stall_seen());
 }
 
+// The agent decides whether to call rmmod from oops_seen() as soon as a step's process has
+// died: what the log held by then must be read, however late the reader thread runs.
+TEST_F(AgentKmsg, CatchUpReadsEverythingLoggedBeforeIt)
+{
+  KmsgFollower kmsg(m_paths);
+  kmsg.start();
+  for (std::uint64_t load = 0; load < 20; ++load) {
+    kmsg.begin_load(100);
+    print({record(2 * load + 1, "list: dela"),
+           record(2 * load + 2, "BUG: kernel NULL pointer dereference, address: 0000000000000010")});
+    kmsg.catch_up();
+    ASSERT_TRUE(kmsg.oops_seen()) << "load " << load;
+    std::size_t dropped = 0;
+    EXPECT_EQ(kmsg.end_load(dropped).size(), 2u);
+  }
+}
+
 TEST_F(AgentKmsg, WithoutAKernelLogALoadHasNoRecords)
 {
   std::filesystem::remove(m_paths.kmsg());
