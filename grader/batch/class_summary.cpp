@@ -21,6 +21,11 @@ void print_failed(std::ostream& out, const std::vector<report::FailedStudent>& f
   }
 }
 
+// The option of Moodle's upload form (assignfeedback_offline's ignoremodified) that keeps it
+// from skipping rows Moodle graded after the worksheet's "Last modified (grade)".
+constexpr const char* k_ignore_modified = "\"Allow updating records that have been modified more recently in Moodle "
+                                          "than in the spreadsheet.\"";
+
 } // namespace
 
 std::string regrade_text(const report::WorksheetRegrade& regrade)
@@ -38,11 +43,10 @@ std::string regrade_text(const report::WorksheetRegrade& regrade)
            "; Moodle had graded {0} of them already. Moodle skips such a row whole (grade and feedback), without "
            "an error, when it reads its \"Last modified (grade)\" as older than the grade's last change in Moodle, "
            "which it does for every such row when the worksheet was downloaded in a time zone west of the "
-           "server's. To regrade them, tick \"Allow updating records that have been modified more recently in "
-           "Moodle than in the spreadsheet.\" when you upload, and check that the upload preview lists each of "
+           "server's. To regrade them, tick {2} when you upload, and check that the upload preview lists each of "
            "the {1} students kmgrade filled (\"Set grade for\", or \"Set field\" when only the feedback "
            "changed; one whose grade and feedback Moodle has already is not listed)\n",
-           graded, n);
+           graded, n, k_ignore_modified);
 }
 
 void print_class_summary(const BatchOptions& options, const std::string& headline, const MergeResult& merged)
@@ -118,10 +122,9 @@ void print_class_summary(const BatchOptions& options, const std::string& headlin
       "moodle-grades.csv gives grades out of {0}: Moodle reads them against the assignment's own maximum grade (100 unless changed), so set it to {0} first (Edit settings > Grade > Maximum grade), or pass --worksheet with the worksheet downloaded from the assignment to have grades scaled to its maximum\n",
       files.worksheet_maximum);
     out << fmt::format(
-      "moodle-grades.csv has {} row{}, one for each student with a report; if Moodle already has grades for "
-      "some of them, tick \"Allow updating records that have been modified more recently in Moodle than in the "
-      "spreadsheet.\" when you upload, or Moodle may skip their rows without an error\n",
-      files.worksheet_regrade.filled, files.worksheet_regrade.filled == 1 ? "" : "s");
+      "moodle-grades.csv has {0} row{1}, one for each student with a report; if Moodle already has grades for "
+      "some of them, tick {2} when you upload, or Moodle may skip their rows without an error\n",
+      files.worksheet_regrade.filled, files.worksheet_regrade.filled == 1 ? "" : "s", k_ignore_modified);
   }
 }
 

@@ -64,26 +64,10 @@ namespace {
 
 // What a module's loads at the timed parameter's `value` gave: the first successful load of the checks, then
 // every successful timing repeat, in plan order.
-struct TimesAt
+std::vector<RunTimes> runs_at(const ModuleEvidence& e, unsigned value, const LabFacts& facts)
 {
-  std::vector<std::uint64_t> reported;
-  std::vector<std::uint64_t> traced;
-  std::vector<RunTimes> each_run;
-};
-
-TimesAt times_at(const ModuleEvidence& e, unsigned value, const LabFacts& facts)
-{
-  TimesAt out;
-  auto add = [&](const RunView& view) {
-    const RunTimes times{reported_ns(view, facts), traced_ns(view, facts)};
-    if (times.reported_ns) {
-      out.reported.push_back(*times.reported_ns);
-    }
-    if (times.traced_ns) {
-      out.traced.push_back(*times.traced_ns);
-    }
-    out.each_run.push_back(times);
-  };
+  std::vector<RunTimes> out;
+  auto add = [&](const RunView& view) { out.push_back({reported_ns(view, facts), traced_ns(view, facts)}); };
   for (const auto& run : e.runs) {
     RunView view(run, facts);
     if (view.number(facts.timed_param) == value && run.insmod.ok) {
@@ -100,14 +84,26 @@ TimesAt times_at(const ModuleEvidence& e, unsigned value, const LabFacts& facts)
   return out;
 }
 
+// The times `field` holds in `runs`, in their order, leaving out the runs that did not give it.
+std::vector<std::uint64_t> given(const std::vector<RunTimes>& runs, std::optional<std::uint64_t> RunTimes::*field)
+{
+  std::vector<std::uint64_t> out;
+  for (const auto& run : runs) {
+    if (run.*field) {
+      out.push_back(*(run.*field));
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 std::map<unsigned, std::vector<std::uint64_t>> reported_times(const ModuleEvidence& evidence, const LabFacts& facts)
 {
   std::map<unsigned, std::vector<std::uint64_t>> times;
   for (unsigned value : facts.timing_values) {
-    if (auto at = times_at(evidence, value, facts); !at.reported.empty()) {
-      times[value] = std::move(at.reported);
+    if (auto reported = given(runs_at(evidence, value, facts), &RunTimes::reported_ns); !reported.empty()) {
+      times[value] = std::move(reported);
     }
   }
   return times;
@@ -118,15 +114,15 @@ std::vector<Measurement> measure(const ModuleEvidence& student, const std::map<u
 {
   std::vector<Measurement> rows;
   for (unsigned value : facts.timing_values) {
-    const TimesAt at = times_at(student, value, facts);
     Measurement m;
     m.module = student.module_id;
     m.param = facts.timed_param;
     m.value = value;
-    m.reported_ns = median(at.reported);
-    m.traced_ns = median(at.traced);
-    m.runs = static_cast<unsigned>(at.reported.size());
-    m.each_run = at.each_run;
+    m.each_run = runs_at(student, value, facts);
+    const auto reported = given(m.each_run, &RunTimes::reported_ns);
+    m.reported_ns = median(reported);
+    m.traced_ns = median(given(m.each_run, &RunTimes::traced_ns));
+    m.runs = static_cast<unsigned>(reported.size());
     if (auto found = reference.find(value); found != reference.end()) {
       m.reference_ns = found->second;
     }
